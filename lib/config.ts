@@ -1,0 +1,88 @@
+import path from 'node:path';
+
+/**
+ * Everything payscope reads from the environment, parsed once and validated.
+ * Names follow the conventions of the tools they configure (CLICKHOUSE_* like the ClickHouse
+ * clients, PORT like Next.js) and PAYSCOPE_* for payscope's own knobs.
+ */
+export interface PayscopeConfig {
+  /** `embedded` (chDB in this process) unless CLICKHOUSE_URL is set. */
+  storeKind: 'embedded' | 'clickhouse';
+  /** Embedded store directory. @default `<project>/.payscope-data/store` */
+  dataDir: string;
+  /** Write-ahead spool of accepted, not yet stored span batches. @default `<data dir>/../spool` */
+  spoolDir: string;
+  clickhouseUrl?: string;
+  clickhouseUser: string;
+  clickhousePassword: string;
+  /** @default `default` */
+  database: string;
+  /** ClickHouse cluster for `ON CLUSTER` DDL; empty on a single node or embedded. */
+  cluster: string;
+  /** Span retention in days; 0 keeps spans forever. @default 30 */
+  retentionDays: number;
+  /** Dashboard + API (+ OTLP/HTTP) port. @default 3000 */
+  port: number;
+  /** OTLP/HTTP port. @default 4318; 0 disables the listener. */
+  otlpHttpPort: number;
+  /** OTLP/gRPC port. @default 4317; 0 disables the listener. */
+  otlpGrpcPort: number;
+  /** Interface to listen on. @default `0.0.0.0` */
+  host: string;
+  /** Largest accepted OTLP body, compressed or not. @default 32 MiB */
+  maxBodyBytes: number;
+  /** Bytes of decoded spans waiting to be written before ingest answers 503. @default 256 MiB */
+  maxQueueBytes: number;
+  /** Bytes allowed in the spool (store down) before ingest answers 503. @default 2 GiB */
+  maxSpoolBytes: number;
+  /** A batch is written when it holds this many bytes... @default 8 MiB */
+  batchMaxBytes: number;
+  /** ...or when its oldest request has waited this long. @default 50 ms */
+  batchMaxDelayMs: number;
+  /** fsync spool files before acknowledging (survives power loss, not only a process crash). @default false */
+  spoolFsync: boolean;
+}
+
+const projectRoot = process.env.PAYSCOPE_HOME ?? process.cwd();
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig {
+  const base = path.resolve(projectRoot, env.PAYSCOPE_DATA_DIR ?? '.payscope-data');
+  const database = env.CLICKHOUSE_DATABASE || 'default';
+  const cluster = env.PAYSCOPE_CLICKHOUSE_CLUSTER ?? '';
+  for (const [name, value] of [['CLICKHOUSE_DATABASE', database], ['PAYSCOPE_CLICKHOUSE_CLUSTER', cluster]]) {
+    if (value && !IDENTIFIER.test(value)) throw new Error(`${name} must be a plain identifier, got ${JSON.stringify(value)}`);
+  }
+  return {
+    storeKind: env.CLICKHOUSE_URL ? 'clickhouse' : 'embedded',
+    dataDir: path.join(base, 'store'),
+    spoolDir: path.join(base, 'spool'),
+    clickhouseUrl: env.CLICKHOUSE_URL || undefined,
+    clickhouseUser: env.CLICKHOUSE_USER ?? 'default',
+    clickhousePassword: env.CLICKHOUSE_PASSWORD ?? '',
+    database,
+    cluster,
+    retentionDays: intEnv(env, 'PAYSCOPE_RETENTION_DAYS', 30),
+    port: intEnv(env, 'PORT', 3000),
+    otlpHttpPort: intEnv(env, 'PAYSCOPE_OTLP_HTTP_PORT', 4318),
+    otlpGrpcPort: intEnv(env, 'PAYSCOPE_OTLP_GRPC_PORT', 4317),
+    host: env.HOST || '0.0.0.0',
+    maxBodyBytes: intEnv(env, 'PAYSCOPE_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
+    maxQueueBytes: intEnv(env, 'PAYSCOPE_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024),
+    maxSpoolBytes: intEnv(env, 'PAYSCOPE_MAX_SPOOL_BYTES', 2 * 1024 * 1024 * 1024, 1024),
+    batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 8 * 1024 * 1024, 1024),
+    batchMaxDelayMs: intEnv(env, 'PAYSCOPE_BATCH_MAX_DELAY_MS', 50),
+    spoolFsync: env.PAYSCOPE_SPOOL_FSYNC === '1' || env.PAYSCOPE_SPOOL_FSYNC === 'true',
+  };
+}

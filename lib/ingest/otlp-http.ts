@@ -1,0 +1,150 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import {
+  decodeTraceRequestJson,
+  decodeTraceRequestProtobuf,
+  encodeExportTraceServiceResponse,
+  exportTraceServiceResponseJson,
+  OtlpDecodeError,
+  type DecodeResult,
+} from './otlp';
+import { OverloadedError, type IngestPipeline } from './pipeline';
+import { StoreUnavailableError } from '../store/store';
+
+/**
+ * OTLP/HTTP trace receiver (`POST /v1/traces`), per the OTLP specification:
+ *   200  spans stored (or spooled); partial success names spans rejected for invalid ids
+ *   400  body cannot be decoded, or every span in it is invalid
+ *   413  body, or its decompressed size, over the limit
+ *   415  content type or encoding not supported
+ *   429  ingest queue full; 503 store down and spool full, or shutting down — both with Retry-After
+ * Error bodies are a google.rpc.Status in the request's encoding (protobuf or JSON), so exporters
+ * log the message. Nothing of a rejected request is stored: decoding completes before anything is queued.
+ */
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+
+export interface OtlpHttpOptions {
+  pipeline: IngestPipeline;
+  maxBodyBytes: number;
+}
+
+type Encoding = 'protobuf' | 'json';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function mediaType(req: IncomingMessage): Encoding | undefined {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (ct === 'application/x-protobuf' || ct === 'application/protobuf') return 'protobuf';
+  if (ct === 'application/json') return 'json';
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+async function decompress(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  if (enc !== 'gzip' && enc !== 'deflate') {
+    throw new HttpError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
+  }
+  try {
+    return enc === 'gzip' ? await gunzip(body, { maxOutputLength: limit }) : await inflate(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new HttpError(413, `decompressed request body exceeds the limit of ${limit} bytes`);
+    }
+    throw new HttpError(400, `invalid ${enc} body: ${(err as Error).message}`);
+  }
+}
+
+/** google.rpc.Status { int32 code = 1; string message = 2; } */
+function encodeStatus(code: number, message: string): Buffer {
+  const msg = Buffer.from(message, 'utf8');
+  const out: number[] = [0x08, code, 0x12];
+  let n = msg.length;
+  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  out.push(n);
+  return Buffer.concat([Buffer.from(out), msg]);
+}
+
+// gRPC status codes carried in the Status body: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE...
+const GRPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+
+function send(res: ServerResponse, status: number, encoding: Encoding, body: Buffer | string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, encoding: Encoding, err: HttpError): void {
+  const body = encoding === 'protobuf'
+    ? encodeStatus(GRPC_CODE[err.status] ?? 2, err.message)
+    : JSON.stringify({ code: GRPC_CODE[err.status] ?? 2, message: err.message });
+  send(res, err.status, encoding, body, err.headers);
+}
+
+/** Decodes and stores one OTLP/HTTP export request. Never throws; always answers. */
+export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse, opts: OtlpHttpOptions): Promise<void> {
+  const encoding = mediaType(req);
+  try {
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST for /v1/traces', { allow: 'POST' });
+    if (!encoding) {
+      throw new HttpError(415, `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`);
+    }
+    const raw = await readBody(req, opts.maxBodyBytes);
+    const body = await decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes);
+    let decoded: DecodeResult;
+    try {
+      decoded = encoding === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body);
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message);
+      throw err;
+    }
+    if (decoded.accepted === 0 && decoded.rejected > 0) throw new HttpError(400, decoded.errorMessage);
+    try {
+      await opts.pipeline.submit(decoded.rows, decoded.accepted);
+    } catch (err) {
+      if (err instanceof OverloadedError) {
+        throw new HttpError(err.retryAfterSec > 1 ? 503 : 429, err.message, { 'retry-after': String(err.retryAfterSec) });
+      }
+      if (err instanceof StoreUnavailableError) throw new HttpError(503, err.message, { 'retry-after': '5' });
+      throw err;
+    }
+    const payload = encoding === 'protobuf'
+      ? Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage))
+      : JSON.stringify(exportTraceServiceResponseJson(decoded.rejected, decoded.errorMessage));
+    send(res, 200, encoding, payload);
+  } catch (err) {
+    const httpErr = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error)?.message ?? err}`);
+    if (httpErr.status === 500) console.error('ingest error', err);
+    if (httpErr.status === 413) {
+      // Stop reading an oversize body; the client gets the answer and the connection is closed.
+      httpErr.headers.connection = 'close';
+    }
+    if (!res.headersSent) sendError(res, encoding ?? 'json', httpErr);
+    if (httpErr.status === 413) req.resume();
+  }
+}

@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ClickHouseError, StoreUnavailableError, type Store } from '../store/store';
+
+/**
+ * The write path from decoded spans to the store, with group commit and a write-ahead spool.
+ *
+ *   requests ──submit(rows)──► current batch ──seal──► spool/<id>.rowbinary ──insert──► otel_traces
+ *                                 (memory)              (disk, fsync opt.)     (one at a time)
+ *
+ * - A batch is sealed when it reaches `batchMaxBytes`, or as soon as the insert loop is free (group
+ *   commit: under load each insert takes everything that arrived during the previous one).
+ * - Every sealed batch is written to the spool before it is inserted; the embedded engine reads that
+ *   file directly (RowBinary, no parsing in JS), a server gets it streamed.
+ * - A request is acknowledged once its batch is stored, or — when the store is down — once the batch
+ *   is in the spool, which a restart replays. Replays carry the batch id as insert_deduplication_token,
+ *   so a batch inserted just before a crash is not stored twice.
+ * - Backpressure: when queued bytes or spool bytes pass their limits, submit() throws OverloadedError
+ *   and the caller answers 503 with Retry-After; nothing is queued without bound.
+ */
+
+export interface PipelineOptions {
+  table: string;
+  columns: readonly { name: string; type: string }[];
+  spoolDir: string;
+  batchMaxBytes: number;
+  maxQueueBytes: number;
+  maxSpoolBytes: number;
+  fsync: boolean;
+  log?: (line: string) => void;
+}
+
+export class OverloadedError extends Error {
+  constructor(message: string, readonly retryAfterSec: number) {
+    super(message);
+    this.name = 'OverloadedError';
+  }
+}
+
+interface Waiter { resolve(): void; reject(err: Error): void }
+
+interface SpoolItem {
+  id: string;
+  file: string;
+  bytes: number;
+  spans: number;
+  waiters: Waiter[];
+}
+
+export interface PipelineStats {
+  acceptedSpans: number;
+  storedSpans: number;
+  queuedBytes: number;
+  spoolBytes: number;
+  spoolFiles: number;
+  storeUp: boolean;
+  batches: number;
+  replayedBatches: number;
+}
+
+const SPOOL_SUFFIX = '.rowbinary';
+
+export class IngestPipeline {
+  private current: Buffer[] = [];
+  private currentBytes = 0;
+  private currentSpans = 0;
+  private currentWaiters: Waiter[] = [];
+  private queue: SpoolItem[] = [];
+  private sealing = 0;
+  private draining = false;
+  private storeUp = true;
+  private closed = false;
+  private seq = 0;
+  private spoolBytes = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0 };
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly store: Store, private readonly opts: PipelineOptions) {
+    this.log = opts.log ?? ((l) => console.log(l));
+  }
+
+  /** Picks up batches a previous process spooled but did not store, and starts storing them. */
+  async start(): Promise<void> {
+    fs.mkdirSync(this.opts.spoolDir, { recursive: true });
+    const names = fs.readdirSync(this.opts.spoolDir).sort();
+    for (const name of names) {
+      const file = path.join(this.opts.spoolDir, name);
+      // A .tmp file was never acknowledged: its request got no 200, so its exporter retries it.
+      if (name.endsWith('.tmp')) { fs.rmSync(file, { force: true }); continue; }
+      if (!name.endsWith(SPOOL_SUFFIX)) continue;
+      const bytes = fs.statSync(file).size;
+      this.spoolBytes += bytes;
+      this.queue.push({ id: name.slice(0, -SPOOL_SUFFIX.length), file, bytes, spans: -1, waiters: [] });
+    }
+    if (this.queue.length > 0) {
+      this.log(`replaying ${this.queue.length} spooled batch(es) (${this.spoolBytes} bytes)`);
+      this.stats_.replayedBatches += this.queue.length;
+      void this.drain();
+    }
+  }
+
+  /** Queues RowBinary rows; resolves once they are stored or safely spooled. */
+  submit(rows: Buffer, spans: number): Promise<void> {
+    if (this.closed) return Promise.reject(new OverloadedError('payscope is shutting down', 5));
+    if (spans === 0 || rows.length === 0) return Promise.resolve();
+    const queued = this.queuedBytes();
+    if (queued + rows.length > this.opts.maxQueueBytes) {
+      return Promise.reject(new OverloadedError(`ingest queue full (${queued} bytes waiting to be stored)`, 1));
+    }
+    if (!this.storeUp && this.spoolBytes + rows.length > this.opts.maxSpoolBytes) {
+      return Promise.reject(new OverloadedError(`store unavailable and spool full (${this.spoolBytes} bytes)`, 10));
+    }
+    this.stats_.acceptedSpans += spans;
+    return new Promise<void>((resolve, reject) => {
+      this.current.push(rows);
+      this.currentBytes += rows.length;
+      this.currentSpans += spans;
+      this.currentWaiters.push({ resolve, reject });
+      if (this.currentBytes >= this.opts.batchMaxBytes) void this.seal();
+      // Group commit: gather what arrives in this tick, then seal if nothing is being inserted.
+      else if (this.currentWaiters.length === 1) setImmediate(() => { if (!this.draining && this.queue.length === 0) void this.seal(); });
+    });
+  }
+
+  private queuedBytes(): number {
+    let n = this.currentBytes;
+    for (const item of this.queue) n += item.bytes;
+    return n;
+  }
+
+  /** Moves the current batch to the spool and the insert queue. */
+  private async seal(): Promise<void> {
+    if (this.currentWaiters.length === 0) return;
+    const buffers = this.current;
+    const waiters = this.currentWaiters;
+    const bytes = this.currentBytes;
+    const spans = this.currentSpans;
+    this.current = [];
+    this.currentBytes = 0;
+    this.currentSpans = 0;
+    this.currentWaiters = [];
+    const id = `${Date.now()}-${process.pid}-${++this.seq}`;
+    const file = path.join(this.opts.spoolDir, id + SPOOL_SUFFIX);
+    this.sealing++;
+    try {
+      const tmp = file + '.tmp';
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writev(buffers);
+        if (this.opts.fsync) await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await fs.promises.rename(tmp, file);
+    } catch (err) {
+      const e = new StoreUnavailableError(`cannot write the ingest spool: ${(err as Error).message}`, { cause: err });
+      for (const w of waiters) w.reject(e);
+      return;
+    } finally {
+      this.sealing--;
+    }
+    this.spoolBytes += bytes;
+    const item: SpoolItem = { id, file, bytes, spans, waiters };
+    this.queue.push(item);
+    if (!this.storeUp) this.acknowledge(item); // in the spool: safe across a restart
+    void this.drain();
+  }
+
+  private acknowledge(item: SpoolItem): void {
+    const waiters = item.waiters;
+    item.waiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  /** The single insert loop: oldest spool file first; retries with backoff while the store is down. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    let backoffMs = 250;
+    try {
+      while (this.queue.length > 0) {
+        const item = this.queue[0];
+        try {
+          await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
+        } catch (err) {
+          if (err instanceof ClickHouseError && !isTransient(err)) {
+            // The rows were validated on decode, so this is a schema problem, not bad input:
+            // keep the file for inspection and tell the exporter.
+            this.queue.shift();
+            this.spoolBytes -= item.bytes;
+            const dest = path.join(this.opts.spoolDir, 'rejected');
+            fs.mkdirSync(dest, { recursive: true });
+            fs.renameSync(item.file, path.join(dest, path.basename(item.file)));
+            this.log(`batch ${item.id} rejected by the store (code ${err.code}): ${err.message}; kept in ${dest}`);
+            for (const w of item.waiters) w.reject(err);
+            continue;
+          }
+          if (this.storeUp) this.log(`store unavailable, spooling: ${(err as Error).message}`);
+          this.storeUp = false;
+          for (const q of this.queue) this.acknowledge(q);
+          if (this.closed) break;
+          await sleep(backoffMs);
+          backoffMs = Math.min(backoffMs * 2, 10_000);
+          continue;
+        }
+        if (!this.storeUp) this.log('store available again; replaying spool');
+        this.storeUp = true;
+        backoffMs = 250;
+        this.queue.shift();
+        this.spoolBytes -= item.bytes;
+        this.stats_.batches++;
+        if (item.spans > 0) this.stats_.storedSpans += item.spans;
+        await fs.promises.rm(item.file, { force: true });
+        this.acknowledge(item);
+        // Group commit: whatever arrived during that insert goes next, as one batch.
+        if (this.queue.length === 0 && this.currentWaiters.length > 0) await this.seal();
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.queue.length === 0 && this.currentWaiters.length === 0 && this.sealing === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    } else if (!this.closed && this.queue.length > 0) {
+      void this.drain();
+    }
+  }
+
+  /** Resolves when everything accepted so far is stored (or spooled, if the store is down). */
+  async flush(): Promise<void> {
+    await this.seal();
+    while (this.sealing > 0) await sleep(5);
+    if (this.queue.length === 0 && this.currentWaiters.length === 0) return;
+    if (!this.storeUp) return;
+    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve); void this.drain(); });
+  }
+
+  /** Stops accepting, stores what was accepted (bounded by `timeoutMs`; the rest stays spooled). */
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.closed = true;
+    await Promise.race([this.flush(), sleep(timeoutMs)]);
+  }
+
+  stats(): PipelineStats {
+    return {
+      ...this.stats_,
+      queuedBytes: this.queuedBytes(),
+      spoolBytes: this.spoolBytes,
+      spoolFiles: this.queue.length,
+      storeUp: this.storeUp,
+    };
+  }
+}
+
+/** ClickHouse errors worth retrying: the server is overloaded or restarting, not the data wrong. */
+function isTransient(err: ClickHouseError): boolean {
+  // TOO_MANY_SIMULTANEOUS_QUERIES, TOO_MANY_PARTS, TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED,
+  // NETWORK_ERROR, SOCKET_TIMEOUT, ALL_CONNECTION_TRIES_FAILED, TABLE_IS_READ_ONLY, ABORTED
+  return ['202', '252', '159', '241', '210', '209', '279', '242', '236', '425'].includes(String(err.code));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { loadConfig, type PayscopeConfig } from '../config';
+import { render, type SqlFragment } from './sql';
+
+export { ClickHouseError };
+
+/** The store could not be reached (server down, connection refused, embedded engine closed). */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Settings payscope relies on, set on every statement because the embedded engine's defaults differ
+ * from a server's (stack notes): 64-bit integers quoted in JSON so JS never rounds them, and
+ * synchronous inserts because the ingest batches itself and acknowledges only stored spans.
+ */
+export const STORE_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+  async_insert: 0,
+  insert_deduplicate: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+};
+
+export interface Store {
+  readonly kind: 'embedded' | 'clickhouse';
+  readonly database: string;
+  readonly cluster: string;
+  readonly client: ClickHouseClient;
+  /** Runs a SELECT built with `sql` and returns its rows. */
+  query<T = Record<string, unknown>>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]>;
+  /** Runs a statement that returns nothing (DDL, INSERT ... SELECT). */
+  command(q: SqlFragment, settings?: ClickHouseSettings): Promise<void>;
+  /**
+   * Inserts a RowBinary file (written by the ingest spool) into `table (columns)`. `dedupToken` makes a
+   * replay of the same file a no-op. The embedded engine reads the file itself; a server gets it streamed.
+   */
+  insertRowBinaryFile(table: string, columns: readonly { name: string; type: string }[], file: string, dedupToken: string): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function isConnectionFailure(err: unknown): boolean {
+  if (err instanceof ClickHouseError) return false;
+  const code = (err as { code?: string })?.code;
+  const msg = String((err as Error)?.message ?? err);
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code ?? '') ||
+    /closed|socket hang up|Timeout error|ECONNREFUSED/i.test(msg)
+  );
+}
+
+function wrap(err: unknown): never {
+  if (isConnectionFailure(err)) throw new StoreUnavailableError(`ClickHouse unavailable: ${(err as Error)?.message ?? err}`, { cause: err });
+  throw err;
+}
+
+const SPOOL_FILE = /^[A-Za-z0-9._/-]+\.rowbinary$/;
+
+class ClickHouseStore implements Store {
+  constructor(
+    readonly kind: 'embedded' | 'clickhouse',
+    readonly client: ClickHouseClient,
+    readonly database: string,
+    readonly cluster: string,
+  ) {}
+
+  async query<T>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]> {
+    const { text, params } = render(q);
+    try {
+      const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...STORE_SETTINGS, ...settings } });
+      return await rs.json<T>();
+    } catch (err) {
+      wrap(err);
+    }
+  }
+
+  async command(q: SqlFragment, settings?: ClickHouseSettings): Promise<void> {
+    const { text, params } = render(q);
+    try {
+      await this.client.command({ query: text, query_params: params, clickhouse_settings: { ...STORE_SETTINGS, ...settings } });
+    } catch (err) {
+      wrap(err);
+    }
+  }
+
+  async insertRowBinaryFile(table: string, columns: readonly { name: string; type: string }[], file: string, dedupToken: string): Promise<void> {
+    // Table and column names come from the code's own schema constants; the file name from the spool.
+    const ident = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+    if (!ident.test(table) || !columns.every((c) => ident.test(c.name))) throw new Error('bad insert target');
+    if (!SPOOL_FILE.test(file)) throw new Error(`bad spool file name ${JSON.stringify(file)}`);
+    const cols = columns.map((c) => `\`${c.name}\``).join(', ');
+    const settings = { ...STORE_SETTINGS, insert_deduplication_token: dedupToken };
+    try {
+      if (this.kind === 'embedded') {
+        const structure = columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
+        await this.client.command({
+          query: `INSERT INTO ${table} (${cols}) SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
+          clickhouse_settings: settings,
+        });
+      } else {
+        await this.client.exec({
+          query: `INSERT INTO ${table} (${cols}) FORMAT RowBinary`,
+          values: createReadStream(file),
+          clickhouse_settings: settings,
+        });
+      }
+    } catch (err) {
+      wrap(err);
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const r = await this.client.ping();
+    return r.success;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** Opens the store the configuration names. Prefer `getStore()`, which opens it once per process. */
+export async function openStore(config: PayscopeConfig = loadConfig()): Promise<Store> {
+  if (config.storeKind === 'clickhouse') {
+    const client = createClient({
+      url: config.clickhouseUrl,
+      username: config.clickhouseUser,
+      password: config.clickhousePassword,
+      database: config.database,
+      clickhouse_settings: STORE_SETTINGS,
+      request_timeout: 60_000,
+    });
+    return new ClickHouseStore('clickhouse', client, config.database, config.cluster);
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Loaded lazily: the native engine is ~500 MB and only the embedded store needs it.
+  const { createChdbConnection } = await import('chdb/connection');
+  let connection;
+  try {
+    connection = createChdbConnection({ path: config.dataDir });
+  } catch (err) {
+    throw new StoreUnavailableError(
+      `cannot open the embedded store at ${config.dataDir}: ${(err as Error).message}. ` +
+        'Only one process may hold an embedded data directory; stop the other payscope process or set PAYSCOPE_DATA_DIR.',
+      { cause: err },
+    );
+  }
+  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+  // The embedded store is private to this process: its tables live in the engine's `default` database.
+  return new ClickHouseStore('embedded', client, 'default', '');
+}
+
+type StoreHolder = { promise?: Promise<Store> };
+const holder: StoreHolder = ((globalThis as Record<string, unknown>).__payscopeStore ??= {}) as StoreHolder;
+
+/**
+ * The process-wide store. The embedded engine binds one data directory per process, and Next.js may
+ * load this module more than once (server bundle and custom server), so the handle lives on globalThis.
+ */
+export function getStore(): Promise<Store> {
+  holder.promise ??= openStore().catch((err) => {
+    holder.promise = undefined;
+    throw err;
+  });
+  return holder.promise;
+}
+
+/** Installs an already opened store as the process-wide one (the server and tests open it themselves). */
+export function setStore(store: Store | undefined): void {
+  holder.promise = store ? Promise.resolve(store) : undefined;
+}

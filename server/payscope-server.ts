@@ -1,0 +1,145 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type * as grpc from '@grpc/grpc-js';
+import type { PayscopeConfig } from '../lib/config';
+import { openStore, setStore, type Store } from '../lib/store/store';
+import { migrate } from '../clickhouse/migrate';
+import { IngestPipeline } from '../lib/ingest/pipeline';
+import { handleOtlpTraces } from '../lib/ingest/otlp-http';
+import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
+import { SPAN_COLUMNS } from '../lib/ingest/otlp';
+
+/**
+ * One payscope process: store (opened once), migrations, ingest pipeline, OTLP/HTTP and OTLP/gRPC
+ * receivers and — unless disabled — the Next.js dashboard, which also accepts OTLP/HTTP on its port.
+ * With the embedded store this must be the only process using the data directory.
+ */
+
+export interface StartOptions {
+  config: PayscopeConfig;
+  /** Port for each listener: a number (0 = any free port) or null to not listen. Defaults from config. */
+  ports?: { dashboard?: number | null; otlpHttp?: number | null; grpc?: number | null };
+  /** Serve the dashboard (Next.js). @default { dev: false } */
+  dashboard?: false | { dev: boolean; dir?: string };
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly store: Store;
+  readonly pipeline: IngestPipeline;
+  readonly ports: { dashboard?: number; otlpHttp?: number; grpc?: number };
+  /** Stops the listeners, stores what was accepted, closes the store. */
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store): http.RequestListener {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/v1/traces' || url.startsWith('/v1/traces?')) {
+      void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: config.maxBodyBytes });
+      return;
+    }
+    if (req.method === 'GET' && (url === '/' || url === '/health')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', store: store.kind, ingest: pipeline.stats() }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `not found: ${req.method} ${url}; OTLP traces go to POST /v1/traces` }));
+  };
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const ports = {
+    dashboard: opts.ports?.dashboard !== undefined ? opts.ports.dashboard : config.port,
+    otlpHttp: opts.ports?.otlpHttp !== undefined ? opts.ports.otlpHttp : config.otlpHttpPort || null,
+    grpc: opts.ports?.grpc !== undefined ? opts.ports.grpc : config.otlpGrpcPort || null,
+  };
+  const store = await openStore(config);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    setStore(store);
+    await migrate(store, { retentionDays: config.retentionDays, log });
+    const pipeline = new IngestPipeline(store, {
+      table: 'otel_traces',
+      columns: SPAN_COLUMNS,
+      spoolDir: config.spoolDir,
+      batchMaxBytes: config.batchMaxBytes,
+      maxQueueBytes: config.maxQueueBytes,
+      maxSpoolBytes: config.maxSpoolBytes,
+      fsync: config.spoolFsync,
+      log,
+    });
+    await pipeline.start();
+    cleanups.push(() => pipeline.close());
+    const bound: RunningServer['ports'] = {};
+
+    if (ports.otlpHttp !== null) {
+      const server = http.createServer(otlpOnlyHandler(pipeline, config, store));
+      server.keepAliveTimeout = 65_000;
+      bound.otlpHttp = await listen(server, config.host, ports.otlpHttp);
+      cleanups.unshift(() => closeHttp(server));
+      log(`OTLP/HTTP listening on http://${config.host}:${bound.otlpHttp}/v1/traces`);
+    }
+    if (ports.grpc !== null) {
+      const server: grpc.Server = createOtlpGrpcServer({ pipeline, maxBodyBytes: config.maxBodyBytes });
+      bound.grpc = await listenGrpc(server, config.host, ports.grpc);
+      cleanups.unshift(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+      log(`OTLP/gRPC listening on ${config.host}:${bound.grpc}`);
+    }
+    if (ports.dashboard !== null && opts.dashboard !== false) {
+      const dev = opts.dashboard?.dev ?? false;
+      const { default: next } = await import('next');
+      const app = next({ dev, dir: opts.dashboard?.dir ?? process.cwd(), hostname: config.host, port: ports.dashboard });
+      await app.prepare();
+      const handle = app.getRequestHandler();
+      const ingest = otlpOnlyHandler(pipeline, config, store);
+      const server = http.createServer((req, res) => {
+        const url = req.url ?? '/';
+        if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
+        void handle(req, res);
+      });
+      bound.dashboard = await listen(server, config.host, ports.dashboard);
+      cleanups.unshift(async () => { await closeHttp(server); await app.close(); });
+      log(`dashboard on http://localhost:${bound.dashboard} (store: ${store.kind})`);
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      pipeline,
+      ports: bound,
+      close() {
+        closing ??= (async () => {
+          for (const c of cleanups) await c().catch((err) => log(`shutdown: ${(err as Error).message}`));
+          setStore(undefined);
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups) await c().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+}
