@@ -35,10 +35,10 @@ export interface PayscopeConfig {
   maxQueueBytes: number;
   /** Bytes allowed in the spool (store down) before ingest answers 503. @default 2 GiB */
   maxSpoolBytes: number;
-  /** A batch is written when it holds this many bytes... @default 8 MiB */
+  /** Largest insert batch; a batch is otherwise sealed as soon as an insert slot is free. @default 32 MiB */
   batchMaxBytes: number;
-  /** ...or when its oldest request has waited this long. @default 50 ms */
-  batchMaxDelayMs: number;
+  /** Inserts running at once. @default 2 */
+  insertConcurrency: number;
   /** fsync spool files before acknowledging (survives power loss, not only a process crash). @default false */
   spoolFsync: boolean;
 }
@@ -81,8 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     maxBodyBytes: intEnv(env, 'PAYSCOPE_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
     maxQueueBytes: intEnv(env, 'PAYSCOPE_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024),
     maxSpoolBytes: intEnv(env, 'PAYSCOPE_MAX_SPOOL_BYTES', 2 * 1024 * 1024 * 1024, 1024),
-    batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 8 * 1024 * 1024, 1024),
-    batchMaxDelayMs: intEnv(env, 'PAYSCOPE_BATCH_MAX_DELAY_MS', 50),
+    batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 32 * 1024 * 1024, 1024),
+    insertConcurrency: intEnv(env, 'PAYSCOPE_INSERT_CONCURRENCY', 2, 1),
     spoolFsync: env.PAYSCOPE_SPOOL_FSYNC === '1' || env.PAYSCOPE_SPOOL_FSYNC === 'true',
   };
 }

@@ -87,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       maxQueueBytes: config.maxQueueBytes,
       maxSpoolBytes: config.maxSpoolBytes,
       fsync: config.spoolFsync,
+      insertConcurrency: config.insertConcurrency,
       log,
     });
     await pipeline.start();

@@ -6,9 +6,9 @@ import { ClickHouseError, StoreUnavailableError, type Store } from '../store/sto
  * The write path from decoded spans to the store, with group commit and a write-ahead spool.
  *
  *   requests ──submit(rows)──► current batch ──seal──► spool/<id>.rowbinary ──insert──► otel_traces
- *                                 (memory)              (disk, fsync opt.)     (one at a time)
+ *                                 (memory)              (disk, fsync opt.)     (≤ insertConcurrency)
  *
- * - A batch is sealed when it reaches `batchMaxBytes`, or as soon as the insert loop is free (group
+ * - A batch is sealed when it reaches `batchMaxBytes`, or as soon as an insert slot is free (group
  *   commit: under load each insert takes everything that arrived during the previous one).
  * - Every sealed batch is written to the spool before it is inserted; the embedded engine reads that
  *   file directly (RowBinary, no parsing in JS), a server gets it streamed.
@@ -27,6 +27,8 @@ export interface PipelineOptions {
   maxQueueBytes: number;
   maxSpoolBytes: number;
   fsync: boolean;
+  /** Inserts running at once. @default 2 */
+  insertConcurrency: number;
   log?: (line: string) => void;
 }
 
@@ -67,7 +69,9 @@ export class IngestPipeline {
   private currentWaiters: Waiter[] = [];
   private queue: SpoolItem[] = [];
   private sealing = 0;
-  private draining = false;
+  private inflight = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private backoffMs = 250;
   private storeUp = true;
   private closed = false;
   private seq = 0;
@@ -96,7 +100,7 @@ export class IngestPipeline {
     if (this.queue.length > 0) {
       this.log(`replaying ${this.queue.length} spooled batch(es) (${this.spoolBytes} bytes)`);
       this.stats_.replayedBatches += this.queue.length;
-      void this.drain();
+      this.pump();
     }
   }
 
@@ -119,7 +123,9 @@ export class IngestPipeline {
       this.currentWaiters.push({ resolve, reject });
       if (this.currentBytes >= this.opts.batchMaxBytes) void this.seal();
       // Group commit: gather what arrives in this tick, then seal if nothing is being inserted.
-      else if (this.currentWaiters.length === 1) setImmediate(() => { if (!this.draining && this.queue.length === 0) void this.seal(); });
+      else if (this.currentWaiters.length === 1) {
+        setImmediate(() => { if (this.inflight < this.opts.insertConcurrency && this.queue.length === 0) void this.seal(); });
+      }
     });
   }
 
@@ -164,7 +170,7 @@ export class IngestPipeline {
     const item: SpoolItem = { id, file, bytes, spans, waiters };
     this.queue.push(item);
     if (!this.storeUp) this.acknowledge(item); // in the spool: safe across a restart
-    void this.drain();
+    this.pump();
   }
 
   private acknowledge(item: SpoolItem): void {
@@ -173,72 +179,86 @@ export class IngestPipeline {
     for (const w of waiters) w.resolve();
   }
 
-  /** The single insert loop: oldest spool file first; retries with backoff while the store is down. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    let backoffMs = 250;
-    try {
-      while (this.queue.length > 0) {
-        const item = this.queue[0];
-        try {
-          await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
-        } catch (err) {
-          if (err instanceof ClickHouseError && !isTransient(err)) {
-            // The rows were validated on decode, so this is a schema problem, not bad input:
-            // keep the file for inspection and tell the exporter.
-            this.queue.shift();
-            this.spoolBytes -= item.bytes;
-            const dest = path.join(this.opts.spoolDir, 'rejected');
-            fs.mkdirSync(dest, { recursive: true });
-            fs.renameSync(item.file, path.join(dest, path.basename(item.file)));
-            this.log(`batch ${item.id} rejected by the store (code ${err.code}): ${err.message}; kept in ${dest}`);
-            for (const w of item.waiters) w.reject(err);
-            continue;
-          }
-          if (this.storeUp) this.log(`store unavailable, spooling: ${(err as Error).message}`);
-          this.storeUp = false;
-          for (const q of this.queue) this.acknowledge(q);
-          if (this.closed) break;
-          await sleep(backoffMs);
-          backoffMs = Math.min(backoffMs * 2, 10_000);
-          continue;
-        }
-        if (!this.storeUp) this.log('store available again; replaying spool');
-        this.storeUp = true;
-        backoffMs = 250;
-        this.queue.shift();
-        this.spoolBytes -= item.bytes;
-        this.stats_.batches++;
-        if (item.spans > 0) this.stats_.storedSpans += item.spans;
-        await fs.promises.rm(item.file, { force: true });
-        this.acknowledge(item);
+  /**
+   * Starts inserts for queued spool files, oldest first, up to `insertConcurrency` at a time (an
+   * insert has a fixed cost of tens of milliseconds — writing a part — so two overlapping inserts keep
+   * both cores busy). While the store is down, one probe at a time, with backoff.
+   */
+  private pump(): void {
+    const limit = this.storeUp ? this.opts.insertConcurrency : 1;
+    while (this.inflight < limit && this.queue.length > 0 && !this.retryTimer) {
+      const item = this.queue.shift()!;
+      this.inflight++;
+      void this.insert(item).finally(() => {
+        this.inflight--;
         // Group commit: whatever arrived during that insert goes next, as one batch.
-        if (this.queue.length === 0 && this.currentWaiters.length > 0) await this.seal();
+        if (this.queue.length === 0 && this.currentWaiters.length > 0 && !this.closed) void this.seal();
+        this.pump();
+        this.notifyIdle();
+      });
+    }
+  }
+
+  private async insert(item: SpoolItem): Promise<void> {
+    try {
+      await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
+    } catch (err) {
+      if (err instanceof ClickHouseError && !isTransient(err)) {
+        // The rows were validated on decode, so this is a schema problem, not bad input:
+        // keep the file for inspection and tell the exporter.
+        this.spoolBytes -= item.bytes;
+        const dest = path.join(this.opts.spoolDir, 'rejected');
+        fs.mkdirSync(dest, { recursive: true });
+        fs.renameSync(item.file, path.join(dest, path.basename(item.file)));
+        this.log(`batch ${item.id} rejected by the store (code ${err.code}): ${err.message}; kept in ${dest}`);
+        for (const w of item.waiters) w.reject(err);
+        item.waiters = [];
+        return;
       }
-    } finally {
-      this.draining = false;
+      if (this.storeUp) this.log(`store unavailable, spooling: ${(err as Error).message}`);
+      this.storeUp = false;
+      this.queue.unshift(item);
+      for (const q of this.queue) this.acknowledge(q); // safe in the spool
+      if (!this.closed) {
+        this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, this.backoffMs);
+        this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
+      }
+      return;
     }
-    if (this.queue.length === 0 && this.currentWaiters.length === 0 && this.sealing === 0) {
-      for (const w of this.idleWaiters.splice(0)) w();
-    } else if (!this.closed && this.queue.length > 0) {
-      void this.drain();
-    }
+    if (!this.storeUp) this.log('store available again; replaying spool');
+    this.storeUp = true;
+    this.backoffMs = 250;
+    this.spoolBytes -= item.bytes;
+    this.stats_.batches++;
+    if (item.spans > 0) this.stats_.storedSpans += item.spans;
+    await fs.promises.rm(item.file, { force: true });
+    this.acknowledge(item);
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.inflight === 0 && this.currentWaiters.length === 0 && this.sealing === 0;
+  }
+
+  private notifyIdle(): void {
+    if (this.isIdle() || (!this.storeUp && this.inflight === 0)) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when everything accepted so far is stored (or spooled, if the store is down). */
   async flush(): Promise<void> {
     await this.seal();
     while (this.sealing > 0) await sleep(5);
-    if (this.queue.length === 0 && this.currentWaiters.length === 0) return;
-    if (!this.storeUp) return;
-    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve); void this.drain(); });
+    if (this.isIdle() || !this.storeUp) return;
+    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve); this.pump(); });
   }
 
   /** Stops accepting, stores what was accepted (bounded by `timeoutMs`; the rest stays spooled). */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closed = true;
-    await Promise.race([this.flush(), sleep(timeoutMs)]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    clearTimeout(this.retryTimer);
+    // Inserts still running finish on their own; their files are removed only once stored.
   }
 
   stats(): PipelineStats {

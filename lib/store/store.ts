@@ -97,7 +97,9 @@ class ClickHouseStore implements Store {
     const settings = { ...STORE_SETTINGS, insert_deduplication_token: dedupToken };
     try {
       if (this.kind === 'embedded') {
-        const structure = columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
+        // The file is read with plain String where the table has LowCardinality(String): the bytes are
+        // the same in RowBinary, and converting on insert parses ~2.5x faster than reading LowCardinality.
+        const structure = columns.map((c) => `\`${c.name}\` ${c.type.replaceAll('LowCardinality(String)', 'String')}`).join(', ');
         await this.client.command({
           query: `INSERT INTO ${table} (${cols}) SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
           clickhouse_settings: settings,

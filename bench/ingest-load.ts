@@ -1,0 +1,48 @@
+/**
+ * Load process: posts prebuilt OTLP/protobuf requests at fixed concurrency for a fixed time over
+ * keep-alive connections; prints one JSON line with counts and request latencies.
+ */
+import http from 'node:http';
+import { buildPayloads } from './payloads';
+
+const [url, concurrencyArg, secondsArg, payloadsArg] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+const seconds = Number(secondsArg);
+const { bodies, spans } = buildPayloads(Number(payloadsArg));
+const spansPerBody = spans / bodies.length;
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const target = new URL(url);
+
+function post(body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const latencies: number[] = [];
+const statuses: Record<number, number> = {};
+let okSpans = 0;
+let i = 0;
+const start = performance.now();
+const deadline = start + seconds * 1000;
+await Promise.all(Array.from({ length: concurrency }, async () => {
+  while (performance.now() < deadline) {
+    const body = bodies[i++ % bodies.length];
+    const t = performance.now();
+    const status = await post(body).catch(() => 0);
+    latencies.push(performance.now() - t);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) okSpans += spansPerBody;
+  }
+}));
+const elapsed = (performance.now() - start) / 1000;
+latencies.sort((a, b) => a - b);
+const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+console.log(JSON.stringify({ elapsed, requests: latencies.length, okSpans, statuses, p50Ms: q(0.5), p99Ms: q(0.99), bodyBytes: bodies[0].length, spansPerBody }));
+agent.destroy();

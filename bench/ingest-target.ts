@@ -1,0 +1,43 @@
+/**
+ * Benchmark target process: `payscope` (the real server, OTLP/HTTP only, embedded store in a temp
+ * dir) or `null-sink` (reads each body and answers 200: the ceiling of HTTP on this machine).
+ * Prints `ready <otlpPort> <controlPort>`; the control port answers GET /count with stored spans.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../lib/config';
+import { startServer } from '../server/payscope-server';
+import { sql } from '../lib/store/sql';
+
+const variant = process.argv[2];
+let count: () => Promise<number>;
+let otlpPort: number;
+
+if (variant === 'payscope') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-bench-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const config = { ...loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dir, CLICKHOUSE_URL: '' }), host: '127.0.0.1' };
+  const server = await startServer({ config, dashboard: false, ports: { dashboard: null, otlpHttp: 0, grpc: null }, log: () => {} });
+  otlpPort = server.ports.otlpHttp!;
+  count = async () => Number((await server.store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`))[0].n);
+} else if (variant === 'null-sink') {
+  const srv = http.createServer((req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => { res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '0' }); res.end(); });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  otlpPort = (srv.address() as AddressInfo).port;
+  count = async () => 0;
+} else {
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const control = http.createServer(async (_req, res) => {
+  res.end(JSON.stringify({ count: await count() }));
+});
+await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
+console.log(`ready ${otlpPort} ${(control.address() as AddressInfo).port}`);
+process.on('SIGTERM', () => process.exit(0));

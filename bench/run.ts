@@ -1,0 +1,37 @@
+/**
+ * `npm run bench [-- --only ingest] [-- --quick]`: runs the benchmarks, prints a table per part and
+ * writes bench/results/<part>.json. Figures are medians of repeated runs, with a baseline measured
+ * in the same run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { benchIngest } from './ingest';
+
+const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  console.log('Usage: npm run bench [-- --only ingest] [-- --quick]\nWrites bench/results/<part>.json and prints a table per part.');
+  process.exit(0);
+}
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const quick = args.includes('--quick');
+const outDir = path.resolve(import.meta.dirname, 'results');
+fs.mkdirSync(outDir, { recursive: true });
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+if (!only || only === 'ingest') {
+  console.log('ingest: OTLP/protobuf → payscope → embedded ClickHouse');
+  const concurrency = args.includes("--concurrency") ? Number(args[args.indexOf("--concurrency") + 1]) : 64;
+  const r = await benchIngest(quick ? { seconds: 6, concurrency, payloads: 24, repeats: 1 } : { seconds: 15, concurrency, payloads: 48, repeats: 3 });
+  console.table(r.summary.map((s) => ({
+    variant: s.variant,
+    'spans/s (median)': fmt(s.spansPerSec),
+    'vs null sink': fmt(s.ratioToNullSink, 2),
+    'p50 ms': fmt(s.p50Ms, 1),
+    'p99 ms': fmt(s.p99Ms, 1),
+    'peak RSS MB': fmt(s.peakRssMb),
+    'CPU cores': fmt(s.cpuCores, 2),
+    'acked not stored': s.lostSpans,
+  })));
+  fs.writeFileSync(path.join(outDir, 'ingest.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+}

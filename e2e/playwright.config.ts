@@ -1,0 +1,45 @@
+import os from 'node:os';
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+/**
+ * End-to-end: a real payscope (production build, embedded store in a fresh temp directory, ports
+ * apart from a developer's running instance) driven in Debian's Chromium.
+ */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
+export const E2E_OTLP_PORT = Number(process.env.E2E_OTLP_PORT ?? 14318);
+export const E2E_GRPC_PORT = Number(process.env.E2E_GRPC_PORT ?? 14317);
+const dataDir = path.join(os.tmpdir(), `payscope-e2e-${process.pid}`);
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: /.*\.spec\.ts/,
+  outputDir: '../test-results',
+  timeout: 60_000,
+  retries: 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command: `rm -rf ${dataDir} && node --import tsx scripts/start.ts`,
+    cwd: '..',
+    url: `http://127.0.0.1:${E2E_PORT}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    env: {
+      PORT: String(E2E_PORT),
+      HOST: '127.0.0.1',
+      PAYSCOPE_OTLP_HTTP_PORT: String(E2E_OTLP_PORT),
+      PAYSCOPE_OTLP_GRPC_PORT: String(E2E_GRPC_PORT),
+      PAYSCOPE_DATA_DIR: dataDir,
+    },
+  },
+});
