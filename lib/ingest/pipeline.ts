@@ -124,7 +124,10 @@ export class IngestPipeline {
       if (this.currentBytes >= this.opts.batchMaxBytes) void this.seal();
       // Group commit: gather what arrives in this tick, then seal if nothing is being inserted.
       else if (this.currentWaiters.length === 1) {
-        setImmediate(() => { if (this.inflight < this.opts.insertConcurrency && this.queue.length === 0) void this.seal(); });
+        // While the store is down there is nothing to wait for: spool and acknowledge right away.
+        setImmediate(() => {
+          if (!this.storeUp || (this.inflight < this.opts.insertConcurrency && this.queue.length === 0)) void this.seal();
+        });
       }
     });
   }

@@ -10,11 +10,13 @@ export interface SqlQuery {
   readonly params: Record<string, unknown>;
 }
 
-const RAW = Symbol('raw');
+// Registered symbols: Next.js bundles its own copy of this module next to the server's, and a
+// fragment made by one copy must render in the other.
+const RAW = Symbol.for('payscope.sql.raw');
 interface RawFragment { [RAW]: string }
-const TYPED = Symbol('typed');
+const TYPED = Symbol.for('payscope.sql.typed');
 interface TypedParam { [TYPED]: { value: unknown; type: string } }
-const FRAGMENT = Symbol('fragment');
+const FRAGMENT = Symbol.for('payscope.sql.fragment');
 interface Fragment { [FRAGMENT]: { strings: readonly string[]; values: readonly unknown[] } }
 
 /** Text the code wrote itself. Never pass user or span data. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadConfig, type PayscopeConfig } from '../config';
 import { render, type SqlFragment } from './sql';
 
@@ -136,6 +136,8 @@ export async function openStore(config: PayscopeConfig = loadConfig()): Promise<
       database: config.database,
       clickhouse_settings: STORE_SETTINGS,
       request_timeout: 60_000,
+      // Failures surface as StoreUnavailableError and are logged once by the caller, not per request.
+      log: { level: ClickHouseLogLevel.OFF },
     });
     return new ClickHouseStore('clickhouse', client, config.database, config.cluster);
   }
