@@ -142,3 +142,22 @@ describe('OTLP/HTTP bad input', () => {
     await stillServes();
   });
 });
+
+describe('OTLP/gRPC bad input', () => {
+  it('answers INVALID_ARGUMENT for a truncated request, OK for a valid one, and keeps serving', async () => {
+    const grpc = await import('@grpc/grpc-js');
+    const client = new grpc.Client(`127.0.0.1:${server.ports.grpc}`, grpc.credentials.createInsecure());
+    const call = (body: Buffer) => new Promise<{ code: number; details?: string }>((resolve) => {
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body,
+        (err) => resolve(err ? { code: err.code, details: err.details } : { code: 0 }));
+    });
+    const bad = await call(validProto.subarray(0, validProto.length - 3));
+    expect(bad.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(bad.details).toMatch(/truncated|length|exceeds|invalid/i);
+    expect(await countSpans()).toBe(stored);
+    expect((await call(validProto)).code).toBe(grpc.status.OK);
+    stored += 5;
+    expect(await countSpans()).toBe(stored);
+    client.close();
+  });
+});

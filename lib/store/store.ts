@@ -54,7 +54,18 @@ function isConnectionFailure(err: unknown): boolean {
   );
 }
 
+/**
+ * Engine errors can come from another copy of the client's error class (the embedded connection
+ * loads `@clickhouse/client-common` through CommonJS, the app may load its ES module build), so they
+ * are re-made as this module's ClickHouseError: callers can rely on `instanceof` and `.code`.
+ */
 function wrap(err: unknown): never {
+  const e = err as { name?: string; constructor?: { name?: string }; code?: unknown; type?: unknown; message?: string };
+  if (!(err instanceof ClickHouseError) && e?.constructor?.name === 'ClickHouseError' && typeof e.code === 'string') {
+    const same = new ClickHouseError({ message: e.message ?? '', code: e.code, type: typeof e.type === 'string' ? e.type : undefined });
+    (same as Error).cause = err;
+    throw same;
+  }
   if (isConnectionFailure(err)) throw new StoreUnavailableError(`ClickHouse unavailable: ${(err as Error)?.message ?? err}`, { cause: err });
   throw err;
 }
