@@ -46,7 +46,36 @@ export const HEX_LO = new Uint8Array(256);
   }
 }
 
+/** HEX16[b] written little endian as 16 bits = the two lowercase hex chars of b, in order. */
+export const HEX16 = new Uint16Array(256);
+for (let i = 0; i < 256; i++) HEX16[i] = HEX_HI[i] | (HEX_LO[i] << 8);
+
+/**
+ * Copies src[s, e) to dst at p and returns the new position. `srcDv` / `dstDv` are DataViews over
+ * exactly the bytes of src / dst (same offsets). Short runs go 4 bytes at a time through the
+ * DataViews (no allocation); long ones through TypedArray.set.
+ */
+export function copyBytes(dst: Uint8Array, dstDv: DataView, p: number, src: Uint8Array, srcDv: DataView, s: number, e: number): number {
+  const n = e - s;
+  if (n >= 4) {
+    if (n > 64) {
+      dst.set(src.subarray(s, e), p);
+      return p + n;
+    }
+    const pe = p + n;
+    let i = s;
+    for (; i + 4 <= e; i += 4, p += 4) dstDv.setUint32(p, srcDv.getUint32(i, true), true);
+    // 0-3 bytes left: one overlapping word ending exactly at the end of the run
+    if (i < e) dstDv.setUint32(pe - 4, srcDv.getUint32(e - 4, true), true);
+    return pe;
+  }
+  for (let i = s; i < e; i++) dst[p++] = src[i];
+  return p;
+}
+
 const TWO_32 = 4294967296;
+/** Up to this many bytes a plain loop beats TypedArray.set(subarray()) (which allocates a view). */
+const COPY_LOOP_MAX = 192;
 
 /**
  * A growable output buffer with RowBinary primitives. `buf` and `pos` are public so that hot decode
@@ -54,10 +83,13 @@ const TWO_32 = 4294967296;
  */
 export class RowBinaryWriter {
   buf: Buffer;
+  /** DataView over exactly `buf` (kept in sync when the buffer grows). */
+  dv: DataView;
   pos: number;
 
   constructor(initialCapacity = 64 * 1024) {
     this.buf = Buffer.allocUnsafe(Math.max(64, initialCapacity | 0));
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
   }
 
@@ -78,6 +110,7 @@ export class RowBinaryWriter {
     const nb = Buffer.allocUnsafe(cap);
     this.buf.copy(nb, 0, 0, this.pos);
     this.buf = nb;
+    this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
   }
 
   /** Forget the content (keeps the buffer). */
@@ -168,7 +201,10 @@ export class RowBinaryWriter {
     if (this.pos + n > this.buf.length) this.grow(n);
     const b = this.buf;
     let p = this.pos;
-    if (n < 48) {
+    if (n > 16 && start === 0 && end === src.length) {
+      b.set(src, p);
+      p += n;
+    } else if (n <= COPY_LOOP_MAX) {
       for (let i = start; i < end; i++) b[p++] = src[i];
     } else {
       b.set(src.subarray(start, end), p);
@@ -193,7 +229,7 @@ export class RowBinaryWriter {
       }
       b[p++] = v;
     }
-    if (n < 48) {
+    if (n <= COPY_LOOP_MAX) {
       for (let i = start; i < end; i++) b[p++] = src[i];
     } else {
       b.set(src.subarray(start, end), p);
@@ -247,10 +283,12 @@ export class RowBinaryWriter {
       }
       b[p++] = v;
     }
-    for (let i = start; i < end; i++) {
-      const x = src[i];
-      b[p++] = HEX_HI[x];
-      b[p++] = HEX_LO[x];
+    let i = start;
+    const dv = this.dv;
+    for (; i + 2 <= end; i += 2, p += 4) dv.setUint32(p, HEX16[src[i]] | (HEX16[src[i + 1]] << 16), true);
+    if (i < end) {
+      dv.setUint16(p, HEX16[src[i]], true);
+      p += 2;
     }
     this.pos = p;
   }
@@ -268,6 +306,7 @@ export class RowBinaryWriter {
     const n = this.pos;
     const out = this.buf.length - n <= (n >>> 2) + 4096 ? this.buf.subarray(0, n) : Buffer.from(this.buf.subarray(0, n));
     this.buf = Buffer.allocUnsafe(64);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
     return out;
   }

@@ -1,0 +1,701 @@
+/**
+ * OTLP/JSON ExportTraceServiceRequest → RowBinary rows, byte-identical to the protobuf path for the
+ * same spans. JSON.parse, then a walk that writes with the same RowBinaryWriter and Go formatting.
+ *
+ * Accepted per the OTLP/JSON spec: lowerCamelCase field names and the original snake_case names;
+ * trace/span ids as hex (case-insensitive); enums as integers or their proto names
+ * ("SPAN_KIND_SERVER", "STATUS_CODE_ERROR"); 64-bit integers as decimal strings or JSON numbers;
+ * bytesValue as base64; unknown fields ignored; null is the same as absent.
+ */
+import { OtlpDecodeError } from './errors';
+import {
+  goFloatFinite,
+  goFloat64AsString,
+  spanKindName,
+  statusCodeName,
+  writeAsciiRaw,
+  writeBase64Raw,
+  writeBase64String,
+  writeGoJsonQuoted,
+  writeInt64DecimalRaw,
+  writeInt64String,
+} from './gofmt';
+import { MAX_ANYVALUE_DEPTH } from './decode-protobuf';
+import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
+import type { DecodeOptions, DecodeResult } from './types';
+
+type Obj = Record<string, unknown>;
+
+const KIND_BYTES: Uint8Array[] = [0, 1, 2, 3, 4, 5].map((k) => encodeRowBinaryString(spanKindName(k)));
+const STATUS_BYTES: Uint8Array[] = [0, 1, 2].map((c) => encodeRowBinaryString(statusCodeName(c)));
+const KIND_ENUM: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_ENUM: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+const TWO_32 = 4294967296;
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I64 = -(1n << 63n);
+const MAX_I64 = (1n << 63n) - 1n;
+const DIGITS = /^[0-9]+$/;
+const SIGNED_DIGITS = /^[-+]?[0-9]+$/;
+const utf8Decoder = new TextDecoder('utf-8');
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Field by lowerCamelCase name, else by proto (snake_case) name; null → undefined. */
+function get(o: Obj, camel: string, snake?: string): unknown {
+  let v = o[camel];
+  if (v === undefined && snake !== undefined) v = o[snake];
+  return v === null ? undefined : v;
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Lowercase form of a hex string, or null when it is not valid hex (odd length, bad digit). */
+function normalizeHex(s: string): string | null {
+  if (s.length % 2 !== 0) return null;
+  let lower = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = hexVal(c);
+    if (v < 0) return null;
+    if (c >= 65 && c <= 70) lower = false;
+  }
+  return lower ? s : s.toLowerCase();
+}
+
+function isAllZeroHex(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 48) return false;
+  return true;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+class JsonTraceDecoder {
+  readonly w: RowBinaryWriter;
+  readonly side = new RowBinaryWriter(1024);
+  readonly jw = new RowBinaryWriter(256);
+  readonly escapeHtml: boolean;
+  accepted = 0;
+  rejected = 0;
+  firstReject = '';
+  jsonFailed = false;
+  lo = 0;
+  hi = 0;
+  ri = -1;
+  si = -1;
+  ki = -1;
+  /** error context below the span, kept as parts so that nothing is formatted unless we fail */
+  sect = '';
+  sectIdx = -1;
+  attrWhat = '';
+  attrIdx = -1;
+
+  readonly appending: boolean;
+  readonly start: number;
+
+  constructor(sizeHint: number, opts: DecodeOptions | undefined) {
+    this.appending = opts?.into !== undefined;
+    this.w = opts?.into ?? new RowBinaryWriter(Math.floor(sizeHint * 0.6) + 4096);
+    this.start = this.w.pos;
+    this.escapeHtml = opts?.escapeHtmlInJson ?? true;
+  }
+
+  private where(): string {
+    let s = '';
+    if (this.ri >= 0) s += `resourceSpans[${this.ri}]`;
+    if (this.si >= 0) s += `.scopeSpans[${this.si}]`;
+    if (this.ki >= 0) s += `.spans[${this.ki}]`;
+    if (this.sect) s += (s ? '.' : '') + this.sect + (this.sectIdx >= 0 ? `[${this.sectIdx}]` : '');
+    if (this.attrWhat) s += (s ? '.' : '') + this.attrWhat + (this.attrIdx >= 0 ? `[${this.attrIdx}]` : '');
+    return s || 'request';
+  }
+
+  fail(detail: string): never {
+    throw new OtlpDecodeError(`invalid OTLP/JSON: ${this.where()}: ${detail}`);
+  }
+
+  private arr(v: unknown, what: string): unknown[] | undefined {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) this.fail(`${what} must be an array, got ${describe(v)}`);
+    return v;
+  }
+
+  private obj(v: unknown, what: string): Obj | undefined {
+    if (v === undefined) return undefined;
+    if (!isObj(v)) this.fail(`${what} must be an object, got ${describe(v)}`);
+    return v;
+  }
+
+  private str(v: unknown, what: string): string {
+    if (v === undefined) return '';
+    if (typeof v !== 'string') this.fail(`${what} must be a string, got ${describe(v)}`);
+    return v;
+  }
+
+  private enumVal(v: unknown, names: Record<string, number>, what: string): number {
+    if (v === undefined) return 0;
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) this.fail(`${what} must be an integer, got ${v}`);
+      return v;
+    }
+    if (typeof v === 'string') {
+      const n = names[v];
+      if (n === undefined) this.fail(`unknown ${what} ${JSON.stringify(v)}`);
+      return n;
+    }
+    this.fail(`${what} must be an integer or an enum name, got ${describe(v)}`);
+  }
+
+  /** Unsigned 64-bit (fixed64 times) into this.lo / this.hi. */
+  private u64(v: unknown, what: string): void {
+    if (v === undefined) {
+      this.lo = this.hi = 0;
+      return;
+    }
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v) || v < 0 || v > 18446744073709551615) this.fail(`${what} must be a non-negative 64-bit integer, got ${v}`);
+      if (v <= Number.MAX_SAFE_INTEGER) {
+        this.lo = v % TWO_32;
+        this.hi = Math.floor(v / TWO_32);
+      } else {
+        this.setBig(BigInt(v));
+      }
+      return;
+    }
+    if (typeof v !== 'string' || !DIGITS.test(v)) this.fail(`${what} must be a non-negative integer (decimal string or number), got ${describe(v)}`);
+    const n = v.length;
+    if (n <= 15) {
+      const x = Number(v);
+      this.lo = x % TWO_32;
+      this.hi = Math.floor(x / TWO_32);
+      return;
+    }
+    if (n <= 20) {
+      // value = high * 1e9 + low9, computed in 32-bit halves without BigInt
+      const high = Number(v.slice(0, n - 9));
+      const low9 = Number(v.slice(n - 9));
+      const hiPart = Math.floor(high / 65536);
+      const loPart = high - hiPart * 65536;
+      const a = loPart * 1e9 + low9;
+      const bb = hiPart * 1e9;
+      const bHi = Math.floor(bb / 65536);
+      const bLo = bb - bHi * 65536;
+      const lowSum = bLo * 65536 + a;
+      const carry = Math.floor(lowSum / TWO_32);
+      const hi = bHi + carry;
+      if (hi < TWO_32) {
+        this.lo = lowSum - carry * TWO_32;
+        this.hi = hi;
+        return;
+      }
+    }
+    const big = BigInt(v);
+    if (big > MAX_U64) this.fail(`${what} ${v} does not fit in 64 bits`);
+    this.setBig(big);
+  }
+
+  private setBig(x: bigint): void {
+    const u = BigInt.asUintN(64, x);
+    this.lo = Number(u & 0xffffffffn);
+    this.hi = Number(u >> 32n);
+  }
+
+  /**
+   * Signed int64 into lo/hi. Returns false for a JSON number that is not an int64 (fraction or out of
+   * range): the caller then treats it as a double, as the protobuf encoder of the JS SDK would.
+   */
+  private i64(v: unknown, what: string): boolean {
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v) || v < -9223372036854775808 || v >= 9223372036854775808) return false;
+      if (v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+        this.lo = v % TWO_32;
+        this.hi = Math.floor(v / TWO_32);
+      } else {
+        this.setBig(BigInt(v));
+      }
+      return true;
+    }
+    if (typeof v !== 'string' || !SIGNED_DIGITS.test(v)) this.fail(`${what} must be an integer (decimal string or number), got ${describe(v)}`);
+    if (v.length <= 15) {
+      const x = Number(v);
+      if (x >= 0) {
+        this.lo = x % TWO_32;
+        this.hi = Math.floor(x / TWO_32);
+      } else {
+        this.setBig(BigInt(x));
+      }
+      return true;
+    }
+    const big = BigInt(v);
+    if (big < MIN_I64 || big > MAX_I64) this.fail(`${what} ${v} does not fit in int64`);
+    this.setBig(big);
+    return true;
+  }
+
+  private dbl(v: unknown, what: string): number {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string') {
+      if (v === 'NaN') return NaN;
+      if (v === 'Infinity') return Infinity;
+      if (v === '-Infinity') return -Infinity;
+      const x = Number(v);
+      if (v.trim() !== '' && !Number.isNaN(x)) return x;
+    }
+    this.fail(`${what} must be a number, got ${describe(v)}`);
+  }
+
+  private bytes(v: unknown, what: string): Buffer {
+    if (typeof v !== 'string') this.fail(`${what} must be a base64 string, got ${describe(v)}`);
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(v.replace(/\s+/g, ''))) this.fail(`${what} is not valid base64`);
+    return Buffer.from(v, 'base64');
+  }
+
+  // ---------------------------------------------------------------- structure
+
+  decode(root: unknown): DecodeResult {
+    if (!isObj(root)) this.fail(`expected a JSON object (ExportTraceServiceRequest), got ${describe(root)}`);
+    const rs = this.arr(get(root, 'resourceSpans', 'resource_spans'), 'resourceSpans');
+    if (rs) {
+      for (let i = 0; i < rs.length; i++) {
+        this.ri = i;
+        this.resourceSpans(rs[i]);
+      }
+      this.ri = -1;
+    }
+    let errorMessage = '';
+    if (this.rejected > 0) errorMessage = `${this.rejected} span${this.rejected === 1 ? '' : 's'} rejected: ${this.firstReject}`;
+    const rows = this.appending ? this.w.buf.subarray(this.start, this.w.pos) : this.w.finish();
+    return { rows, accepted: this.accepted, rejected: this.rejected, errorMessage };
+  }
+
+  private resourceSpans(v: unknown): void {
+    if (!isObj(v)) this.fail(`expected an object, got ${describe(v)}`);
+    this.sect = 'resource';
+    const resource = this.obj(get(v, 'resource'), 'resource');
+    const attrs = resource ? this.arr(get(resource, 'attributes'), 'attributes') : undefined;
+    const side = this.side;
+    side.reset();
+    side.writeVarUInt(attrs ? attrs.length : 0);
+    let svcS = -1;
+    let svcE = -1;
+    if (attrs) {
+      this.attrWhat = 'attributes';
+      for (let i = 0; i < attrs.length; i++) {
+        this.attrIdx = i;
+        const kv = attrs[i];
+        const before = side.pos;
+        const key = this.writeKeyValue(side, kv);
+        if (svcS < 0 && key === 'service.name') {
+          // value starts after the key String
+          svcS = before + keyStringLength(key);
+          svcE = side.pos;
+        }
+      }
+    }
+    this.attrWhat = '';
+    this.attrIdx = -1;
+    const blk = new RowBinaryWriter(side.pos + 64);
+    if (svcS >= 0) blk.writeRaw(side.buf, svcS, svcE);
+    else blk.writeUInt8(0);
+    blk.writeRaw(side.buf, 0, side.pos);
+    const resBlock = blk.toBuffer();
+    this.sect = '';
+
+    const sss = this.arr(get(v, 'scopeSpans', 'scope_spans'), 'scopeSpans');
+    if (!sss) return;
+    for (let j = 0; j < sss.length; j++) {
+      this.si = j;
+      const ss = sss[j];
+      if (!isObj(ss)) this.fail(`expected an object, got ${describe(ss)}`);
+      this.sect = 'scope';
+      const scope = this.obj(get(ss, 'scope'), 'scope');
+      let name = '';
+      let version = '';
+      if (scope) {
+        name = this.str(get(scope, 'name'), 'name');
+        version = this.str(get(scope, 'version'), 'version');
+        const sattrs = this.arr(get(scope, 'attributes'), 'attributes');
+        if (sattrs) {
+          // no otel_traces column for scope attributes: validate only
+          this.attrWhat = 'attributes';
+          for (let i = 0; i < sattrs.length; i++) {
+            this.attrIdx = i;
+            this.side.reset();
+            this.writeKeyValue(this.side, sattrs[i]);
+          }
+          this.attrWhat = '';
+          this.attrIdx = -1;
+        }
+      }
+      this.sect = '';
+      const b2 = new RowBinaryWriter(resBlock.length + name.length * 3 + version.length * 3 + 32);
+      b2.writeRaw(resBlock);
+      b2.writeString(name);
+      b2.writeString(version);
+      const block = b2.toBuffer();
+      const spans = this.arr(get(ss, 'spans'), 'spans');
+      if (spans) {
+        for (let k = 0; k < spans.length; k++) {
+          this.ki = k;
+          this.span(spans[k], block);
+        }
+        this.ki = -1;
+      }
+      this.si = -1;
+    }
+  }
+
+  private span(v: unknown, block: Uint8Array): void {
+    if (!isObj(v)) this.fail(`expected an object, got ${describe(v)}`);
+    const traceId = this.str(get(v, 'traceId', 'trace_id'), 'traceId');
+    const spanId = this.str(get(v, 'spanId', 'span_id'), 'spanId');
+    const parentSpanId = this.str(get(v, 'parentSpanId', 'parent_span_id'), 'parentSpanId');
+    const traceState = this.str(get(v, 'traceState', 'trace_state'), 'traceState');
+    const name = this.str(get(v, 'name'), 'name');
+    const kind = this.enumVal(get(v, 'kind'), KIND_ENUM, 'kind');
+    const attrs = this.arr(get(v, 'attributes'), 'attributes');
+    const events = this.arr(get(v, 'events'), 'events');
+    const links = this.arr(get(v, 'links'), 'links');
+    const status = this.obj(get(v, 'status'), 'status');
+
+    // ids
+    const tid = normalizeHex(traceId);
+    const sid = normalizeHex(spanId);
+    const pid = parentSpanId === '' ? '' : normalizeHex(parentSpanId);
+    let reason = '';
+    if (tid === null || tid.length !== 32) reason = `invalid trace_id ${JSON.stringify(traceId.slice(0, 64))} (expected 32 hex digits)`;
+    else if (isAllZeroHex(tid)) reason = 'all-zero trace_id';
+    else if (sid === null || sid.length !== 16) reason = `invalid span_id ${JSON.stringify(spanId.slice(0, 64))} (expected 16 hex digits)`;
+    else if (isAllZeroHex(sid)) reason = 'all-zero span_id';
+    else if (pid === null || (pid.length !== 0 && pid.length !== 16)) reason = `invalid parent_span_id ${JSON.stringify(parentSpanId.slice(0, 64))} (expected 16 hex digits)`;
+    if (reason) {
+      if (this.rejected === 0) this.firstReject = `${reason} (span '${name.length > 200 ? name.slice(0, 200) + '…' : name}')`;
+      this.rejected++;
+      return;
+    }
+
+    const w = this.w;
+    this.u64(get(v, 'startTimeUnixNano', 'start_time_unix_nano'), 'startTimeUnixNano');
+    const sLo = this.lo;
+    const sHi = this.hi;
+    this.u64(get(v, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano');
+    const eLo = this.lo;
+    const eHi = this.hi;
+
+    w.writeUInt64(sLo, sHi);
+    w.writeString(tid as string);
+    w.writeString(sid as string);
+    w.writeString(pid && !isAllZeroHex(pid) ? pid : '');
+    w.writeString(traceState);
+    w.writeString(name);
+    w.writeRaw(kind >= 0 && kind <= 5 ? KIND_BYTES[kind] : KIND_BYTES[0]);
+    w.writeRaw(block);
+    this.writeAttrs(w, attrs);
+    if (eHi > sHi || (eHi === sHi && eLo >= sLo)) {
+      let dLo = eLo - sLo;
+      let dHi = eHi - sHi;
+      if (dLo < 0) {
+        dLo += TWO_32;
+        dHi -= 1;
+      }
+      w.writeUInt64(dLo, dHi);
+    } else {
+      w.writeUInt64(0, 0);
+    }
+    let code = 0;
+    let message = '';
+    if (status) {
+      this.sect = 'status';
+      code = this.enumVal(get(status, 'code'), STATUS_ENUM, 'code');
+      message = this.str(get(status, 'message'), 'message');
+      this.sect = '';
+    }
+    w.writeRaw(code >= 0 && code <= 2 ? STATUS_BYTES[code] : STATUS_BYTES[0]);
+    w.writeString(message);
+
+    // events
+    const nev = events ? events.length : 0;
+    w.writeVarUInt(nev);
+    const evObjs: Obj[] = [];
+    this.sect = 'events';
+    for (let i = 0; i < nev; i++) {
+      const ev = (events as unknown[])[i];
+      this.sectIdx = i;
+      if (!isObj(ev)) this.fail(`expected an object, got ${describe(ev)}`);
+      evObjs.push(ev);
+      this.u64(get(ev, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano');
+      w.writeUInt64(this.lo, this.hi);
+    }
+    w.writeVarUInt(nev);
+    for (let i = 0; i < nev; i++) {
+      this.sectIdx = i;
+      w.writeString(this.str(get(evObjs[i], 'name'), 'name'));
+    }
+    w.writeVarUInt(nev);
+    for (let i = 0; i < nev; i++) {
+      this.sectIdx = i;
+      this.writeAttrs(w, this.arr(get(evObjs[i], 'attributes'), 'attributes'));
+    }
+    this.sect = '';
+    this.sectIdx = -1;
+
+    // links
+    const nlk = links ? links.length : 0;
+    const lkObjs: Obj[] = [];
+    w.writeVarUInt(nlk);
+    this.sect = 'links';
+    for (let i = 0; i < nlk; i++) {
+      const lk = (links as unknown[])[i];
+      this.sectIdx = i;
+      if (!isObj(lk)) this.fail(`expected an object, got ${describe(lk)}`);
+      lkObjs.push(lk);
+      w.writeString(linkId(this.str(get(lk, 'traceId', 'trace_id'), 'traceId')));
+    }
+    w.writeVarUInt(nlk);
+    for (let i = 0; i < nlk; i++) {
+      this.sectIdx = i;
+      w.writeString(linkId(this.str(get(lkObjs[i], 'spanId', 'span_id'), 'spanId')));
+    }
+    w.writeVarUInt(nlk);
+    for (let i = 0; i < nlk; i++) {
+      this.sectIdx = i;
+      w.writeString(this.str(get(lkObjs[i], 'traceState', 'trace_state'), 'traceState'));
+    }
+    w.writeVarUInt(nlk);
+    for (let i = 0; i < nlk; i++) {
+      this.sectIdx = i;
+      this.writeAttrs(w, this.arr(get(lkObjs[i], 'attributes'), 'attributes'));
+    }
+    this.sect = '';
+    this.sectIdx = -1;
+    this.accepted++;
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  private writeAttrs(out: RowBinaryWriter, attrs: unknown[] | undefined): void {
+    if (!attrs) {
+      out.writeUInt8(0);
+      return;
+    }
+    out.writeVarUInt(attrs.length);
+    this.attrWhat = 'attributes';
+    for (let i = 0; i < attrs.length; i++) {
+      this.attrIdx = i;
+      this.writeKeyValue(out, attrs[i]);
+    }
+    this.attrWhat = '';
+    this.attrIdx = -1;
+  }
+
+  /** Writes key String + value String; returns the key. */
+  private writeKeyValue(out: RowBinaryWriter, kv: unknown): string {
+    if (!isObj(kv)) this.fail(`expected a KeyValue object, got ${describe(kv)}`);
+    const key = this.str(get(kv, 'key'), 'key');
+    out.writeString(key);
+    const value = this.obj(get(kv, 'value'), 'value');
+    if (value === undefined) {
+      out.writeUInt8(0);
+      return key;
+    }
+    this.writeAnyValueString(out, value);
+    return key;
+  }
+
+  private writeAnyValueString(out: RowBinaryWriter, av: Obj): void {
+    let x: unknown;
+    if ((x = get(av, 'stringValue', 'string_value')) !== undefined) {
+      out.writeString(this.str(x, 'stringValue'));
+    } else if ((x = get(av, 'boolValue', 'bool_value')) !== undefined) {
+      if (typeof x !== 'boolean') this.fail(`boolValue must be a boolean, got ${describe(x)}`);
+      out.writeString(x ? 'true' : 'false');
+    } else if ((x = get(av, 'intValue', 'int_value')) !== undefined) {
+      if (this.i64(x, 'intValue')) writeInt64String(out, this.lo, this.hi);
+      else out.writeString(goFloat64AsString(x as number));
+    } else if ((x = get(av, 'doubleValue', 'double_value')) !== undefined) {
+      out.writeString(goFloat64AsString(this.dbl(x, 'doubleValue')));
+    } else if ((x = get(av, 'arrayValue', 'array_value')) !== undefined) {
+      this.jw.reset();
+      this.jsonFailed = false;
+      this.jsonArray(x, 1);
+      if (this.jsonFailed) out.writeUInt8(0);
+      else out.writeStringBytes(this.jw.buf, 0, this.jw.pos);
+    } else if ((x = get(av, 'kvlistValue', 'kvlist_value')) !== undefined) {
+      this.jw.reset();
+      this.jsonFailed = false;
+      this.jsonKvlist(x, 1);
+      if (this.jsonFailed) out.writeUInt8(0);
+      else out.writeStringBytes(this.jw.buf, 0, this.jw.pos);
+    } else if ((x = get(av, 'bytesValue', 'bytes_value')) !== undefined) {
+      const bytes = this.bytes(x, 'bytesValue');
+      writeBase64String(out, bytes, 0, bytes.length);
+    } else {
+      out.writeUInt8(0);
+    }
+  }
+
+  private checkDepth(depth: number): void {
+    if (depth > MAX_ANYVALUE_DEPTH) this.fail(`AnyValue nesting deeper than ${MAX_ANYVALUE_DEPTH}`);
+  }
+
+  private jsonString(s: string): void {
+    const bytes = Buffer.from(s, 'utf8');
+    writeGoJsonQuoted(this.jw, bytes, 0, bytes.length, this.escapeHtml);
+  }
+
+  private jsonAnyValue(v: unknown, depth: number): void {
+    const jw = this.jw;
+    if (v === undefined || v === null) {
+      writeAsciiRaw(jw, 'null');
+      return;
+    }
+    if (!isObj(v)) this.fail(`AnyValue must be an object, got ${describe(v)}`);
+    let x: unknown;
+    if ((x = get(v, 'stringValue', 'string_value')) !== undefined) {
+      this.jsonString(this.str(x, 'stringValue'));
+    } else if ((x = get(v, 'boolValue', 'bool_value')) !== undefined) {
+      if (typeof x !== 'boolean') this.fail(`boolValue must be a boolean, got ${describe(x)}`);
+      writeAsciiRaw(jw, x ? 'true' : 'false');
+    } else if ((x = get(v, 'intValue', 'int_value')) !== undefined) {
+      if (this.i64(x, 'intValue')) writeInt64DecimalRaw(jw, this.lo, this.hi);
+      else this.jsonDouble(x as number);
+    } else if ((x = get(v, 'doubleValue', 'double_value')) !== undefined) {
+      this.jsonDouble(this.dbl(x, 'doubleValue'));
+    } else if ((x = get(v, 'arrayValue', 'array_value')) !== undefined) {
+      this.jsonArray(x, depth + 1);
+    } else if ((x = get(v, 'kvlistValue', 'kvlist_value')) !== undefined) {
+      this.jsonKvlist(x, depth + 1);
+    } else if ((x = get(v, 'bytesValue', 'bytes_value')) !== undefined) {
+      const bytes = this.bytes(x, 'bytesValue');
+      if (bytes.length === 0) {
+        writeAsciiRaw(jw, 'null');
+      } else {
+        jw.writeUInt8(0x22);
+        writeBase64Raw(jw, bytes, 0, bytes.length);
+        jw.writeUInt8(0x22);
+      }
+    } else {
+      writeAsciiRaw(jw, 'null');
+    }
+  }
+
+  private jsonDouble(x: number): void {
+    if (x !== x || x === Infinity || x === -Infinity) {
+      this.jsonFailed = true;
+      writeAsciiRaw(this.jw, 'null');
+    } else {
+      writeAsciiRaw(this.jw, goFloatFinite(x));
+    }
+  }
+
+  private jsonArray(v: unknown, depth: number): void {
+    this.checkDepth(depth);
+    const o = this.obj(v, 'arrayValue');
+    const values = o ? this.arr(get(o, 'values'), 'arrayValue.values') : undefined;
+    const jw = this.jw;
+    jw.writeUInt8(0x5b);
+    if (values) {
+      for (let i = 0; i < values.length; i++) {
+        if (i > 0) jw.writeUInt8(0x2c);
+        this.jsonAnyValue(values[i], depth);
+      }
+    }
+    jw.writeUInt8(0x5d);
+  }
+
+  private jsonKvlist(v: unknown, depth: number): void {
+    this.checkDepth(depth);
+    const o = this.obj(v, 'kvlistValue');
+    const values = o ? this.arr(get(o, 'values'), 'kvlistValue.values') : undefined;
+    const keys: string[] = [];
+    const sortKeys: string[] = [];
+    const vals: unknown[] = [];
+    const index = new Map<string, number>();
+    if (values) {
+      for (let i = 0; i < values.length; i++) {
+        const kv = values[i];
+        if (!isObj(kv)) this.fail(`expected a KeyValue object in kvlistValue, got ${describe(kv)}`);
+        const key = this.str(get(kv, 'key'), 'key');
+        const val = this.obj(get(kv, 'value'), 'value');
+        const at = index.get(key);
+        if (at === undefined) {
+          index.set(key, keys.length);
+          keys.push(key);
+          sortKeys.push(Buffer.from(key, 'utf8').toString('latin1'));
+          vals.push(val);
+        } else {
+          vals[at] = val;
+        }
+      }
+    }
+    const order = keys.map((_, i) => i).sort((x, y) => (sortKeys[x] < sortKeys[y] ? -1 : sortKeys[x] > sortKeys[y] ? 1 : 0));
+    const jw = this.jw;
+    jw.writeUInt8(0x7b);
+    for (let i = 0; i < order.length; i++) {
+      const j = order[i];
+      if (i > 0) jw.writeUInt8(0x2c);
+      this.jsonString(keys[j]);
+      jw.writeUInt8(0x3a);
+      this.jsonAnyValue(vals[j], depth);
+    }
+    jw.writeUInt8(0x7d);
+  }
+}
+
+/** RowBinary String length (prefix + UTF-8 bytes) of a key. */
+function keyStringLength(key: string): number {
+  const n = Buffer.byteLength(key, 'utf8');
+  let prefix = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 128)) prefix++;
+  return prefix + n;
+}
+
+/** Link ids are informational: lowercase hex when valid hex, '' when invalid or all zero. */
+function linkId(s: string): string {
+  const h = normalizeHex(s);
+  if (h === null || isAllZeroHex(h)) return '';
+  return h;
+}
+
+/** Decodes an OTLP/JSON ExportTraceServiceRequest into RowBinary rows (SPAN_COLUMNS order). */
+export function decodeTraceRequestJson(body: string | Uint8Array, options?: DecodeOptions): DecodeResult {
+  let text: string;
+  if (typeof body === 'string') text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  else if (body instanceof Uint8Array) text = utf8Decoder.decode(body);
+  else throw new OtlpDecodeError('invalid OTLP/JSON: body is neither a string nor bytes');
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (err) {
+    throw new OtlpDecodeError(`invalid OTLP/JSON: not valid JSON (${(err as Error).message})`);
+  }
+  const d = new JsonTraceDecoder(text.length, options);
+  try {
+    return d.decode(root);
+  } catch (err) {
+    if (d.appending) d.w.pos = d.start; // nothing partial stays in the caller's writer
+    if (err instanceof OtlpDecodeError) throw err;
+    if (err instanceof RangeError || err instanceof TypeError) throw new OtlpDecodeError(`invalid OTLP/JSON: ${(err as Error).message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * OTLP trace ingest decoding: request bytes → ClickHouse RowBinary rows for `otel_traces`
+ * (columns in SPAN_COLUMNS order), plus the OTLP response encoders.
+ */
+export { SPAN_COLUMNS, RowBinaryWriter, HEX_HI, HEX_LO, encodeRowBinaryString } from './rowbinary';
+export { OtlpDecodeError } from './errors';
+export type { DecodeResult, DecodeOptions } from './types';
+export { decodeTraceRequestProtobuf, MAX_ANYVALUE_DEPTH } from './decode-protobuf';
+export { decodeTraceRequestJson } from './decode-json';
+export { encodeExportTraceServiceResponse, exportTraceServiceResponseJson } from './response';
+export type { ExportTraceServiceResponseJson } from './response';
+export {
+  goFloat64AsString,
+  spanKindName,
+  statusCodeName,
+  SPAN_KIND_NAMES,
+  STATUS_CODE_NAMES,
+  writeInt64String,
+  writeBase64String,
+  writeGoJsonQuoted,
+} from './gofmt';
+
+import { SPAN_COLUMNS } from './rowbinary';
+
+/** `Timestamp, TraceId, ...` with names back-quoted, for `INSERT INTO otel_traces (...)`. */
+export const SPAN_COLUMN_LIST: string = SPAN_COLUMNS.map((c) => '`' + c.name + '`').join(', ');
+/** `Timestamp DateTime64(9), ...`, the structure argument of file(..., RowBinary, '...') / input(). */
+export const SPAN_STRUCTURE: string = SPAN_COLUMNS.map((c) => '`' + c.name + '` ' + c.type).join(', ');
