@@ -1,9 +1,13 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { Suspense } from 'react';
+import { Nav } from '@/components/Nav';
+import { TimeRangePicker } from '@/components/TimeRangePicker';
+import { AutoRefresh } from '@/components/AutoRefresh';
 import './globals.css';
 
 export const metadata: Metadata = {
-  title: 'payscope',
+  title: { default: 'payscope', template: '%s · payscope' },
   description: 'Where a payment spends its time, and which hop or gateway is failing it.',
 };
 
@@ -13,6 +17,13 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body>
         <header className="topbar">
           <a href="/" className="brand">payscope</a>
+          <Suspense>
+            <Nav />
+            <div className="controls">
+              <TimeRangePicker />
+              <AutoRefresh />
+            </div>
+          </Suspense>
         </header>
         <main>{children}</main>
       </body>
