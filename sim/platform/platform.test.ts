@@ -1,0 +1,289 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../lib/store/sql';
+import { startTestServer } from '../../test/helpers/server';
+import { STAGES } from '../seed/shape';
+import type { OrderRecord, PeriodTruth, TruthRecord } from './ground-truth';
+import { readGroundTruth } from './ground-truth';
+import { ensureInstrumentationBuilt, startPlatform, type Platform } from './platform';
+
+/**
+ * The platform end to end against a real payscope ingest: 13 service processes traced by
+ * @payscope/instrumentation export to an in-process payscope server, traffic runs through every
+ * scenario in turn (switched on the HTTP control endpoint, with stronger-than-default faults so a
+ * few seconds of traffic are enough), and the spans read back from the store are checked against
+ * the ground truth the platform recorded.
+ */
+
+interface StoredSpan {
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  SpanName: string;
+  ServiceName: string;
+  Kind: string;
+  PaymentOrderId: string;
+  PaymentStage: string;
+  PaymentChannel: string;
+  PaymentGateway: string;
+  PaymentOutcome: string;
+  PaymentErrorCode: string;
+  PeerHost: string;
+  IsError: number;
+  ms: number;
+  timeout: string;
+  duplicate: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let platform: Platform;
+let dataDir: string;
+let spans: StoredSpan[];
+let periods: PeriodTruth[];
+let records: TruthRecord[];
+let switchErrors: Array<{ status: number; body: unknown }>;
+
+const byOrder = new Map<string, StoredSpan[]>();
+const orderSpans = (orderId: string) => byOrder.get(orderId) ?? [];
+const stageSpans = (orderId: string, stage: string) => orderSpans(orderId).filter((s) => s.PaymentStage === stage);
+const period = (name: string) => {
+  const p = periods.find((x) => x.scenario === name && x.period > 0);
+  if (p === undefined) throw new Error(`no ${name} period`);
+  return p;
+};
+const orderRecords = (effect: OrderRecord['effect']) => records.filter((r): r is OrderRecord => r.type === 'order' && r.effect === effect);
+
+async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${platform.controlUrl}${route}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  ensureInstrumentationBuilt();
+  server = await startTestServer();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-sim-test-'));
+  platform = await startPlatform({
+    otlpEndpoint: `http://127.0.0.1:${server.ports.otlpHttp}`,
+    dataDir,
+    rate: 8,
+    controlPort: 0,
+    timeScale: 0.25,
+    // Equal channel shares so every gateway sees traffic within seconds; more duplicates than a normal day.
+    mix: { alipay: 1, wechatpay: 1, card: 1, paypal: 1 },
+    baseline: { duplicateCallbackRate: 0.25 },
+    log: () => {},
+  });
+
+  await sleep(5000);
+  switchErrors = [
+    await control('POST', '/scenario', { name: 'no-such-scenario' }),
+    await control('POST', '/scenario', { name: 'slow-db', gateway: 'stripe' }),
+  ];
+  await control('POST', '/scenario', { name: 'gateway-degraded', gateway: 'wechatpay', extraErrorRate: 0.5, extraHangRate: 0.1 });
+  await sleep(5000);
+  await control('POST', '/scenario', { name: 'lost-callbacks', gateway: 'paypal', lostCallbackRate: 0.8 });
+  await sleep(5000);
+  await control('POST', '/scenario', { name: 'slow-db', service: 'inventory', dbExtraMedianMs: 200 });
+  await sleep(4000);
+  await control('POST', '/scenario', { name: 'timeout-misconfig', caller: 'adapter-card', callerTimeoutMs: 300 });
+  await sleep(5000);
+  await control('POST', '/scenario', { name: 'baseline' });
+  await platform.traffic.stop();
+  // Most callbacks (scaled: about a second) arrive; the rest are cancelled by the stop, and the
+  // ground truth only lists callbacks that were actually sent.
+  await sleep(4000);
+  periods = (await control('GET', '/ground-truth')).body.periods;
+  await platform.stop();
+  records = readGroundTruth(platform.truthFile);
+
+  // Ingest answers once spans are stored; wait until the count settles all the same.
+  let last = -1;
+  for (let i = 0; i < 20; i++) {
+    const [{ n }] = await server.store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
+    if (Number(n) === last) break;
+    last = Number(n);
+    await sleep(500);
+  }
+  spans = (
+    await server.store.query<StoredSpan>(sql`
+      SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Kind, PaymentOrderId, PaymentStage, PaymentChannel,
+             PaymentGateway, PaymentOutcome, PaymentErrorCode, PeerHost, IsError, toFloat64(Duration) / 1e6 AS ms,
+             SpanAttributes['payment.timeout'] AS timeout, SpanAttributes['payment.callback.duplicate'] AS duplicate
+      FROM otel_traces`)
+  ).map((s) => ({ ...s, IsError: Number(s.IsError), ms: Number(s.ms) }));
+  for (const span of spans) {
+    if (span.PaymentOrderId === '') continue;
+    let list = byOrder.get(span.PaymentOrderId);
+    if (list === undefined) byOrder.set(span.PaymentOrderId, (list = []));
+    list.push(span);
+  }
+}, 150_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await server?.stop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the live platform, read back from payscope', () => {
+  it('runs every service as its own process and leaves none behind', () => {
+    expect(new Set(platform.services.map((s) => s.pid)).size).toBe(13);
+    for (const s of platform.services) {
+      expect(s.exited, s.service).toBe(true);
+      expect(() => process.kill(s.pid, 0), s.service).toThrow();
+    }
+    expect(new Set(spans.map((s) => s.ServiceName))).toEqual(
+      new Set(['checkout', 'order', 'inventory', 'risk', 'payment', 'adapter-alipay', 'adapter-wechatpay', 'adapter-card', 'adapter-paypal', 'alipay', 'wechatpay', 'stripe', 'paypal']),
+    );
+  });
+
+  it('serves payments end to end through every stage, channel and gateway', () => {
+    const payments = records.filter((r) => r.type === 'payment');
+    expect(payments.length).toBeGreaterThan(80);
+    for (const stage of Object.values(STAGES)) expect(spans.some((s) => s.PaymentStage === stage), stage).toBe(true);
+    const requests = spans.filter((s) => s.PaymentStage === STAGES.gatewayRequest);
+    expect(new Set(requests.map((s) => s.PaymentChannel))).toEqual(new Set(['alipay', 'wechatpay', 'card', 'paypal']));
+    expect(new Set(requests.map((s) => s.PaymentGateway))).toEqual(new Set(['alipay', 'wechatpay', 'stripe', 'paypal']));
+    // The gateway call is one client span to the mock provider's host, classified by the instrumentation.
+    for (const s of requests) {
+      expect(s.Kind).toBe('client');
+      expect(s.PeerHost).toBe(`${s.PaymentGateway}.sim.localhost`);
+    }
+    // Every payment the traffic made is in the store, with its checkout trace.
+    for (const p of payments) expect(stageSpans(p.orderId, STAGES.orderCreate), p.orderId).toHaveLength(1);
+    const accepted = payments.filter((p) => p.status === 202);
+    expect(accepted.length).toBeGreaterThan(40);
+    for (const p of accepted) {
+      const [request] = stageSpans(p.orderId, STAGES.gatewayRequest);
+      expect(request?.PaymentGateway, p.orderId).toBe(p.gateway);
+      expect(stageSpans(p.orderId, STAGES.paymentSubmit)[0]?.PaymentOutcome).toBe('pending');
+    }
+  });
+
+  it('delivers callbacks in new traces that join the payment by order id', () => {
+    const sent = orderRecords('callback-sent').filter((r) => r.detail?.status === 200);
+    expect(sent.length).toBeGreaterThan(30);
+    for (const r of sent) {
+      const callbacks = stageSpans(r.orderId, STAGES.gatewayCallback);
+      expect(callbacks.length, r.orderId).toBeGreaterThanOrEqual(1);
+      const [create] = stageSpans(r.orderId, STAGES.orderCreate);
+      for (const cb of callbacks) {
+        expect(cb.TraceId).not.toBe(create.TraceId);
+        // The callback trace starts at the provider's webhook call (a root client span, no payment context).
+        const root = spans.find((s) => s.TraceId === cb.TraceId && s.ParentSpanId === '');
+        expect(root?.ServiceName).toBe(r.service);
+        expect(root?.Kind).toBe('client');
+        expect(cb.ParentSpanId).toBe(root?.SpanId);
+      }
+    }
+  });
+
+  it('lists the callbacks still due at the stop as pending, and they have no callback span', () => {
+    const pending = periods.flatMap((p) => p.pendingCallbackOrders);
+    const lateOrPending = new Set([...pending, ...periods.flatMap((p) => p.lateCallbackOrders)]);
+    for (const orderId of pending) expect(stageSpans(orderId, STAGES.gatewayCallback), orderId).toHaveLength(0);
+    // Every accepted payment either got its callback, or is lost, late or pending.
+    const lost = new Set(periods.flatMap((p) => p.lostCallbackOrders));
+    const accepted = records.filter((r) => r.type === 'payment' && r.status === 202).map((r) => (r as { orderId: string }).orderId);
+    for (const orderId of accepted) {
+      if (stageSpans(orderId, STAGES.gatewayCallback).length === 0) expect(lost.has(orderId) || lateOrPending.has(orderId), orderId).toBe(true);
+    }
+  });
+
+  it('handles duplicate callbacks idempotently', () => {
+    const twice = new Set(orderRecords('callback-sent').filter((r) => r.detail?.attempt === 2 && r.detail?.status === 200).map((r) => r.orderId));
+    expect(twice.size).toBeGreaterThan(0);
+    for (const orderId of twice) {
+      const callbacks = stageSpans(orderId, STAGES.gatewayCallback);
+      expect(callbacks, orderId).toHaveLength(2);
+      expect(callbacks.filter((c) => c.duplicate === 'true')).toHaveLength(1);
+      expect(stageSpans(orderId, STAGES.orderConfirm)).toHaveLength(1);
+    }
+  });
+
+  it('rejects unknown scenarios and parameters that do not fit on the control endpoint', () => {
+    expect(switchErrors.map((e) => e.status)).toEqual([400, 400]);
+    expect(JSON.stringify(switchErrors[0].body)).toContain('unknown scenario');
+  });
+
+  it('records every scenario period with its parameters', () => {
+    expect(periods.map((p) => p.scenario)).toEqual(['baseline', 'gateway-degraded', 'lost-callbacks', 'slow-db', 'timeout-misconfig', 'baseline']);
+    expect(period('gateway-degraded').target).toEqual({ gateway: 'wechatpay' });
+    expect(period('gateway-degraded').parameters.extraErrorRate).toBe(0.5);
+    expect(period('lost-callbacks').parameters.lostCallbackRate).toBe(0.8);
+    // The last period began as the traffic stopped.
+    for (const p of periods.slice(0, -1)) expect(p.payments, p.scenario).toBeGreaterThan(0);
+  });
+
+  it('gateway-degraded: the orders failed by the fault carry the provider error, and the gateway error rate rises', () => {
+    const degraded = period('gateway-degraded');
+    expect(degraded.failedOrders.length).toBeGreaterThan(0);
+    const injected = orderRecords('failed-by-fault').filter((r) => r.period === degraded.period);
+    for (const r of injected) {
+      const [request] = stageSpans(r.orderId, STAGES.gatewayRequest);
+      expect(request?.PaymentGateway, r.orderId).toBe('wechatpay');
+      expect(request.IsError).toBe(1);
+      if (r.detail?.reason === 'provider-error') expect(request.PaymentErrorCode).toBe('SYSTEM_ERROR');
+      else expect(request.timeout).toBe('true');
+    }
+    const errorRate = (periodNumbers: number[]) => {
+      const orders = records.filter((r) => r.type === 'payment' && r.gateway === 'wechatpay' && periodNumbers.includes(r.period)).map((r) => (r as { orderId: string }).orderId);
+      const requests = orders.flatMap((o) => stageSpans(o, STAGES.gatewayRequest));
+      return requests.filter((s) => s.IsError === 1).length / Math.max(1, requests.length);
+    };
+    const others = periods.filter((p) => p.scenario !== 'gateway-degraded').map((p) => p.period);
+    expect(errorRate([degraded.period])).toBeGreaterThan(errorRate(others) + 0.2);
+  });
+
+  it('lost-callbacks: orders listed as lost have no callback span', () => {
+    const lost = period('lost-callbacks').lostCallbackOrders;
+    expect(lost.length).toBeGreaterThan(0);
+    const all = periods.flatMap((p) => p.lostCallbackOrders);
+    for (const orderId of all) {
+      expect(stageSpans(orderId, STAGES.gatewayRequest).length, orderId).toBe(1);
+      expect(stageSpans(orderId, STAGES.gatewayCallback), orderId).toHaveLength(0);
+    }
+    for (const orderId of lost) expect(stageSpans(orderId, STAGES.gatewayRequest)[0].PaymentGateway).toBe('paypal');
+  });
+
+  it('slow-db: the affected orders have slow inventory database calls, the others do not', () => {
+    const slow = orderRecords('affected').filter((r) => r.service === 'inventory');
+    expect(slow.length).toBeGreaterThan(5);
+    const dbSpan = (orderId: string) => orderSpans(orderId).find((s) => s.ServiceName === 'inventory' && s.SpanName === 'UPDATE stock');
+    for (const r of slow) expect(dbSpan(r.orderId)?.ms, r.orderId).toBeGreaterThanOrEqual(Number(r.detail?.extraMs) - 1);
+    const affected = new Set(slow.map((r) => r.orderId));
+    const others = records.filter((r) => r.type === 'payment' && !affected.has(r.orderId)).map((r) => dbSpan((r as { orderId: string }).orderId)?.ms ?? 0);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    expect(median(slow.map((r) => dbSpan(r.orderId)?.ms ?? 0))).toBeGreaterThan(100);
+    expect(median(others)).toBeLessThan(30);
+  });
+
+  it('timeout-misconfig: the timed-out orders have timeout-marked client spans, and only they', () => {
+    const misconfig = period('timeout-misconfig');
+    expect(misconfig.timeoutOrders.length).toBeGreaterThan(0);
+    const timedOut = new Set(periods.flatMap((p) => p.timeoutOrders));
+    for (const orderId of misconfig.timeoutOrders) {
+      const [request] = stageSpans(orderId, STAGES.gatewayRequest);
+      expect(request.ServiceName, orderId).toBe('adapter-card');
+      expect(request.timeout).toBe('true');
+      expect(request.IsError).toBe(1);
+      const [submit] = stageSpans(orderId, STAGES.paymentSubmit);
+      expect([submit.PaymentOutcome, submit.PaymentErrorCode]).toEqual(['failed', 'GATEWAY_TIMEOUT']);
+    }
+    const marked = spans.filter((s) => s.timeout === 'true');
+    for (const s of marked) expect(timedOut.has(s.PaymentOrderId), s.PaymentOrderId).toBe(true);
+  });
+
+  it('writes the ground truth as JSON lines, the same as the control endpoint serves', () => {
+    const lines = fs.readFileSync(platform.truthFile, 'utf8').trim().split('\n');
+    expect(lines.length).toBe(records.length);
+    expect(records[0].type).toBe('run');
+    const degraded = period('gateway-degraded');
+    const fromFile = new Set(orderRecords('failed-by-fault').filter((r) => r.period === degraded.period).map((r) => r.orderId));
+    expect(new Set(degraded.failedOrders)).toEqual(fromFile);
+  });
+});
