@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, renderStatements } from './migrate';
+import { migrate, renderStatements, TTL_TARGETS } from './migrate';
 import { sql } from '../lib/store/sql';
 import type { Store } from '../lib/store/store';
 import { openTempStore } from '../test/helpers/store';
@@ -22,7 +22,10 @@ async function snapshot() {
 describe('migrations', () => {
   it('apply every migration once, and a second run changes nothing', async () => {
     const first = await migrate(store, { retentionDays: 30 });
-    expect(first.applied).toEqual(['0001_otel_traces', '0002_trace_id_ts', '0003_payment_columns']);
+    expect(first.applied).toEqual([
+      '0001_otel_traces', '0002_trace_id_ts', '0003_payment_columns', '0004_payment_stage_events',
+      '0005_payment_order_traces', '0006_gateway_calls', '0007_hop_spans', '0008_funnels',
+    ]);
     const before = await snapshot();
     expect(before.tables.map((t) => t.name)).toEqual(
       expect.arrayContaining(['otel_traces', 'otel_traces_trace_id_ts', 'otel_traces_trace_id_ts_mv', 'payscope_schema_migrations']),
@@ -38,11 +41,12 @@ describe('migrations', () => {
         (await store.query<{ q: string }>(sql`SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = ${table}`))[0].q,
       )?.[1] ?? '';
     expect(await ttlOf('otel_traces')).toBe('toDateTime(Timestamp) + toIntervalDay(30)');
-    expect((await migrate(store, { retentionDays: 7 })).ttlChanged).toEqual(['otel_traces', 'otel_traces_trace_id_ts']);
+    expect((await migrate(store, { retentionDays: 7 })).ttlChanged).toEqual(TTL_TARGETS.map((t) => t.table));
     expect(await ttlOf('otel_traces')).toBe('toDateTime(Timestamp) + toIntervalDay(7)');
     expect(await ttlOf('otel_traces_trace_id_ts')).toBe('toDateTime(Start) + toIntervalDay(7)');
     expect((await migrate(store, { retentionDays: 7 })).ttlChanged).toEqual([]);
-    expect((await migrate(store, { retentionDays: 0 })).ttlChanged).toEqual(['otel_traces', 'otel_traces_trace_id_ts']);
+    expect(await ttlOf('hop_spans')).toBe('toDateTime(Timestamp) + toIntervalDay(7)');
+    expect((await migrate(store, { retentionDays: 0 })).ttlChanged).toEqual(TTL_TARGETS.map((t) => t.table));
     expect(await ttlOf('otel_traces')).toBe('');
   });
 });

@@ -75,9 +75,14 @@ export function loadMigrations(cluster: string, dir = MIGRATIONS_DIR): Migration
     });
 }
 
-const TTL_TARGETS = [
+/** Every table that holds span-derived data, with the time column its retention counts from. */
+export const TTL_TARGETS = [
   { table: 'otel_traces', column: 'Timestamp' },
   { table: 'otel_traces_trace_id_ts', column: 'Start' },
+  { table: 'payment_stage_events', column: 'Timestamp' },
+  { table: 'payment_order_traces', column: 'Start' },
+  { table: 'gateway_calls', column: 'Timestamp' },
+  { table: 'hop_spans', column: 'Timestamp' },
 ] as const;
 
 /** The TTL clause ClickHouse shows in SHOW CREATE for `days` of retention, or '' for none. */

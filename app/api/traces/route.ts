@@ -1,0 +1,8 @@
+import { apiRoute } from '@/lib/api/handler';
+import { traces } from '@/lib/api/operations';
+import { TracesQuery } from '@/lib/api/schemas';
+
+export const dynamic = 'force-dynamic';
+
+/** GET /api/traces?service&stage&channel&gateway&status&minDurationMs&orderId&traceId&from&to&sort&limit */
+export const GET = apiRoute({ query: TracesQuery }, traces);

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { FunnelNotEditableError } from '../queries/funnels';
+import { getStore, StoreUnavailableError, type Store } from '../store/store';
+import { describeZodError, searchParamsObject } from './params';
+import { NoQuery } from './schemas';
+
+/** An error with the HTTP status to answer (4xx for the caller's mistakes). */
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type RouteContext = { params?: Promise<Record<string, string | string[]>> };
+
+export interface RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z.ZodType> {
+  /** Query parameters; unknown ones are rejected. @default no parameters accepted */
+  query?: Q;
+  /** Dynamic route segments ([traceId], ...). */
+  params?: P;
+  /** JSON request body. */
+  body?: B;
+  /** Status of a successful answer. @default 200 */
+  status?: number;
+}
+
+/**
+ * A route handler: parse (query, path, body) with zod → call the lib function → answer JSON.
+ * Errors become `{ error }`: 400 for bad parameters, 404 when the function returns null, 403 for a
+ * built-in funnel, 503 (with Retry-After) when the store is unreachable, 500 otherwise.
+ */
+export function apiRoute<Q extends z.ZodType = typeof NoQuery, P extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever>(
+  spec: RouteSpec<Q, P, B>,
+  fn: (store: Store, input: { query: z.output<Q>; params: z.output<P>; body: z.output<B> }) => Promise<unknown>,
+) {
+  return async (req: Request, ctx?: RouteContext): Promise<Response> => {
+    try {
+      const { values, repeated } = searchParamsObject(new URL(req.url).searchParams);
+      if (repeated.length) throw new ApiError(400, `parameter ${repeated.map((k) => JSON.stringify(k)).join(', ')} given more than once`);
+      const query = (spec.query ?? NoQuery).parse(values) as z.output<Q>;
+      const params = (spec.params ? spec.params.parse((await ctx?.params) ?? {}) : undefined) as z.output<P>;
+      let body = undefined as z.output<B>;
+      if (spec.body) {
+        let raw: unknown;
+        try {
+          raw = await req.json();
+        } catch {
+          throw new ApiError(400, 'the request body must be JSON');
+        }
+        body = spec.body.parse(raw) as z.output<B>;
+      }
+      const result = await fn(await getStore(), { query, params, body });
+      if (result === null || result === undefined) throw new ApiError(404, 'not found');
+      return Response.json(result, { status: spec.status ?? 200, headers: { 'Cache-Control': 'no-store' } });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
+
+export function errorResponse(err: unknown): Response {
+  if (err instanceof z.ZodError) return Response.json({ error: describeZodError(err) }, { status: 400 });
+  if (err instanceof ApiError) return Response.json({ error: err.message }, { status: err.status });
+  if (err instanceof FunnelNotEditableError) return Response.json({ error: err.message }, { status: 403 });
+  if (err instanceof StoreUnavailableError) {
+    return Response.json({ error: 'the store is unavailable; retry shortly' }, { status: 503, headers: { 'Retry-After': '5' } });
+  }
+  console.error('payscope api:', err);
+  return Response.json({ error: 'internal error; see the server log' }, { status: 500 });
+}

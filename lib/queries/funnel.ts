@@ -1,0 +1,130 @@
+import { DEFAULT_FLOW_KEY, funnelStepResults, type FunnelDefinition, type FunnelStepDef, type FunnelStepResult } from '../analytics/funnel';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { join as joinSql, sql, UNSAFE_RAW_SQL, type SqlFragment } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, num, queryConstants, quantilesMs, type TimeRange } from './common';
+
+export interface FunnelParams extends TimeRange {
+  funnel: FunnelDefinition;
+  /** Only flows in this channel / through this gateway. */
+  channel?: string;
+  gateway?: string;
+  /** Also one funnel per channel or per gateway. */
+  split?: 'channel' | 'gateway';
+  /** Also the same funnel over an earlier range (e.g. the previous week). */
+  compare?: TimeRange;
+  hosts?: GatewayHostArrays;
+}
+
+export interface FunnelResult {
+  from: string;
+  to: string;
+  steps: FunnelStepResult[];
+  splits?: { value: string; steps: FunnelStepResult[] }[];
+  compare?: { from: string; to: string; steps: FunnelStepResult[] };
+}
+
+/** Whether every step matches by stage alone and the flow key is the order id: the rollup can answer. */
+function stageOnly(f: FunnelDefinition): boolean {
+  return f.flowKey === DEFAULT_FLOW_KEY && f.steps.every((s) => s.stage !== undefined && !s.service && !s.spanName && !s.attributes);
+}
+
+/** SQL condition for one step on otel_traces (or on payment_stage_events when `stage` is all it uses). */
+function stepCondition(step: FunnelStepDef): SqlFragment {
+  const conds: SqlFragment[] = [];
+  if (step.stage !== undefined) conds.push(sql`PaymentStage = ${step.stage}`);
+  if (step.service !== undefined) conds.push(sql`ServiceName = ${step.service}`);
+  if (step.spanName !== undefined) conds.push(sql`SpanName = ${step.spanName}`);
+  for (const [k, v] of Object.entries(step.attributes ?? {})) conds.push(sql`SpanAttributes[${k}] = ${v}`);
+  if (!conds.length) return sql`0`;
+  return conds.reduce((a, c) => sql`${a} AND ${c}`);
+}
+
+interface FunnelRow {
+  value: string;
+  isTotal: number;
+  reached: string[];
+  waits: unknown[][];
+}
+
+const NS = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
+
+/**
+ * One query per range: group the matching spans by flow key (across traces), find each flow's step
+ * times in order (lib/analytics/funnel.ts `matchFlowSteps`, the same rules), then count and take
+ * percentiles of the time from the previous step. The default checkout funnel (steps by stage, flow
+ * key payment.order_id) reads `payment_stage_events`; any other reads `otel_traces`.
+ */
+async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts: GatewayHostArrays): Promise<FunnelRow[]> {
+  const f = p.funnel;
+  const windowNs = Math.round(f.windowSec * 1e9);
+  const fast = stageOnly(f);
+  const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
+  const flowKey = f.flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${f.flowKey}]`;
+  const scanTo = new Date(range.to.getTime() + f.windowSec * 1000);
+  const stepArrays = f.steps.map((step, k) => {
+    const inRange = k === 0 ? sql` AND Timestamp < ${range.to}` : sql``;
+    return sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${inRange})) AS a${UNSAFE_RAW_SQL(String(k))}`;
+  });
+  // t0 = the first step 1 in range; tk = the first step k at or after t(k-1), within the window; 0 = not reached.
+  const stepTimes = f.steps.map((_, k) => {
+    const [t, a, prev] = [`t${k}`, `a${k}`, `t${k - 1}`].map(UNSAFE_RAW_SQL);
+    return k === 0
+      ? sql`if(empty(${a}), toInt64(0), ${a}[1]) AS ${t}`
+      : sql`if(${prev} = 0, toInt64(0), arrayFirst(x -> x >= ${prev} AND x <= t0 + ${windowNs}, ${a})) AS ${t}`;
+  });
+  const conds: SqlFragment[] = [sql`Timestamp >= ${range.from}`, sql`Timestamp < ${scanTo}`];
+  if (fast) conds.push(sql`PaymentStage IN (${[...new Set(f.steps.map((s) => s.stage!))]})`);
+  else conds.push(sql`(${join(f.steps.map(stepCondition), ' OR ')})`);
+  const splitValue =
+    p.split === 'channel' ? sql`anyIf(toString(PaymentChannel), PaymentChannel != '')`
+    : p.split === 'gateway' ? sql`anyIf(${gatewayOfSql()}, ${gatewayOfSql()} != '')`
+    : sql`''`;
+  const flowFilters: SqlFragment[] = [];
+  if (p.channel !== undefined) flowFilters.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
+  if (p.gateway !== undefined) flowFilters.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
+  const having = flowFilters.length ? sql`HAVING ${join(flowFilters, ' AND ')}` : sql``;
+  const reached = f.steps.map((_, k) => sql`countIf(${UNSAFE_RAW_SQL(`t${k}`)} > 0)`);
+  const waits = f.steps.map((_, k) => {
+    const [t, prev] = [`t${k}`, `t${k - 1}`].map(UNSAFE_RAW_SQL);
+    return k === 0 ? sql`[0, 0, 0]` : sql`quantilesExactIf(0.5, 0.95, 0.99)(${t} - ${prev}, ${t} > 0)`;
+  });
+  return store.query<FunnelRow>(sql`
+    WITH ${queryConstants(hosts)}
+    SELECT value, ${p.split ? sql`grouping(value)` : sql`1`} AS isTotal, [${join(reached)}] AS reached, [${join(waits)}] AS waits
+    FROM (
+      SELECT ${flowKey} AS flow, ${splitValue} AS value, ${join(stepArrays)}, ${join(stepTimes)}
+      FROM ${table}
+      WHERE ${join(conds, ' AND ')}
+      GROUP BY flow
+      ${having}
+    )
+    WHERE flow != '' AND t0 > 0
+    GROUP BY ${p.split ? sql`GROUPING SETS ((value), ())` : sql`value`}
+    ORDER BY isTotal DESC, value`);
+}
+
+function join(parts: SqlFragment[], separator = ', '): SqlFragment {
+  return joinSql(parts, separator);
+}
+
+function toSteps(f: FunnelDefinition, row: FunnelRow | undefined): FunnelStepResult[] {
+  const names = f.steps.map((s) => s.name);
+  const reached = names.map((_, k) => num(row?.reached[k]));
+  const waits = names.map((_, k) => quantilesMs(row?.waits[k], reached[k]));
+  return funnelStepResults(names, reached, waits);
+}
+
+/** The funnel over the range, optionally split and compared with an earlier range. */
+export async function getFunnel(store: Store, p: FunnelParams): Promise<FunnelResult> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const [rows, compareRows] = await Promise.all([
+    funnelRows(store, p, p, hosts),
+    p.compare ? funnelRows(store, { ...p, split: undefined }, p.compare, hosts) : Promise.resolve(undefined),
+  ]);
+  const total = rows.find((r) => num(r.isTotal) === 1);
+  const result: FunnelResult = { from: p.from.toISOString(), to: p.to.toISOString(), steps: toSteps(p.funnel, total) };
+  if (p.split) result.splits = rows.filter((r) => num(r.isTotal) === 0).map((r) => ({ value: r.value, steps: toSteps(p.funnel, r) }));
+  if (p.compare) result.compare = { from: p.compare.from.toISOString(), to: p.compare.to.toISOString(), steps: toSteps(p.funnel, compareRows?.[0]) };
+  return result;
+}

@@ -1,0 +1,129 @@
+import { judgeGatewayHealth, type HealthVerdict } from '../analytics/gateway-health';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { sql } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, quantilesMs, type TimeRange } from './common';
+
+export interface GatewayHealthParams extends TimeRange {
+  /** Only calls made for this payment channel. */
+  channel?: string;
+  /** One row per gateway and channel instead of per gateway. */
+  splitByChannel?: boolean;
+  /** Baseline window length before `from`, ms. @default max(24 h, the range's length) */
+  baselineMs?: number;
+  hosts?: GatewayHostArrays;
+}
+
+export interface GatewayHealthRow {
+  gateway: string;
+  /** Present when split by channel. */
+  channel?: string;
+  requests: number;
+  /** Failed calls (timeouts included) / requests. */
+  errorRate: number;
+  timeoutRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** Most frequent provider error codes of failed calls ('timeout' for timeouts), most frequent first. */
+  topErrors: { code: string; count: number }[];
+  health: HealthVerdict;
+  /** Why, in words. */
+  healthReasons: string[];
+  baseline: { from: string; to: string; requests: number; errorRate: number; timeoutRate: number; p95Ms: number | null };
+}
+
+interface AggRow {
+  gateway: string;
+  channel: string;
+  cur: string;
+  requests: string;
+  errors: string;
+  timeouts: string;
+  q: (string | number)[];
+}
+
+/**
+ * Per gateway (and channel): requests, error and timeout rates, latency percentiles, top error codes
+ * and a verdict against the gateway's own baseline window just before the range. Reads
+ * `gateway_calls` (outbound calls only); the host → gateway lookup runs in the query.
+ */
+export async function getGatewayHealth(store: Store, p: GatewayHealthParams): Promise<{ gateways: GatewayHealthRow[] }> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const rangeMs = p.to.getTime() - p.from.getTime();
+  const baselineMs = p.baselineMs ?? Math.max(24 * 3_600_000, rangeMs);
+  const baseFrom = new Date(p.from.getTime() - baselineMs);
+  const channelFilter = p.channel !== undefined ? sql`AND PaymentChannel = ${p.channel}` : sql``;
+  const channelKey = p.splitByChannel ? sql`toString(PaymentChannel)` : sql`''`;
+  const calls = sql`
+    SELECT ${gatewayOfSql()} AS gateway, ${channelKey} AS channel, Timestamp >= ${p.from} AS cur,
+           Duration, ${isTimeoutSql()} AS timedOut, IsError OR timedOut AS failed,
+           multiIf(PaymentErrorCode != '', toString(PaymentErrorCode), timedOut, 'timeout', ErrorType != '', toString(ErrorType), 'error') AS code
+    FROM gateway_calls
+    WHERE Timestamp >= ${baseFrom} AND Timestamp < ${p.to} ${channelFilter}`;
+  const [agg, codes] = await Promise.all([
+    store.query<AggRow>(sql`
+      WITH ${queryConstants(hosts)}
+      SELECT gateway, channel, cur, count() AS requests, countIf(failed) AS errors, countIf(timedOut) AS timeouts,
+             quantilesExact(0.5, 0.95, 0.99)(Duration) AS q
+      FROM (${calls})
+      WHERE gateway != ''
+      GROUP BY gateway, channel, cur`),
+    store.query<{ gateway: string; channel: string; code: string; n: string }>(sql`
+      WITH ${queryConstants(hosts)}
+      SELECT gateway, channel, code, count() AS n
+      FROM (${calls})
+      WHERE gateway != '' AND cur AND failed
+      GROUP BY gateway, channel, code
+      ORDER BY n DESC, code
+      LIMIT 5 BY gateway, channel`),
+  ]);
+
+  const key = (g: string, c: string) => `${g}\u0000${c}`;
+  const current = new Map<string, AggRow>();
+  const baseline = new Map<string, AggRow>();
+  for (const r of agg) (num(r.cur) ? current : baseline).set(key(r.gateway, r.channel), r);
+  const topErrors = new Map<string, { code: string; count: number }[]>();
+  for (const r of codes) {
+    const k = key(r.gateway, r.channel);
+    if (!topErrors.has(k)) topErrors.set(k, []);
+    topErrors.get(k)!.push({ code: r.code, count: num(r.n) });
+  }
+
+  const rows: GatewayHealthRow[] = [];
+  for (const [k, r] of current) {
+    const b = baseline.get(k);
+    const requests = num(r.requests);
+    const q = quantilesMs(r.q, requests);
+    const bRequests = b ? num(b.requests) : 0;
+    const bq = quantilesMs(b?.q, bRequests);
+    const judgement = judgeGatewayHealth(
+      { requests, errors: num(r.errors), timeouts: num(r.timeouts), p95Ms: q.p95 },
+      b ? { requests: bRequests, errors: num(b.errors), timeouts: num(b.timeouts), p95Ms: bq.p95 } : null,
+    );
+    rows.push({
+      gateway: r.gateway,
+      ...(p.splitByChannel ? { channel: r.channel } : {}),
+      requests,
+      errorRate: requests ? num(r.errors) / requests : 0,
+      timeoutRate: requests ? num(r.timeouts) / requests : 0,
+      p50Ms: q.p50,
+      p95Ms: q.p95,
+      p99Ms: q.p99,
+      topErrors: topErrors.get(k) ?? [],
+      health: judgement.verdict,
+      healthReasons: judgement.reasons,
+      baseline: {
+        from: baseFrom.toISOString(),
+        to: p.from.toISOString(),
+        requests: bRequests,
+        errorRate: bRequests ? num(b!.errors) / bRequests : 0,
+        timeoutRate: bRequests ? num(b!.timeouts) / bRequests : 0,
+        p95Ms: bq.p95,
+      },
+    });
+  }
+  const rank: Record<HealthVerdict, number> = { failing: 0, degraded: 1, healthy: 2 };
+  rows.sort((a, b) => rank[a.health] - rank[b.health] || b.requests - a.requests || (a.gateway < b.gateway ? -1 : 1) || ((a.channel ?? '') < (b.channel ?? '') ? -1 : 1));
+  return { gateways: rows };
+}

@@ -1,0 +1,190 @@
+import { computeCriticalPath } from '../analytics/critical-path';
+import { gatewayHostArrays, gatewayOf, type GatewayHostArrays, type GatewayHostTable } from '../analytics/gateways';
+import { criticalPathByHop, hopKey, type HopSpan, type HopTargetKind } from '../analytics/hops';
+import { sql, type SqlFragment } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHostTable, defaultGatewayHosts, gatewayOfSql, msFromNs, num, queryConstants, quantilesMs, type TimeRange } from './common';
+
+export interface HopsParams extends TimeRange {
+  /** Only traces of payments in this channel / through this gateway. */
+  channel?: string;
+  gateway?: string;
+  /** Traces sampled for the critical-path share. @default 200 */
+  sampleTraces?: number;
+  limit?: number;
+  /** The gateway host table. @default built-ins + PAYSCOPE_GATEWAY_HOSTS */
+  hostTable?: GatewayHostTable;
+}
+
+export interface HopRow {
+  from: string;
+  to: string;
+  toKind: HopTargetKind;
+  calls: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  errorRate: number;
+  /** Mean time per call not spent in the callee's own outgoing calls, ms. */
+  selfMs: number;
+  /** Share of the critical path (summed over sampled traces) spent in this hop. */
+  criticalPathShare: number;
+}
+
+export interface HopsResult {
+  hops: HopRow[];
+  /** Traces the critical-path share was computed over (a deterministic sample of the range). */
+  criticalPathTraces: number;
+}
+
+const HOSTS_TTL_MS = 60_000;
+const hostCache = new WeakMap<Store, WeakMap<GatewayHostTable, { at: number; value: Promise<{ hosts: string[]; gateways: string[] }> }>>();
+
+/**
+ * The gateway of every peer host that may be one (the hosts `gateway_calls` has seen), looked up
+ * in the host table here: once per distinct host instead of a wildcard search per span in SQL
+ * (measured several times faster). Cached for a minute per store and table.
+ */
+function hostGateways(store: Store, table: GatewayHostTable): Promise<{ hosts: string[]; gateways: string[] }> {
+  let perTable = hostCache.get(store);
+  if (!perTable) hostCache.set(store, (perTable = new WeakMap()));
+  const hit = perTable.get(table);
+  if (hit && Date.now() - hit.at < HOSTS_TTL_MS) return hit.value;
+  const value = store.query<{ h: string }>(sql`SELECT DISTINCT toString(PeerHost) AS h FROM gateway_calls WHERE PeerHost != ''`).then((rows) => {
+    const known = rows.map((r) => [r.h, gatewayOf(table, '', r.h)] as const).filter(([, g]) => g !== '');
+    return { hosts: known.map((k) => k[0]), gateways: known.map((k) => k[1]) };
+  });
+  perTable.set(table, { at: Date.now(), value });
+  value.catch(() => perTable!.delete(table));
+  return value;
+}
+
+/** Traces of payments in a channel / through a gateway, as a condition on hop_spans.TraceKey. */
+function traceFilter(p: HopsParams, hosts: GatewayHostArrays): SqlFragment {
+  const conds: SqlFragment[] = [];
+  if (p.channel !== undefined) conds.push(sql`PaymentChannel = ${p.channel}`);
+  if (p.gateway !== undefined) conds.push(sql`${gatewayOfSql()} = ${p.gateway}`);
+  if (!conds.length) return sql``;
+  const where = conds.reduce((a, c) => sql`${a} AND ${c}`);
+  const constants = p.gateway !== undefined ? sql`WITH ${queryConstants(hosts)}` : sql``;
+  return sql`AND TraceKey IN (
+    ${constants} SELECT cityHash64(TraceId) FROM payment_stage_events WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND ${where})`;
+}
+
+/**
+ * Service→service and service→gateway edges (lib/analytics/hops.ts): calls, latency, error rate and
+ * self time over every call in the range, computed in ClickHouse from `hop_spans` by joining each
+ * client span to its server child (integer keys); and each edge's share of the critical path over
+ * a sample of traces (the critical path is the pure function's, per trace). Slowest (p95) first.
+ */
+export async function getSlowestHops(store: Store, p: HopsParams): Promise<HopsResult> {
+  const table = p.hostTable ?? defaultGatewayHostTable();
+  const hosts = p.hostTable ? gatewayHostArrays(p.hostTable) : defaultGatewayHosts();
+  const filter = traceFilter(p, hosts);
+  const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to}`;
+  const sharesP = criticalPathShares(store, p, hosts, filter);
+  sharesP.catch(() => {});
+  const known = await hostGateways(store, table);
+  const hostGateway = sql`if(PaymentGateway != '', PaymentGateway, transform(PeerHost, ${known.hosts}, ${known.gateways}, ''))`;
+  // Each client span, its server child (LEFT ANY JOIN on raw rows: a join against an aggregated
+  // right side measured several times slower), then the child's outgoing time.
+  const rowsP = store.query<{ from: string; to: string; toKind: HopTargetKind; calls: string; q: unknown[]; errors: string; selfSum: string }>(sql`
+    SELECT toString(from) AS from, toString(to) AS to, toKind, count() AS calls, quantilesExact(0.5, 0.95, 0.99)(Duration) AS q,
+           countIf(IsError) AS errors, sum(self) AS selfSum
+    FROM (
+      SELECT j.from AS from,
+             multiIf(j.gateway != '', j.gateway, j.answered, j.calleeService, j.PeerHost) AS to,
+             multiIf(j.gateway != '', 'gateway', j.answered, 'service', 'external') AS toKind,
+             j.Duration AS Duration, j.IsError AS IsError,
+             if(j.answered, greatest(0, toInt64(j.Duration) - toInt64(d.outgoing)), toInt64(j.Duration)) AS self
+      FROM (
+        SELECT c.ServiceName AS from, c.gateway AS gateway, c.PeerHost AS PeerHost, c.Duration AS Duration, c.IsError AS IsError,
+               s.ServiceName AS calleeService, s.SpanKey AS calleeKey,
+               s.ServiceName != '' AND s.ServiceName != c.ServiceName AS answered
+        FROM (
+          SELECT SpanKey, ServiceName, PeerHost, Duration, IsError, ${hostGateway} AS gateway
+          FROM hop_spans
+          WHERE Kind IN ('client', 'producer') AND ${range} ${filter}
+        ) AS c
+        LEFT ANY JOIN (
+          SELECT ParentKey, SpanKey, ServiceName
+          FROM hop_spans
+          WHERE Kind IN ('server', 'consumer') AND ${range} ${filter}
+        ) AS s ON s.ParentKey = c.SpanKey
+      ) AS j
+      LEFT ANY JOIN (
+        -- Per server span: its direct outgoing calls' time (lib/analytics/hops.ts outgoingTime).
+        SELECT ParentKey,
+               least(sum(Duration), max(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration)) - min(toInt64(toUnixTimestamp64Nano(Timestamp)))) AS outgoing
+        FROM hop_spans
+        WHERE Kind IN ('client', 'producer') AND ${range} ${filter}
+        GROUP BY ParentKey
+      ) AS d ON d.ParentKey = j.calleeKey
+    )
+    WHERE to != ''
+    GROUP BY from, to, toKind`);
+  const [rows, shares] = await Promise.all([rowsP, sharesP]);
+  const hops: HopRow[] = rows.map((r) => {
+    const calls = num(r.calls);
+    const q = quantilesMs(r.q, calls);
+    return {
+      from: r.from,
+      to: r.to,
+      toKind: r.toKind,
+      calls,
+      p50Ms: q.p50,
+      p95Ms: q.p95,
+      p99Ms: q.p99,
+      errorRate: calls ? num(r.errors) / calls : 0,
+      selfMs: calls ? num(r.selfSum) / calls / 1e6 : 0,
+      criticalPathShare: shares.byHop.get(hopKey(r)) ?? 0,
+    };
+  });
+  hops.sort((a, b) => (b.p95Ms ?? 0) - (a.p95Ms ?? 0) || b.calls - a.calls || (a.from + a.to < b.from + b.to ? -1 : 1));
+  return { hops: p.limit ? hops.slice(0, p.limit) : hops, criticalPathTraces: shares.traces };
+}
+
+/**
+ * The critical-path share of each hop: over a deterministic sample of the range's traces (the lowest
+ * hashes of their ids), the time on each trace's critical path blamed on the hop, divided by the
+ * sampled traces' total critical-path time. The spans come from `hop_spans` (hashed ids: enough to
+ * rebuild each trace's tree).
+ */
+async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHostArrays, filter: SqlFragment): Promise<{ byHop: Map<string, number>; traces: number }> {
+  const n = p.sampleTraces ?? 200;
+  const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to}`;
+  // The traces that start in the range (one row per trace and insert in the trace-id lookup, a
+  // tenth of the spans), or the payment flows' traces when filtered; the lowest hashes first.
+  const sample = p.channel === undefined && p.gateway === undefined
+    ? sql`SELECT DISTINCT cityHash64(TraceId) AS k FROM otel_traces_trace_id_ts WHERE Start >= toDateTime(${p.from}) AND Start < toDateTime(${p.to}) ORDER BY k LIMIT ${n}`
+    : sql`SELECT DISTINCT k FROM (SELECT TraceKey AS k FROM hop_spans WHERE ${range} ${filter}) ORDER BY k LIMIT ${n}`;
+  const rows = await store.query<{
+    TraceKey: string; SpanKey: string; ParentKey: string; service: string; kind: string; startNs: string; Duration: string; gateway: string; PeerHost: string;
+  }>(sql`
+    WITH ${queryConstants(hosts)}
+    SELECT TraceKey, SpanKey, ParentKey, toString(ServiceName) AS service, toString(Kind) AS kind,
+           toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, ${gatewayOfSql()} AS gateway, toString(PeerHost) AS PeerHost
+    FROM hop_spans
+    WHERE ${range}
+      AND TraceKey IN (${sample})`);
+  const byTrace = new Map<string, HopSpan[]>();
+  for (const r of rows) {
+    const span: HopSpan = {
+      spanId: r.SpanKey, parentSpanId: r.ParentKey, service: r.service, kind: r.kind,
+      start: msFromNs(r.startNs), duration: num(r.Duration) / 1e6, gateway: r.kind === 'client' || r.kind === 'producer' ? r.gateway : '', peerHost: r.PeerHost,
+    };
+    const list = byTrace.get(r.TraceKey);
+    if (list) list.push(span);
+    else byTrace.set(r.TraceKey, [span]);
+  }
+  const timeByHop = new Map<string, number>();
+  let total = 0;
+  for (const spans of byTrace.values()) {
+    const path = computeCriticalPath(spans);
+    for (const seg of path.segments) total += seg.end - seg.start;
+    for (const [k, v] of criticalPathByHop(spans, path)) timeByHop.set(k, (timeByHop.get(k) ?? 0) + v.time);
+  }
+  const byHop = new Map<string, number>();
+  for (const [k, t] of timeByHop) byHop.set(k, total > 0 ? t / total : 0);
+  return { byHop, traces: byTrace.size };
+}

@@ -1,0 +1,210 @@
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { sql } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, isoFromNs, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
+
+/** Callback SLA: seconds a gateway request may wait for its callback before the payment is stuck. */
+export interface CallbackSla {
+  /** @default 300 */
+  defaultSec: number;
+  /** Per gateway, overriding the default. */
+  byGateway: Record<string, number>;
+}
+
+const DEFAULT_CALLBACK_SLA_SEC = 300;
+
+/** `PAYSCOPE_CALLBACK_SLA_SEC` (default) and `PAYSCOPE_CALLBACK_SLA="paypal=900,alipay=120"`. */
+export function callbackSlaFromEnv(env: Record<string, string | undefined> = process.env): CallbackSla {
+  const byGateway: Record<string, number> = {};
+  for (const item of (env.PAYSCOPE_CALLBACK_SLA ?? '').split(',')) {
+    const [g, v] = item.split('=').map((x) => x?.trim());
+    if (g && v && Number.isFinite(Number(v)) && Number(v) > 0) byGateway[g] = Number(v);
+  }
+  const d = Number(env.PAYSCOPE_CALLBACK_SLA_SEC);
+  return { defaultSec: Number.isFinite(d) && d > 0 ? d : DEFAULT_CALLBACK_SLA_SEC, byGateway };
+}
+
+export interface StuckParams extends TimeRange {
+  sla?: CallbackSla;
+  limit?: number;
+  hosts?: GatewayHostArrays;
+}
+
+export interface StuckPayment {
+  orderId: string;
+  channel: string;
+  gateway: string;
+  lastStage: string;
+  /** Seconds since the (last accepted) gateway request ended, as of the end of the range. */
+  waitingSec: number;
+  /** The SLA that applied. */
+  slaSec: number;
+  /** The request timed out on the caller's side (the outcome is unknown until a callback says). */
+  timedOut: boolean;
+  traceIds: string[];
+}
+
+interface FlowDetails {
+  channel: string;
+  gateway: string;
+  lastStage: string;
+  traceIds: string[];
+}
+
+/**
+ * Channel, gateway and last stage of a few flows (from their stage spans in the range) and every
+ * trace each one touched (from the order → traces lookup).
+ */
+async function flowDetails(store: Store, range: TimeRange, orderIds: string[], hosts: GatewayHostArrays): Promise<Map<string, FlowDetails>> {
+  const out = new Map<string, FlowDetails>();
+  if (!orderIds.length) return out;
+  const [flows, traces] = await Promise.all([
+    store.query<{ orderId: string; channel: string; gateway: string; lastStage: string }>(sql`
+      WITH ${queryConstants(hosts)}
+      SELECT PaymentOrderId AS orderId,
+             anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
+             anyIf(gw, gw != '') AS gateway,
+             argMax(toString(PaymentStage), Timestamp) AS lastStage
+      FROM (
+        SELECT PaymentOrderId, PaymentChannel, PaymentStage, Timestamp, ${gatewayOfSql()} AS gw
+        FROM payment_stage_events
+        WHERE Timestamp >= ${range.from} AND Timestamp < ${range.to} AND PaymentOrderId IN (${orderIds})
+      )
+      GROUP BY PaymentOrderId`),
+    store.query<{ orderId: string; traceIds: string[] }>(sql`
+      SELECT PaymentOrderId AS orderId, arraySort(groupUniqArray(TraceId)) AS traceIds
+      FROM payment_order_traces WHERE PaymentOrderId IN (${orderIds})
+      GROUP BY PaymentOrderId`),
+  ]);
+  const traceIds = new Map(traces.map((t) => [t.orderId, t.traceIds]));
+  for (const f of flows) out.set(f.orderId, { channel: f.channel, gateway: f.gateway, lastStage: f.lastStage, traceIds: traceIds.get(f.orderId) ?? [] });
+  return out;
+}
+
+/**
+ * Payments stuck waiting for the gateway: a gateway.request in the range that the gateway accepted
+ * (or that timed out, outcome unknown), and no gateway.callback by the end of the range although the
+ * gateway's SLA has passed. Requests the provider rejected outright are failures, not stuck.
+ * Longest waiting first. Only request and callback spans are grouped (the table is ordered by stage,
+ * so that reads little); the listed flows' details come after.
+ */
+export async function listStuckPayments(store: Store, p: StuckParams): Promise<{ payments: StuckPayment[]; total: number }> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const sla = p.sla ?? callbackSlaFromEnv();
+  const slaGateways = Object.keys(sla.byGateway);
+  const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
+  const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
+  const rows = await store.query<{ orderId: string; gateway: string; waitingNs: string; slaSec: number; timedOut: number; total: string }>(sql`
+    WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
+    SELECT PaymentOrderId AS orderId,
+           anyIf(gw, isRequest AND gw != '') AS gateway,
+           maxIf(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration), isRequest AND accepted) AS requestEndNs,
+           ${toNs} - requestEndNs AS waitingNs,
+           if(has(_sla_gateways, gateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, gateway)]), toFloat64(${sla.defaultSec})) AS slaSec,
+           argMaxIf(timedOut, Timestamp, isRequest AND accepted) AS timedOut,
+           count() OVER () AS total
+    FROM (
+      SELECT PaymentOrderId, Timestamp, Duration, ${gatewayOfSql()} AS gw, PaymentStage = 'gateway.request' AS isRequest,
+             ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted
+      FROM payment_stage_events
+      WHERE PaymentStage IN ('gateway.request', 'gateway.callback') AND Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
+    )
+    GROUP BY PaymentOrderId
+    HAVING countIf(isRequest AND accepted) > 0 AND countIf(NOT isRequest) = 0 AND waitingNs > slaSec * 1e9
+    ORDER BY waitingNs DESC, orderId
+    LIMIT ${p.limit ?? 100}`);
+  const details = await flowDetails(store, p, rows.map((r) => r.orderId), hosts);
+  return {
+    total: rows.length ? num(rows[0].total) : 0,
+    payments: rows.map((r) => {
+      const d = details.get(r.orderId);
+      return {
+        orderId: r.orderId,
+        channel: d?.channel ?? '',
+        gateway: r.gateway,
+        lastStage: d?.lastStage ?? 'gateway.request',
+        waitingSec: num(r.waitingNs) / 1e9,
+        slaSec: num(r.slaSec),
+        timedOut: num(r.timedOut) === 1,
+        traceIds: d?.traceIds ?? [],
+      };
+    }),
+  };
+}
+
+export interface InconsistentParams extends TimeRange {
+  limit?: number;
+  hosts?: GatewayHostArrays;
+}
+
+export interface InconsistentPayment {
+  orderId: string;
+  channel: string;
+  gateway: string;
+  /** When the gateway reported success. */
+  succeededAt: string;
+  /** The first stage that failed after it, and its error code. */
+  failedStage: string;
+  errorCode: string;
+  traceIds: string[];
+}
+
+export interface DuplicateCallback {
+  orderId: string;
+  channel: string;
+  gateway: string;
+  callbacks: number;
+  traceIds: string[];
+}
+
+/**
+ * Payments whose money moved but whose order did not follow: the gateway reported success
+ * (payment.outcome = succeeded on gateway.request or gateway.callback) and a later stage span failed
+ * (error status or outcome failed). Also flows that received more than one callback. Only the
+ * stage spans that can matter are grouped; the listed flows' details come after.
+ */
+export async function listInconsistentPayments(
+  store: Store,
+  p: InconsistentParams,
+): Promise<{ payments: InconsistentPayment[]; duplicateCallbacks: DuplicateCallback[] }> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const limit = p.limit ?? 100;
+  const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''`;
+  const [bad, dup] = await Promise.all([
+    store.query<{ orderId: string; succeededAtNs: string; failedStage: string; errorCode: string }>(sql`
+      SELECT orderId, toString(succeededNs) AS succeededAtNs, firstFailure.2 AS failedStage, firstFailure.3 AS errorCode
+      FROM (
+        SELECT PaymentOrderId AS orderId,
+               minIf(ns, succeeded) AS succeededNs,
+               arrayFirst(f -> f.1 > succeededNs, arraySort(groupArrayIf((ns, toString(PaymentStage), toString(PaymentErrorCode)), failed))) AS firstFailure
+        FROM (
+          SELECT PaymentOrderId, PaymentStage, PaymentErrorCode, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
+                 PaymentStage IN ('gateway.request', 'gateway.callback') AND PaymentOutcome = 'succeeded' AS succeeded,
+                 IsError OR PaymentOutcome = 'failed' AS failed
+          FROM payment_stage_events
+          WHERE ${range} AND (succeeded OR failed)
+        )
+        GROUP BY PaymentOrderId
+      )
+      WHERE succeededNs > 0 AND firstFailure.1 > 0
+      ORDER BY succeededNs DESC, orderId
+      LIMIT ${limit}`),
+    store.query<{ orderId: string; callbacks: string }>(sql`
+      SELECT PaymentOrderId AS orderId, count() AS callbacks
+      FROM payment_stage_events
+      WHERE PaymentStage = 'gateway.callback' AND ${range}
+      GROUP BY PaymentOrderId
+      HAVING callbacks > 1
+      ORDER BY callbacks DESC, orderId
+      LIMIT ${limit}`),
+  ]);
+  const details = await flowDetails(store, p, [...new Set([...bad.map((b) => b.orderId), ...dup.map((d) => d.orderId)])], hosts);
+  const of = (id: string) => details.get(id) ?? { channel: '', gateway: '', lastStage: '', traceIds: [] };
+  return {
+    payments: bad.map((r) => ({
+      orderId: r.orderId, channel: of(r.orderId).channel, gateway: of(r.orderId).gateway, succeededAt: isoFromNs(r.succeededAtNs),
+      failedStage: r.failedStage, errorCode: r.errorCode, traceIds: of(r.orderId).traceIds,
+    })),
+    duplicateCallbacks: dup.map((d) => ({ orderId: d.orderId, channel: of(d.orderId).channel, gateway: of(d.orderId).gateway, callbacks: num(d.callbacks), traceIds: of(d.orderId).traceIds })),
+  };
+}

@@ -1,0 +1,252 @@
+import { computeCriticalPath } from '../analytics/critical-path';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { STAGE_ORDER } from '../analytics/stages';
+import { join, sql, type SqlFragment } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, isoFromNs, msFromNs, num, queryConstants, type TimeRange } from './common';
+
+export interface TraceSearchParams extends TimeRange {
+  service?: string;
+  stage?: string;
+  channel?: string;
+  gateway?: string;
+  status?: 'error' | 'ok';
+  minDurationMs?: number;
+  orderId?: string;
+  traceId?: string;
+  /** @default 'recent' */
+  sort?: 'recent' | 'duration';
+  /** @default 50 */
+  limit?: number;
+  hosts?: GatewayHostArrays;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  rootName: string;
+  /** ISO 8601, nanosecond precision. */
+  start: string;
+  durationMs: number;
+  spanCount: number;
+  error: boolean;
+}
+
+/**
+ * Traces in a range with every filter satisfied by some span of the trace (not necessarily the
+ * same span): e.g. service=payment&stage=gateway.callback finds the callback traces. Most recent
+ * (or slowest) first. A trace's root is its span without a parent (its earliest span if the root
+ * is missing); its duration runs from its first span start to its last span end in the range.
+ */
+export async function searchTraces(store: Store, p: TraceSearchParams): Promise<{ traces: TraceSummary[] }> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const where: SqlFragment[] = [sql`Timestamp >= ${p.from}`, sql`Timestamp < ${p.to}`];
+  if (p.traceId !== undefined) where.push(sql`TraceId = ${p.traceId}`);
+  if (p.orderId !== undefined) where.push(sql`TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${p.orderId})`);
+  const having: SqlFragment[] = [];
+  if (p.service !== undefined) having.push(sql`countIf(ServiceName = ${p.service}) > 0`);
+  if (p.stage !== undefined) having.push(sql`countIf(PaymentStage = ${p.stage}) > 0`);
+  if (p.channel !== undefined) having.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
+  if (p.gateway !== undefined) having.push(sql`countIf(Kind IN ('client', 'producer', 'server') AND ${gatewayOfSql()} = ${p.gateway}) > 0`);
+  if (p.status === 'error') having.push(sql`error = 1`);
+  if (p.status === 'ok') having.push(sql`error = 0`);
+  if (p.minDurationMs !== undefined) having.push(sql`durationNs >= ${Math.round(p.minDurationMs * 1e6)}`);
+  const order = p.sort === 'duration' ? sql`durationNs DESC, startNs DESC` : sql`startNs DESC, durationNs DESC`;
+  const rows = await store.query<{ traceId: string; rootService: string; rootName: string; startNs: string; durationNs: string; spanCount: string; error: number }>(sql`
+    WITH ${queryConstants(hosts)}
+    SELECT TraceId AS traceId,
+           countIf(ParentSpanId = '') > 0 AS hasRoot,
+           if(hasRoot, argMinIf(toString(ServiceName), Timestamp, ParentSpanId = ''), argMin(toString(ServiceName), Timestamp)) AS rootService,
+           if(hasRoot, argMinIf(toString(SpanName), Timestamp, ParentSpanId = ''), argMin(toString(SpanName), Timestamp)) AS rootName,
+           min(toInt64(toUnixTimestamp64Nano(Timestamp))) AS startNs,
+           max(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration)) - startNs AS durationNs,
+           count() AS spanCount,
+           max(IsError) AS error
+    FROM otel_traces
+    WHERE ${join(where, ' AND ')}
+    GROUP BY TraceId
+    ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
+    ORDER BY ${order}, traceId
+    LIMIT ${p.limit ?? 50}`);
+  return {
+    traces: rows.map((r) => ({
+      traceId: r.traceId,
+      rootService: r.rootService,
+      rootName: r.rootName,
+      start: isoFromNs(String(r.startNs)),
+      durationMs: num(r.durationNs) / 1e6,
+      spanCount: num(r.spanCount),
+      error: num(r.error) === 1,
+    })),
+  };
+}
+
+export interface SpanEvent {
+  time: string;
+  name: string;
+  attributes: Record<string, string>;
+}
+
+export interface SpanView {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  service: string;
+  name: string;
+  /** 'server', 'client', 'producer', 'consumer', 'internal' or 'unspecified'. */
+  kind: string;
+  /** ISO 8601, nanosecond precision. */
+  start: string;
+  /** Epoch milliseconds (fractional), for drawing. */
+  startMs: number;
+  durationMs: number;
+  /** 'error', 'ok' or 'unset'. */
+  status: 'error' | 'ok' | 'unset';
+  statusMessage: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  scope: string;
+  events: SpanEvent[];
+}
+
+interface SpanRow {
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  service: string;
+  name: string;
+  kind: string;
+  startNs: string;
+  Duration: string;
+  StatusCode: string;
+  StatusMessage: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  scope: string;
+  eventTimes: string[];
+  eventNames: string[];
+  eventAttributes: Record<string, string>[];
+}
+
+function toSpanView(r: SpanRow): SpanView {
+  const code = r.StatusCode;
+  return {
+    traceId: r.TraceId,
+    spanId: r.SpanId,
+    parentSpanId: r.ParentSpanId,
+    service: r.service,
+    name: r.name,
+    kind: r.kind,
+    start: isoFromNs(r.startNs),
+    startMs: msFromNs(r.startNs),
+    durationMs: num(r.Duration) / 1e6,
+    status: code === 'Error' || code === 'STATUS_CODE_ERROR' ? 'error' : code === 'Ok' || code === 'STATUS_CODE_OK' ? 'ok' : 'unset',
+    statusMessage: r.StatusMessage,
+    attributes: r.attributes,
+    resource: r.resource,
+    scope: r.scope,
+    events: r.eventNames.map((name, i) => ({ time: isoFromNs(r.eventTimes[i]), name, attributes: r.eventAttributes[i] ?? {} })),
+  };
+}
+
+/** Spans of the given traces, each read from its own time slice (from the trace-id lookup table). */
+async function spansOf(store: Store, traces: { traceId: string; startSec: number; endSec: number }[]): Promise<SpanView[]> {
+  if (!traces.length) return [];
+  const slices = traces.map(
+    (t) => sql`(TraceId = ${t.traceId} AND Timestamp >= toDateTime(${t.startSec}) AND Timestamp < toDateTime(${t.endSec + 1}))`,
+  );
+  const rows = await store.query<SpanRow>(sql`
+    SELECT TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,
+           toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, toString(StatusCode) AS StatusCode, StatusMessage,
+           SpanAttributes AS attributes, ResourceAttributes AS resource, ScopeName AS scope,
+           arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes,
+           Events.Name AS eventNames, Events.Attributes AS eventAttributes
+    FROM otel_traces
+    WHERE ${join(slices, ' OR ')}
+    ORDER BY Timestamp, SpanId`);
+  return rows.map(toSpanView);
+}
+
+export interface TraceView {
+  traceId: string;
+  spans: SpanView[];
+  /** Span ids on the critical path, in time order (lib/analytics/critical-path.ts). */
+  criticalPath: string[];
+  /** The path as time slices (epoch ms), for drawing. */
+  criticalPathSegments: { spanId: string; startMs: number; endMs: number }[];
+}
+
+function withCriticalPath(traceId: string, spans: SpanView[]): TraceView {
+  const path = computeCriticalPath(spans.map((s) => ({ spanId: s.spanId, parentSpanId: s.parentSpanId, start: s.startMs, duration: s.durationMs, service: s.service })));
+  return {
+    traceId,
+    spans,
+    criticalPath: path.spanIds,
+    criticalPathSegments: path.segments.map((s) => ({ spanId: s.spanId, startMs: s.start, endMs: s.end })),
+  };
+}
+
+/** One trace with all its spans and its critical path; null when the trace is unknown. */
+export async function getTrace(store: Store, traceId: string): Promise<TraceView | null> {
+  const bounds = await store.query<{ s: string; e: string; n: string }>(sql`
+    SELECT toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e, count() AS n
+    FROM otel_traces_trace_id_ts WHERE TraceId = ${traceId}`);
+  if (!bounds.length || num(bounds[0].n) === 0) return null;
+  const spans = await spansOf(store, [{ traceId, startSec: num(bounds[0].s), endSec: num(bounds[0].e) }]);
+  if (!spans.length) return null;
+  return withCriticalPath(traceId, spans);
+}
+
+export interface PaymentStageView {
+  stage: string;
+  traceId: string;
+  spanId: string;
+  service: string;
+  start: string;
+  startMs: number;
+  durationMs: number;
+  status: SpanView['status'];
+  outcome: string;
+  errorCode: string;
+}
+
+export interface PaymentView {
+  orderId: string;
+  traceIds: string[];
+  /** Every span of every trace the payment touched, on one timeline (start order). */
+  spans: SpanView[];
+  /** The spans that perform a payment stage, in time order. */
+  stages: PaymentStageView[];
+  criticalPaths: Record<string, string[]>;
+}
+
+/** Every span of every trace with this order id (the callback traces included); null when unknown. */
+export async function getPayment(store: Store, orderId: string): Promise<PaymentView | null> {
+  const traces = await store.query<{ traceId: string; s: string; e: string }>(sql`
+    SELECT TraceId AS traceId, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
+    FROM otel_traces_trace_id_ts
+    WHERE TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${orderId})
+    GROUP BY TraceId
+    ORDER BY s, traceId
+    LIMIT 1000`);
+  if (!traces.length) return null;
+  const spans = await spansOf(store, traces.map((t) => ({ traceId: t.traceId, startSec: num(t.s), endSec: num(t.e) })));
+  const stages = spans
+    .filter((s) => (s.attributes['payment.stage'] ?? '') !== '')
+    .map((s) => ({
+      stage: s.attributes['payment.stage'],
+      traceId: s.traceId,
+      spanId: s.spanId,
+      service: s.service,
+      start: s.start,
+      startMs: s.startMs,
+      durationMs: s.durationMs,
+      status: s.status,
+      outcome: s.attributes['payment.outcome'] ?? '',
+      errorCode: s.attributes['payment.error_code'] ?? '',
+    }))
+    .sort((a, b) => a.startMs - b.startMs || STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
+  const criticalPaths: Record<string, string[]> = {};
+  for (const t of traces) criticalPaths[t.traceId] = withCriticalPath(t.traceId, spans.filter((s) => s.traceId === t.traceId)).criticalPath;
+  return { orderId, traceIds: traces.map((t) => t.traceId), spans, stages, criticalPaths };
+}
