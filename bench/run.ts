@@ -6,10 +6,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchIngest } from './ingest';
+import { benchQueries } from './queries';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log('Usage: npm run bench [-- --only ingest] [-- --quick]\nWrites bench/results/<part>.json and prints a table per part.');
+  console.log(`Usage: npm run bench [-- --only ingest|queries] [-- --quick] [-- --concurrency N]
+
+Parts:
+  ingest   OTLP/protobuf posted by a separate load process to a payscope process; spans/s counted
+           in the store, request p50/p99, server RSS and CPU; baseline: a null sink in the same run
+  queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
+
+Writes bench/results/<part>.json and prints a table per part.`);
   process.exit(0);
 }
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
@@ -34,4 +42,21 @@ if (!only || only === 'ingest') {
     'acked not stored': s.lostSpans,
   })));
   fs.writeFileSync(path.join(outDir, 'ingest.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+}
+
+if (!only || only === 'queries') {
+  console.log('queries: lib/queries functions on seeded payment traces (embedded ClickHouse)');
+  const r = await benchQueries({ ...(quick ? { payments: 52_000 } : {}), onProgress: (l) => console.error(`  ${l}`) });
+  console.table(r.summary.map((q) => ({
+    query: q.query,
+    range: q.range,
+    calls: q.calls,
+    'p50 ms': fmt(q.p50Ms, 1),
+    'p95 ms': fmt(q.p95Ms, 1),
+    'goal p95 ms': q.goalP95Ms ?? '',
+    'p95 / goal': q.goalP95Ms ? fmt(q.p95Ms / q.goalP95Ms, 2) : '',
+  })));
+  console.log(`seeded ${fmt(r.seed.spans)} spans in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s); ` +
+    `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
+  fs.writeFileSync(path.join(outDir, 'queries.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
 }
