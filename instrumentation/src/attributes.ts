@@ -1,0 +1,22 @@
+// Span attribute names payscope understands (docs/design.md, "Payment semantics").
+
+/** The flow key: one payment attempt, across every trace it touches. */
+export const ATTR_PAYMENT_ORDER_ID = 'payment.order_id';
+/** The stage a span performs, e.g. `order.create`, `gateway.request`. */
+export const ATTR_PAYMENT_STAGE = 'payment.stage';
+/** How the user pays: `alipay`, `wechatpay`, `card`, `paypal`, ... */
+export const ATTR_PAYMENT_CHANNEL = 'payment.channel';
+/** The third-party provider a client span calls: `stripe`, `adyen`, ... */
+export const ATTR_PAYMENT_GATEWAY = 'payment.gateway';
+export const ATTR_PAYMENT_AMOUNT = 'payment.amount';
+/** ISO 4217 currency code. */
+export const ATTR_PAYMENT_CURRENCY = 'payment.currency';
+/** `succeeded`, `failed`, `pending` or `cancelled`, on terminal stages. */
+export const ATTR_PAYMENT_OUTCOME = 'payment.outcome';
+/** The provider's own error or decline code. */
+export const ATTR_PAYMENT_ERROR_CODE = 'payment.error_code';
+/** `true` on a client span that ended because the caller gave up waiting (see README, "Timeouts"). */
+export const ATTR_PAYMENT_TIMEOUT = 'payment.timeout';
+
+/** The `error.type` value payscope gives a timed-out client span. */
+export const ERROR_TYPE_TIMEOUT = 'timeout';

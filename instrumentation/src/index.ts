@@ -1,0 +1,56 @@
+export { startPayscope, tracesUrl } from './start.js';
+export type { PayscopeHandle, PayscopeOptions } from './start.js';
+
+export {
+  getPaymentContext,
+  markStage,
+  PAYMENT_BAGGAGE_KEYS,
+  PAYMENT_SPAN_KEYS,
+  recordOutcome,
+  setPaymentContext,
+  withPayment,
+  withStage,
+} from './payment-context.js';
+export type { OutcomeOptions, PaymentContext, PaymentOutcome } from './payment-context.js';
+
+export {
+  ATTR_PAYMENT_AMOUNT,
+  ATTR_PAYMENT_CHANNEL,
+  ATTR_PAYMENT_CURRENCY,
+  ATTR_PAYMENT_ERROR_CODE,
+  ATTR_PAYMENT_GATEWAY,
+  ATTR_PAYMENT_ORDER_ID,
+  ATTR_PAYMENT_OUTCOME,
+  ATTR_PAYMENT_STAGE,
+  ATTR_PAYMENT_TIMEOUT,
+  ERROR_TYPE_TIMEOUT,
+} from './attributes.js';
+
+export { BUILTIN_GATEWAY_HOSTS, ENV_GATEWAY_HOSTS, GatewayHostTable, hostOfUrl } from './gateway-host-table.js';
+export type { GatewayHostTableOptions } from './gateway-host-table.js';
+export { GatewaySpanProcessor } from './gateway-span-processor.js';
+export { GatewayAwareBaggagePropagator } from './gateway-baggage-propagator.js';
+export { isTimeoutError, TimeoutTracker } from './timeouts.js';
+
+export { PaymentContextSpanProcessor } from './payment-context-span-processor.js';
+
+export {
+  DEFAULT_SENSITIVE_KEYS,
+  isLuhnValid,
+  maskCardNumbers,
+  REDACTED,
+  RedactingSpanExporter,
+  SpanRedactor,
+} from './redaction.js';
+export type { RedactionOptions } from './redaction.js';
+
+export { BoundedBatchSpanProcessor } from './bounded-batch-span-processor.js';
+export type {
+  BoundedBatchSpanProcessorOptions,
+  ExportQueueOptions,
+  ExportStats,
+  WarningLogger,
+} from './bounded-batch-span-processor.js';
+
+export { DEFAULT_INSTRUMENTATIONS, resolveEnabledInstrumentations } from './instrumentations.js';
+export type { InstrumentationName, InstrumentationToggles } from './instrumentations.js';
