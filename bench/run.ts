@@ -3,6 +3,7 @@
  * writes bench/results/<part>.json. Figures are medians of repeated runs, with a baseline measured
  * in the same run.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { benchIngest } from './ingest';
@@ -10,12 +11,14 @@ import { benchQueries } from './queries';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`Usage: npm run bench [-- --only ingest|queries] [-- --quick] [-- --concurrency N]
+  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages] [-- --quick] [-- --concurrency N]
 
 Parts:
   ingest   OTLP/protobuf posted by a separate load process to a payscope process; spans/s counted
            in the store, request p50/p99, server RSS and CPU; baseline: a null sink in the same run
   queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
+  overhead instrumentation cost: a payment endpoint with 3 downstream calls, uninstrumented vs plain
+           upstream NodeSDK vs @payscope/instrumentation, each in its own process under fixed load
 
 Writes bench/results/<part>.json and prints a table per part.`);
   process.exit(0);
@@ -59,4 +62,10 @@ if (!only || only === 'queries') {
   console.log(`seeded ${fmt(r.seed.spans)} spans in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s); ` +
     `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
   fs.writeFileSync(path.join(outDir, 'queries.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+}
+
+if (!only || only === 'overhead') {
+  console.log('overhead: @payscope/instrumentation vs plain upstream vs none');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../instrumentation/bench/overhead.ts')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
 }
