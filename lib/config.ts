@@ -41,6 +41,10 @@ export interface PayscopeConfig {
   insertConcurrency: number;
   /** fsync spool files before acknowledging (survives power loss, not only a process crash). @default false */
   spoolFsync: boolean;
+  /** Bearer token OTLP requests must present; unset = open. */
+  ingestToken?: string;
+  /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
+  apiToken?: string;
 }
 
 const projectRoot = process.env.PAYSCOPE_HOME ?? process.cwd();
@@ -84,5 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 32 * 1024 * 1024, 1024),
     insertConcurrency: intEnv(env, 'PAYSCOPE_INSERT_CONCURRENCY', 2, 1),
     spoolFsync: env.PAYSCOPE_SPOOL_FSYNC === '1' || env.PAYSCOPE_SPOOL_FSYNC === 'true',
+    ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
+    apiToken: env.PAYSCOPE_API_TOKEN || undefined,
   };
 }

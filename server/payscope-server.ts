@@ -8,6 +8,7 @@ import { IngestPipeline } from '../lib/ingest/pipeline';
 import { handleOtlpTraces } from '../lib/ingest/otlp-http';
 import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
 import { SPAN_COLUMNS } from '../lib/ingest/otlp';
+import { isAuthorized } from '../lib/access';
 
 /**
  * One payscope process: store (opened once), migrations, ingest pipeline, OTLP/HTTP and OTLP/gRPC
@@ -53,7 +54,7 @@ function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store
   return (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v1/traces' || url.startsWith('/v1/traces?')) {
-      void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: config.maxBodyBytes });
+      void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken });
       return;
     }
     if (req.method === 'GET' && (url === '/' || url === '/health')) {
@@ -102,7 +103,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       log(`OTLP/HTTP listening on http://${config.host}:${bound.otlpHttp}/v1/traces`);
     }
     if (ports.grpc !== null) {
-      const server: grpc.Server = createOtlpGrpcServer({ pipeline, maxBodyBytes: config.maxBodyBytes });
+      const server: grpc.Server = createOtlpGrpcServer({ pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken });
       bound.grpc = await listenGrpc(server, config.host, ports.grpc);
       cleanups.unshift(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
       log(`OTLP/gRPC listening on ${config.host}:${bound.grpc}`);
@@ -117,6 +118,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const server = http.createServer((req, res) => {
         const url = req.url ?? '/';
         if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
+        if (url !== '/api/health' && !isAuthorized(config.apiToken, req.headers)) {
+          const api = url.startsWith('/api/');
+          res.writeHead(401, {
+            'content-type': api ? 'application/json' : 'text/plain; charset=utf-8',
+            // Browsers get a login prompt (any user name, the token as password); API clients use Bearer.
+            'www-authenticate': api ? 'Bearer' : 'Basic realm="payscope", charset="UTF-8"',
+          });
+          res.end(api ? JSON.stringify({ error: 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN>' }) : 'payscope: log in with any user name and the PAYSCOPE_API_TOKEN as password');
+          return;
+        }
         void handle(req, res);
       });
       bound.dashboard = await listen(server, config.host, ports.dashboard);

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeTraceRequestProtobuf, encodeExportTraceServiceResponse, OtlpDecodeError } from './otlp';
 import { OverloadedError, type IngestPipeline } from './pipeline';
 import { StoreUnavailableError } from '../store/store';
+import { isAuthorized } from '../access';
 
 /**
  * OTLP/gRPC `TraceService/Export`. Messages stay raw bytes (identity (de)serializers) and go through
@@ -15,6 +16,8 @@ const identity = (b: Buffer) => b;
 export interface OtlpGrpcOptions {
   pipeline: IngestPipeline;
   maxBodyBytes: number;
+  /** Bearer token the call's `authorization` metadata must carry; undefined = open. */
+  token?: string;
 }
 
 export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
@@ -33,6 +36,10 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
     },
   };
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    if (!isAuthorized(opts.token, { authorization: String(call.metadata.get('authorization')[0] ?? '') })) {
+      callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong ingest token: send authorization: Bearer <PAYSCOPE_INGEST_TOKEN>' });
+      return;
+    }
     let decoded;
     try {
       decoded = decodeTraceRequestProtobuf(call.request);

@@ -11,12 +11,14 @@ import {
 } from './otlp';
 import { OverloadedError, type IngestPipeline } from './pipeline';
 import { StoreUnavailableError } from '../store/store';
+import { isAuthorized } from '../access';
 
 /**
  * OTLP/HTTP trace receiver (`POST /v1/traces`), per the OTLP specification:
  *   200  spans stored (or spooled); partial success names spans rejected for invalid ids
  *   400  body cannot be decoded, or every span in it is invalid
  *   413  body, or its decompressed size, over the limit
+ *   401  ingest token configured and not presented
  *   415  content type or encoding not supported
  *   429  ingest queue full; 503 store down and spool full, or shutting down — both with Retry-After
  * Error bodies are a google.rpc.Status in the request's encoding (protobuf or JSON), so exporters
@@ -29,6 +31,8 @@ const inflate = promisify(zlib.inflate);
 export interface OtlpHttpOptions {
   pipeline: IngestPipeline;
   maxBodyBytes: number;
+  /** Bearer token the request must present (PAYSCOPE_INGEST_TOKEN); undefined = open. */
+  token?: string;
 }
 
 type Encoding = 'protobuf' | 'json';
@@ -88,7 +92,7 @@ function encodeStatus(code: number, message: string): Buffer {
 }
 
 // gRPC status codes carried in the Status body: INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE...
-const GRPC_CODE: Record<number, number> = { 400: 3, 404: 5, 405: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const GRPC_CODE: Record<number, number> = { 400: 3, 401: 16, 404: 5, 405: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 function send(res: ServerResponse, status: number, encoding: Encoding, body: Buffer | string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
@@ -111,6 +115,9 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
   const encoding = mediaType(req);
   try {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST for /v1/traces', { allow: 'POST' });
+    if (!isAuthorized(opts.token, req.headers)) {
+      throw new HttpError(401, 'missing or wrong ingest token: send Authorization: Bearer <PAYSCOPE_INGEST_TOKEN>', { 'www-authenticate': 'Bearer' });
+    }
     if (!encoding) {
       throw new HttpError(415, `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`);
     }
