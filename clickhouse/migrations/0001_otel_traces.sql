@@ -1,6 +1,8 @@
 -- The span table, column for column the OpenTelemetry Collector clickhouseexporter's `otel_traces`,
 -- so a Collector can write into it and payscope can read a table a Collector already fills.
-CREATE TABLE IF NOT EXISTS otel_traces {{ON_CLUSTER}} (
+-- On a cluster the rows live in otel_traces_local on every shard, and otel_traces is a Distributed
+-- table over them, sharded by trace id: a trace's spans (and its rollup rows) live on one shard.
+CREATE TABLE IF NOT EXISTS {{TABLE:otel_traces}} {{ON_CLUSTER}} (
     Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
     TraceId String CODEC(ZSTD(3)),
     SpanId String CODEC(ZSTD(3)),
@@ -39,6 +41,8 @@ PARTITION BY toDate(Timestamp)
 ORDER BY (toStartOfHour(Timestamp), TraceId, Timestamp)
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
+{{DISTRIBUTED:otel_traces:cityHash64(TraceId)}};
+
 -- Replayed spool batches carry their batch id as insert_deduplication_token; a non-replicated table
 -- only honours it within this window (replicated tables deduplicate by default).
-ALTER TABLE otel_traces {{ON_CLUSTER}} MODIFY SETTING non_replicated_deduplication_window = 10000;
+ALTER TABLE {{TABLE:otel_traces}} {{ON_CLUSTER}} MODIFY SETTING non_replicated_deduplication_window = 10000;

@@ -1,7 +1,7 @@
 -- The Collector's trace-id lookup table: where in time a trace lies, so fetching one trace reads
 -- one time slice of otel_traces instead of the whole table. Filled by a materialized view, whoever
 -- writes the spans.
-CREATE TABLE IF NOT EXISTS otel_traces_trace_id_ts {{ON_CLUSTER}} (
+CREATE TABLE IF NOT EXISTS {{TABLE:otel_traces_trace_id_ts}} {{ON_CLUSTER}} (
     TraceId String CODEC(ZSTD(1)),
     Start DateTime CODEC(Delta, ZSTD(1)),
     End DateTime CODEC(Delta, ZSTD(1)),
@@ -11,12 +11,14 @@ PARTITION BY toDate(Start)
 ORDER BY (TraceId, Start)
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
+{{DISTRIBUTED:otel_traces_trace_id_ts:cityHash64(TraceId)}};
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS otel_traces_trace_id_ts_mv {{ON_CLUSTER}}
-TO otel_traces_trace_id_ts
+TO {{TABLE:otel_traces_trace_id_ts}}
 AS SELECT
     TraceId,
     min(Timestamp) AS Start,
     max(Timestamp) AS End
-FROM otel_traces
+FROM {{TABLE:otel_traces}}
 WHERE TraceId != ''
 GROUP BY TraceId;

@@ -1,7 +1,8 @@
 -- Payment context as real columns, computed by ClickHouse at insert from the span attributes, so they
 -- are filled whoever wrote the span (payscope's ingest, a Collector, any SDK). Queries filter and
--- group on these instead of reading the whole SpanAttributes map.
-ALTER TABLE otel_traces {{ON_CLUSTER}}
+-- group on these instead of reading the whole SpanAttributes map. On a cluster the columns are added
+-- to otel_traces_local and to the Distributed otel_traces, which reads them from the shards.
+ALTER TABLE {{LOCAL_AND_DISTRIBUTED:otel_traces}} {{ON_CLUSTER}}
     ADD COLUMN IF NOT EXISTS PaymentOrderId String MATERIALIZED SpanAttributes['payment.order_id'] CODEC(ZSTD(1)),
     ADD COLUMN IF NOT EXISTS PaymentStage LowCardinality(String) MATERIALIZED SpanAttributes['payment.stage'] CODEC(ZSTD(1)),
     ADD COLUMN IF NOT EXISTS PaymentChannel LowCardinality(String) MATERIALIZED SpanAttributes['payment.channel'] CODEC(ZSTD(1)),
@@ -25,5 +26,5 @@ ALTER TABLE otel_traces {{ON_CLUSTER}}
         SpanKind IN ('Internal', 'SPAN_KIND_INTERNAL'), 'internal',
         'unspecified') CODEC(ZSTD(1));
 
-ALTER TABLE otel_traces {{ON_CLUSTER}}
+ALTER TABLE {{TABLE:otel_traces}} {{ON_CLUSTER}}
     ADD INDEX IF NOT EXISTS idx_payment_order_id PaymentOrderId TYPE bloom_filter(0.001) GRANULARITY 1;

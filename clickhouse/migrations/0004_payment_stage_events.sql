@@ -2,7 +2,7 @@
 -- funnels, stage latency and stuck/inconsistent payments read, with the columns they need. Filled by
 -- a materialized view from otel_traces, whoever writes the spans; ordered by stage and time so a
 -- funnel over a time range reads only its steps' rows.
-CREATE TABLE IF NOT EXISTS payment_stage_events {{ON_CLUSTER}} (
+CREATE TABLE IF NOT EXISTS {{TABLE:payment_stage_events}} {{ON_CLUSTER}} (
     Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
     PaymentOrderId String CODEC(ZSTD(1)),
     PaymentStage LowCardinality(String) CODEC(ZSTD(1)),
@@ -26,13 +26,15 @@ PARTITION BY toDate(Timestamp)
 ORDER BY (PaymentStage, Timestamp)
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
+{{DISTRIBUTED:payment_stage_events:cityHash64(TraceId)}};
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS payment_stage_events_mv {{ON_CLUSTER}}
-TO payment_stage_events
+TO {{TABLE:payment_stage_events}}
 AS SELECT
     Timestamp, PaymentOrderId, PaymentStage, PaymentChannel, PaymentGateway, PaymentOutcome, PaymentErrorCode,
     ServiceName, SpanName, Kind, PeerHost, Duration, IsError,
     SpanAttributes['error.type'] AS ErrorType,
     SpanAttributes['payment.timeout'] AS TimeoutFlag,
     TraceId, SpanId
-FROM otel_traces
+FROM {{TABLE:otel_traces}}
 WHERE PaymentStage != '';

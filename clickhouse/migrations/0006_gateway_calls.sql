@@ -3,7 +3,7 @@
 -- names mostly do not). Which host belongs to which gateway is decided at query time from the host
 -- table (built-in + PAYSCOPE_GATEWAY_HOSTS), so adding a host applies to history too. A few percent
 -- of all spans: gateway health over days reads this instead of otel_traces.
-CREATE TABLE IF NOT EXISTS gateway_calls {{ON_CLUSTER}} (
+CREATE TABLE IF NOT EXISTS {{TABLE:gateway_calls}} {{ON_CLUSTER}} (
     Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
     ServiceName LowCardinality(String) CODEC(ZSTD(1)),
     PeerHost LowCardinality(String) CODEC(ZSTD(1)),
@@ -22,13 +22,15 @@ PARTITION BY toDate(Timestamp)
 ORDER BY (toStartOfHour(Timestamp), PaymentGateway, PeerHost, Timestamp)
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 
+{{DISTRIBUTED:gateway_calls:cityHash64(TraceId)}};
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS gateway_calls_mv {{ON_CLUSTER}}
-TO gateway_calls
+TO {{TABLE:gateway_calls}}
 AS SELECT
     Timestamp, ServiceName, PeerHost, PaymentGateway, PaymentChannel, PaymentErrorCode, PaymentOrderId,
     Duration, IsError,
     SpanAttributes['error.type'] AS ErrorType,
     SpanAttributes['payment.timeout'] AS TimeoutFlag,
     TraceId, SpanId
-FROM otel_traces
+FROM {{TABLE:otel_traces}}
 WHERE Kind IN ('client', 'producer') AND (PaymentGateway != '' OR position(PeerHost, '.') > 0);

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClickHouseError, StoreUnavailableError, type Store } from '../store/store';
@@ -61,6 +62,7 @@ export interface PipelineStats {
 }
 
 const SPOOL_SUFFIX = '.rowbinary';
+const INSTANCE = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 
 export class IngestPipeline {
   private current: Buffer[] = [];
@@ -149,7 +151,9 @@ export class IngestPipeline {
     this.currentBytes = 0;
     this.currentSpans = 0;
     this.currentWaiters = [];
-    const id = `${Date.now()}-${process.pid}-${++this.seq}`;
+    // Batch ids are deduplication tokens in a shared ClickHouse: unique across instances, even where
+    // every container runs as pid 1.
+    const id = `${Date.now()}-${INSTANCE}-${++this.seq}`;
     const file = path.join(this.opts.spoolDir, id + SPOOL_SUFFIX);
     this.sealing++;
     try {

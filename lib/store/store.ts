@@ -24,6 +24,25 @@ export const STORE_SETTINGS: ClickHouseSettings = {
   async_insert: 0,
   insert_deduplicate: 1,
   deduplicate_blocks_in_dependent_materialized_views: 1,
+  // The embedded connection applies settings with SET, which outlives the statement: clear the
+  // spool's deduplication token so no later insert inherits it (and is dropped as a "duplicate").
+  insert_deduplication_token: '',
+};
+
+/**
+ * Settings the query layer and the ingest need on a cluster, on every statement:
+ * - `distributed_product_mode = 'global'`: an `IN (SELECT … FROM <distributed table>)` inside a query
+ *   on a distributed table (searchTraces by order id, getPayment, the hops' channel/gateway filter and
+ *   trace sample) is evaluated once over the whole cluster and its result sent to the shards, which
+ *   is exactly the single-node meaning. ClickHouse's default, 'deny', refuses such queries as soon as
+ *   the cluster has two shards.
+ * - `insert_distributed_sync = 1` (now also called distributed_foreground_insert): an insert into a
+ *   Distributed table returns once every shard has stored its rows, so the ingest acknowledges spans
+ *   that are stored, and the spool replay's insert_deduplication_token reaches the shards with them.
+ */
+export const CLUSTER_SETTINGS: ClickHouseSettings = {
+  distributed_product_mode: 'global',
+  insert_distributed_sync: 1,
 };
 
 export interface Store {
@@ -73,17 +92,21 @@ function wrap(err: unknown): never {
 const SPOOL_FILE = /^[A-Za-z0-9._/-]+\.rowbinary$/;
 
 class ClickHouseStore implements Store {
+  private readonly settings: ClickHouseSettings;
+
   constructor(
     readonly kind: 'embedded' | 'clickhouse',
     readonly client: ClickHouseClient,
     readonly database: string,
     readonly cluster: string,
-  ) {}
+  ) {
+    this.settings = cluster ? { ...STORE_SETTINGS, ...CLUSTER_SETTINGS } : STORE_SETTINGS;
+  }
 
   async query<T>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]> {
     const { text, params } = render(q);
     try {
-      const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...STORE_SETTINGS, ...settings } });
+      const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...this.settings, ...settings } });
       return await rs.json<T>();
     } catch (err) {
       wrap(err);
@@ -93,7 +116,7 @@ class ClickHouseStore implements Store {
   async command(q: SqlFragment, settings?: ClickHouseSettings): Promise<void> {
     const { text, params } = render(q);
     try {
-      await this.client.command({ query: text, query_params: params, clickhouse_settings: { ...STORE_SETTINGS, ...settings } });
+      await this.client.command({ query: text, query_params: params, clickhouse_settings: { ...this.settings, ...settings } });
     } catch (err) {
       wrap(err);
     }
@@ -104,15 +127,18 @@ class ClickHouseStore implements Store {
     const ident = /^[A-Za-z_][A-Za-z0-9_.]*$/;
     if (!ident.test(table) || !columns.every((c) => ident.test(c.name))) throw new Error('bad insert target');
     if (!SPOOL_FILE.test(file)) throw new Error(`bad spool file name ${JSON.stringify(file)}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(dedupToken)) throw new Error(`bad deduplication token ${JSON.stringify(dedupToken)}`);
     const cols = columns.map((c) => `\`${c.name}\``).join(', ');
-    const settings = { ...STORE_SETTINGS, insert_deduplication_token: dedupToken };
+    const settings = { ...this.settings, insert_deduplication_token: dedupToken };
     try {
       if (this.kind === 'embedded') {
         // The file is read with plain String where the table has LowCardinality(String): the bytes are
         // the same in RowBinary, and converting on insert parses ~2.5x faster than reading LowCardinality.
         const structure = columns.map((c) => `\`${c.name}\` ${c.type.replaceAll('LowCardinality(String)', 'String')}`).join(', ');
+        // The token also goes in the statement's own SETTINGS: the embedded engine runs statements of
+        // one session in turn, but a SET could still be seen by a statement of another caller.
         await this.client.command({
-          query: `INSERT INTO ${table} (${cols}) SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
+          query: `INSERT INTO ${table} (${cols}) SETTINGS insert_deduplication_token = '${dedupToken}' SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
           clickhouse_settings: settings,
         });
       } else {

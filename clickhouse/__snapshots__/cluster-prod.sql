@@ -1,0 +1,246 @@
+-- 0001_otel_traces
+CREATE TABLE IF NOT EXISTS otel_traces_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TraceId String CODEC(ZSTD(3)),
+    SpanId String CODEC(ZSTD(3)),
+    ParentSpanId String CODEC(ZSTD(3)),
+    TraceState String CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKind LowCardinality(String) CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(3)),
+    ScopeName String CODEC(ZSTD(1)),
+    ScopeVersion String CODEC(ZSTD(1)),
+    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(3)),
+    Duration UInt64 CODEC(ZSTD(1)),
+    StatusCode LowCardinality(String) CODEC(ZSTD(1)),
+    StatusMessage String CODEC(ZSTD(1)),
+    Events Nested (
+        Timestamp DateTime64(9),
+        Name LowCardinality(String),
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    Links Nested (
+        TraceId String,
+        SpanId String,
+        TraceState String,
+        Attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/otel_traces_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (toStartOfHour(Timestamp), TraceId, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS otel_traces ON CLUSTER `prod` AS otel_traces_local
+ENGINE = Distributed('prod', 'payscope', 'otel_traces_local', cityHash64(TraceId));
+
+ALTER TABLE otel_traces_local ON CLUSTER `prod` MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+-- 0002_trace_id_ts
+CREATE TABLE IF NOT EXISTS otel_traces_trace_id_ts_local ON CLUSTER `prod` (
+    TraceId String CODEC(ZSTD(1)),
+    Start DateTime CODEC(Delta, ZSTD(1)),
+    End DateTime CODEC(Delta, ZSTD(1)),
+    INDEX idx_trace_id TraceId TYPE bloom_filter(0.01) GRANULARITY 1
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/otel_traces_trace_id_ts_local', '{replica}')
+PARTITION BY toDate(Start)
+ORDER BY (TraceId, Start)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS otel_traces_trace_id_ts ON CLUSTER `prod` AS otel_traces_trace_id_ts_local
+ENGINE = Distributed('prod', 'payscope', 'otel_traces_trace_id_ts_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS otel_traces_trace_id_ts_mv ON CLUSTER `prod`
+TO otel_traces_trace_id_ts_local
+AS SELECT
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp) AS End
+FROM otel_traces_local
+WHERE TraceId != ''
+GROUP BY TraceId;
+
+-- 0003_payment_columns
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS PaymentOrderId String MATERIALIZED SpanAttributes['payment.order_id'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentStage LowCardinality(String) MATERIALIZED SpanAttributes['payment.stage'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentChannel LowCardinality(String) MATERIALIZED SpanAttributes['payment.channel'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentGateway LowCardinality(String) MATERIALIZED SpanAttributes['payment.gateway'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentOutcome LowCardinality(String) MATERIALIZED SpanAttributes['payment.outcome'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentErrorCode LowCardinality(String) MATERIALIZED SpanAttributes['payment.error_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PeerHost LowCardinality(String) MATERIALIZED lower(multiIf(
+        SpanAttributes['server.address'] != '', SpanAttributes['server.address'],
+        SpanAttributes['url.full'] != '', domain(SpanAttributes['url.full']),
+        SpanAttributes['http.url'] != '', domain(SpanAttributes['http.url']),
+        SpanAttributes['net.peer.name'])) CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS IsError UInt8 MATERIALIZED StatusCode IN ('Error', 'STATUS_CODE_ERROR') CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS Kind LowCardinality(String) MATERIALIZED multiIf(
+        SpanKind IN ('Server', 'SPAN_KIND_SERVER'), 'server',
+        SpanKind IN ('Client', 'SPAN_KIND_CLIENT'), 'client',
+        SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER'), 'producer',
+        SpanKind IN ('Consumer', 'SPAN_KIND_CONSUMER'), 'consumer',
+        SpanKind IN ('Internal', 'SPAN_KIND_INTERNAL'), 'internal',
+        'unspecified') CODEC(ZSTD(1));
+
+ALTER TABLE otel_traces ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS PaymentOrderId String MATERIALIZED SpanAttributes['payment.order_id'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentStage LowCardinality(String) MATERIALIZED SpanAttributes['payment.stage'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentChannel LowCardinality(String) MATERIALIZED SpanAttributes['payment.channel'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentGateway LowCardinality(String) MATERIALIZED SpanAttributes['payment.gateway'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentOutcome LowCardinality(String) MATERIALIZED SpanAttributes['payment.outcome'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentErrorCode LowCardinality(String) MATERIALIZED SpanAttributes['payment.error_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PeerHost LowCardinality(String) MATERIALIZED lower(multiIf(
+        SpanAttributes['server.address'] != '', SpanAttributes['server.address'],
+        SpanAttributes['url.full'] != '', domain(SpanAttributes['url.full']),
+        SpanAttributes['http.url'] != '', domain(SpanAttributes['http.url']),
+        SpanAttributes['net.peer.name'])) CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS IsError UInt8 MATERIALIZED StatusCode IN ('Error', 'STATUS_CODE_ERROR') CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS Kind LowCardinality(String) MATERIALIZED multiIf(
+        SpanKind IN ('Server', 'SPAN_KIND_SERVER'), 'server',
+        SpanKind IN ('Client', 'SPAN_KIND_CLIENT'), 'client',
+        SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER'), 'producer',
+        SpanKind IN ('Consumer', 'SPAN_KIND_CONSUMER'), 'consumer',
+        SpanKind IN ('Internal', 'SPAN_KIND_INTERNAL'), 'internal',
+        'unspecified') CODEC(ZSTD(1));
+
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    ADD INDEX IF NOT EXISTS idx_payment_order_id PaymentOrderId TYPE bloom_filter(0.001) GRANULARITY 1;
+
+-- 0004_payment_stage_events
+CREATE TABLE IF NOT EXISTS payment_stage_events_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    PaymentOrderId String CODEC(ZSTD(1)),
+    PaymentStage LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentChannel LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentOutcome LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentErrorCode LowCardinality(String) CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    SpanName LowCardinality(String) CODEC(ZSTD(1)),
+    Kind LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    IsError UInt8 CODEC(ZSTD(1)),
+    ErrorType LowCardinality(String) CODEC(ZSTD(1)),
+    TimeoutFlag LowCardinality(String) CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/payment_stage_events_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (PaymentStage, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS payment_stage_events ON CLUSTER `prod` AS payment_stage_events_local
+ENGINE = Distributed('prod', 'payscope', 'payment_stage_events_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS payment_stage_events_mv ON CLUSTER `prod`
+TO payment_stage_events_local
+AS SELECT
+    Timestamp, PaymentOrderId, PaymentStage, PaymentChannel, PaymentGateway, PaymentOutcome, PaymentErrorCode,
+    ServiceName, SpanName, Kind, PeerHost, Duration, IsError,
+    SpanAttributes['error.type'] AS ErrorType,
+    SpanAttributes['payment.timeout'] AS TimeoutFlag,
+    TraceId, SpanId
+FROM otel_traces_local
+WHERE PaymentStage != '';
+
+-- 0005_payment_order_traces
+CREATE TABLE IF NOT EXISTS payment_order_traces_local ON CLUSTER `prod` (
+    PaymentOrderId String CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    Start DateTime CODEC(Delta, ZSTD(1)),
+    End DateTime CODEC(Delta, ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/payment_order_traces_local', '{replica}')
+PARTITION BY toDate(Start)
+ORDER BY (PaymentOrderId, TraceId)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS payment_order_traces ON CLUSTER `prod` AS payment_order_traces_local
+ENGINE = Distributed('prod', 'payscope', 'payment_order_traces_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS payment_order_traces_mv ON CLUSTER `prod`
+TO payment_order_traces_local
+AS SELECT
+    PaymentOrderId,
+    TraceId,
+    min(Timestamp) AS Start,
+    max(Timestamp) AS End
+FROM otel_traces_local
+WHERE PaymentOrderId != '' AND TraceId != ''
+GROUP BY PaymentOrderId, TraceId;
+
+-- 0006_gateway_calls
+CREATE TABLE IF NOT EXISTS gateway_calls_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentChannel LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentErrorCode LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentOrderId String CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    IsError UInt8 CODEC(ZSTD(1)),
+    ErrorType LowCardinality(String) CODEC(ZSTD(1)),
+    TimeoutFlag LowCardinality(String) CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/gateway_calls_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (toStartOfHour(Timestamp), PaymentGateway, PeerHost, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS gateway_calls ON CLUSTER `prod` AS gateway_calls_local
+ENGINE = Distributed('prod', 'payscope', 'gateway_calls_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS gateway_calls_mv ON CLUSTER `prod`
+TO gateway_calls_local
+AS SELECT
+    Timestamp, ServiceName, PeerHost, PaymentGateway, PaymentChannel, PaymentErrorCode, PaymentOrderId,
+    Duration, IsError,
+    SpanAttributes['error.type'] AS ErrorType,
+    SpanAttributes['payment.timeout'] AS TimeoutFlag,
+    TraceId, SpanId
+FROM otel_traces_local
+WHERE Kind IN ('client', 'producer') AND (PaymentGateway != '' OR position(PeerHost, '.') > 0);
+
+-- 0007_hop_spans
+CREATE TABLE IF NOT EXISTS hop_spans_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    Kind LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKey UInt64 CODEC(ZSTD(1)),
+    ParentKey UInt64 CODEC(ZSTD(1)),
+    TraceKey UInt64 CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    IsError UInt8 CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/hop_spans_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (Kind, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS hop_spans ON CLUSTER `prod` AS hop_spans_local
+ENGINE = Distributed('prod', 'payscope', 'hop_spans_local', TraceKey);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hop_spans_mv ON CLUSTER `prod`
+TO hop_spans_local
+AS SELECT
+    Timestamp, Kind,
+    cityHash64(TraceId, SpanId) AS SpanKey,
+    cityHash64(TraceId, ParentSpanId) AS ParentKey,
+    cityHash64(TraceId) AS TraceKey,
+    ServiceName, PeerHost, PaymentGateway, Duration, IsError
+FROM otel_traces_local;
+
+-- 0008_funnels
+CREATE TABLE IF NOT EXISTS payscope_funnels ON CLUSTER `prod` (
+    Id String,
+    Name String,
+    Definition String,
+    UpdatedAt DateTime64(3),
+    Deleted UInt8
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_funnels', '{shard}-{replica}')
+ORDER BY Id;
