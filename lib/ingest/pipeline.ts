@@ -52,6 +52,8 @@ interface SpoolItem {
 
 export interface PipelineStats {
   acceptedSpans: number;
+  /** Requests answered 429/503 because the queue or the spool was full. */
+  refusedOverloaded: number;
   storedSpans: number;
   queuedBytes: number;
   spoolBytes: number;
@@ -79,7 +81,7 @@ export class IngestPipeline {
   private seq = 0;
   private spoolBytes = 0;
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0 };
+  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0, refusedOverloaded: 0 };
   private readonly log: (line: string) => void;
 
   constructor(private readonly store: Store, private readonly opts: PipelineOptions) {
@@ -112,9 +114,11 @@ export class IngestPipeline {
     if (spans === 0 || rows.length === 0) return Promise.resolve();
     const queued = this.queuedBytes();
     if (queued + rows.length > this.opts.maxQueueBytes) {
+      this.stats_.refusedOverloaded++;
       return Promise.reject(new OverloadedError(`ingest queue full (${queued} bytes waiting to be stored)`, 1));
     }
     if (!this.storeUp && this.spoolBytes + rows.length > this.opts.maxSpoolBytes) {
+      this.stats_.refusedOverloaded++;
       return Promise.reject(new OverloadedError(`store unavailable and spool full (${this.spoolBytes} bytes)`, 10));
     }
     this.stats_.acceptedSpans += spans;
