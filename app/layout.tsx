@@ -4,6 +4,7 @@ import { Suspense } from 'react';
 import { Nav } from '@/components/Nav';
 import { TimeRangePicker } from '@/components/TimeRangePicker';
 import { AutoRefresh } from '@/components/AutoRefresh';
+import { NavigationProgress } from '@/components/NavigationProgress';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -15,6 +16,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
+        <Suspense>
+          <NavigationProgress />
+        </Suspense>
         <header className="topbar">
           <a href="/" className="brand">payscope</a>
           <Suspense>

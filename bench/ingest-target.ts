@@ -20,7 +20,7 @@ if (variant === 'payscope') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-bench-'));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const config = { ...loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dir, CLICKHOUSE_URL: '' }), host: '127.0.0.1' };
-  const server = await startServer({ config, dashboard: false, ports: { dashboard: null, otlpHttp: 0, grpc: null }, log: () => {} });
+  const server = await startServer({ config, dashboard: false, ports: { dashboard: null, otlpHttp: 0, grpc: null }, log: process.env.PAYSCOPE_INGEST_DEBUG === '1' ? (l) => console.error(l) : () => {} });
   otlpPort = server.ports.otlpHttp!;
   count = async () => Number((await server.store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`))[0].n);
 } else if (variant === 'null-sink') {

@@ -7,6 +7,7 @@ const PAGES = [
   { href: '/funnel', label: 'Funnel' },
   { href: '/hops', label: 'Hops' },
   { href: '/gateways', label: 'Gateways' },
+  { href: '/payments', label: 'Payments' },
   { href: '/stuck', label: 'Stuck payments' },
   { href: '/traces', label: 'Traces' },
 ];

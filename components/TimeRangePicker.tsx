@@ -1,7 +1,8 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useTransition } from 'react';
 import { RANGE_PRESETS } from '@/lib/ui/time-range';
+import { useNavigationProgress } from './NavigationProgress';
 
 function toLocalInput(ms: number): string {
   const d = new Date(ms);
@@ -18,6 +19,8 @@ export function TimeRangePicker() {
   const [custom, setCustom] = useState(preset === 'custom');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  const [pending, startTransition] = useTransition();
+  useNavigationProgress(pending);
   useEffect(() => {
     const now = Date.now();
     setFrom(toLocalInput(Number(new Date(params.get('from') ?? now - 3_600_000))));
@@ -27,7 +30,7 @@ export function TimeRangePicker() {
   const go = (changes: Record<string, string | undefined>) => {
     const q = new URLSearchParams(params.toString());
     for (const [k, v] of Object.entries(changes)) (v ? q.set(k, v) : q.delete(k));
-    router.push(`${pathname}?${q}`);
+    startTransition(() => router.push(`${pathname}?${q}`));
   };
 
   return (

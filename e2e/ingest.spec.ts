@@ -24,11 +24,18 @@ test('spans sent by the OpenTelemetry SDK to the dashboard port show up in the b
   }
   await provider.forceFlush();
   await provider.shutdown();
+  // A 200 means stored or spooled: wait until the seven traces are queryable.
+  await expect.poll(async () => (await (await request.get(`/api/traces?service=${service}`)).json()).traces.length).toBe(7);
 
+  // No payment stages in these spans: the Overview says so, and lists the service that sent them.
   await page.goto('/');
-  const row = page.getByRole('row', { name: new RegExp(service) });
+  await expect(page.locator('[data-empty="range"]')).toContainText('none started a payment');
+  const row = page.getByTestId('services').getByRole('row', { name: new RegExp(service) });
   await expect(row).toBeVisible();
   await expect(row.getByRole('cell').nth(1)).toHaveText('7');
   await expect(row.getByRole('cell').nth(2)).toHaveText('2');
-  await page.screenshot({ path: 'e2e/screenshots/home.png', fullPage: true });
+  // Its errors link to the traces behind them.
+  await row.getByRole('cell').nth(2).getByRole('link').click();
+  await expect(page).toHaveURL(new RegExp(`/traces\\?.*service=${service}.*status=error`));
+  await expect(page.getByTestId('traces').locator('tbody tr')).toHaveCount(2);
 });

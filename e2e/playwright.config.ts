@@ -5,15 +5,26 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end: a real payscope (production build, embedded store in a fresh temp directory, ports
  * apart from a developer's running instance) driven in Debian's Chromium.
+ *
+ * Projects run in order: `empty` (the empty store's states) → `seed` (sends e2e/fixture.ts through
+ * the OpenTelemetry SDK) → `dashboard` (every page against that data set and the JSON API); `ingest`
+ * (spans sent to the dashboard port) runs after `empty` too.
  */
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3107);
 export const E2E_OTLP_PORT = Number(process.env.E2E_OTLP_PORT ?? 14318);
 export const E2E_GRPC_PORT = Number(process.env.E2E_GRPC_PORT ?? 14317);
-const dataDir = path.join(os.tmpdir(), `payscope-e2e-${process.pid}`);
+// One id per run, inherited by the workers (the config is evaluated again in each of them).
+process.env.PAYSCOPE_E2E_RUN ??= String(process.pid);
+const dataDir = path.join(os.tmpdir(), `payscope-e2e-${process.env.PAYSCOPE_E2E_RUN}`);
 
 export default defineConfig({
   testDir: '.',
-  testMatch: /.*\.spec\.ts/,
+  projects: [
+    { name: 'empty', testMatch: /empty\.spec\.ts/ },
+    { name: 'ingest', testMatch: /ingest\.spec\.ts/, dependencies: ['empty'] },
+    { name: 'seed', testMatch: /seed\.setup\.ts/, dependencies: ['empty'] },
+    { name: 'dashboard', testMatch: /.*\.spec\.ts/, testIgnore: /(empty|ingest)\.spec\.ts/, dependencies: ['seed'] },
+  ],
   outputDir: '../test-results',
   timeout: 60_000,
   retries: 0,
@@ -21,6 +32,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    viewport: { width: 1366, height: 860 },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -35,9 +35,13 @@ export interface PayscopeConfig {
   maxQueueBytes: number;
   /** Bytes allowed in the spool (store down) before ingest answers 503. @default 2 GiB */
   maxSpoolBytes: number;
-  /** Largest insert batch; a batch is otherwise sealed as soon as an insert slot is free. @default 32 MiB */
+  /** Largest insert batch. @default 32 MiB */
   batchMaxBytes: number;
-  /** Inserts running at once. @default 2 */
+  /** A batch is sealed when an insert slot is free and it holds this many bytes... @default 4 MiB */
+  batchMinBytes: number;
+  /** ...or its first request has waited this long. @default 20 ms */
+  batchWaitMs: number;
+  /** Inserts running at once. @default 1 (the embedded engine runs one statement at a time) */
   insertConcurrency: number;
   /** fsync spool files before acknowledging (survives power loss, not only a process crash). @default false */
   spoolFsync: boolean;
@@ -86,7 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     maxQueueBytes: intEnv(env, 'PAYSCOPE_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024),
     maxSpoolBytes: intEnv(env, 'PAYSCOPE_MAX_SPOOL_BYTES', 2 * 1024 * 1024 * 1024, 1024),
     batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 32 * 1024 * 1024, 1024),
-    insertConcurrency: intEnv(env, 'PAYSCOPE_INSERT_CONCURRENCY', 2, 1),
+    batchMinBytes: intEnv(env, 'PAYSCOPE_BATCH_MIN_BYTES', 4 * 1024 * 1024, 0),
+    batchWaitMs: intEnv(env, 'PAYSCOPE_BATCH_WAIT_MS', 20, 0),
+    insertConcurrency: intEnv(env, 'PAYSCOPE_INSERT_CONCURRENCY', 1, 1),
     spoolFsync: env.PAYSCOPE_SPOOL_FSYNC === '1' || env.PAYSCOPE_SPOOL_FSYNC === 'true',
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,

@@ -89,6 +89,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       maxSpoolBytes: config.maxSpoolBytes,
       fsync: config.spoolFsync,
       insertConcurrency: config.insertConcurrency,
+      batchMinBytes: config.batchMinBytes,
+      batchWaitMs: config.batchWaitMs,
       log,
     });
     await pipeline.start();

@@ -21,7 +21,7 @@ afterAll(() => tmp.cleanup());
 function pipelineFor(store: Awaited<ReturnType<typeof openStore>>, spoolDir: string, overrides = {}) {
   return new IngestPipeline(store, {
     table: 'otel_traces', columns: SPAN_COLUMNS, spoolDir, batchMaxBytes: 1 << 20, maxQueueBytes: 64 << 20,
-    maxSpoolBytes: 64 << 20, fsync: true, insertConcurrency: 2, log: () => {}, ...overrides,
+    maxSpoolBytes: 64 << 20, fsync: true, insertConcurrency: 1, batchMinBytes: 0, batchWaitMs: 0, log: () => {}, ...overrides,
   });
 }
 

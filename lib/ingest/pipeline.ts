@@ -9,8 +9,9 @@ import { ClickHouseError, StoreUnavailableError, type Store } from '../store/sto
  *   requests ──submit(rows)──► current batch ──seal──► spool/<id>.rowbinary ──insert──► otel_traces
  *                                 (memory)              (disk, fsync opt.)     (≤ insertConcurrency)
  *
- * - A batch is sealed when it reaches `batchMaxBytes`, or as soon as an insert slot is free (group
- *   commit: under load each insert takes everything that arrived during the previous one).
+ * - A batch is sealed when it reaches `batchMaxBytes`, or when an insert slot is free and the batch
+ *   holds `batchMinBytes` or has waited `batchWaitMs` (group commit: under load each insert takes
+ *   everything that arrived during the previous one).
  * - Every sealed batch is written to the spool before it is inserted; the embedded engine reads that
  *   file directly (RowBinary, no parsing in JS), a server gets it streamed.
  * - A request is acknowledged once its batch is stored, or — when the store is down — once the batch
@@ -28,8 +29,12 @@ export interface PipelineOptions {
   maxQueueBytes: number;
   maxSpoolBytes: number;
   fsync: boolean;
-  /** Inserts running at once. @default 2 */
+  /** Inserts running at once. @default 1 (the embedded engine runs one statement at a time) */
   insertConcurrency: number;
+  /** A batch is sealed once it holds this many bytes and an insert slot is free... @default 4 MiB */
+  batchMinBytes: number;
+  /** ...or once its first request has waited this long. @default 20 ms */
+  batchWaitMs: number;
   log?: (line: string) => void;
 }
 
@@ -64,6 +69,7 @@ export interface PipelineStats {
 }
 
 const SPOOL_SUFFIX = '.rowbinary';
+const DEBUG = process.env.PAYSCOPE_INGEST_DEBUG === '1';
 const INSTANCE = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 
 export class IngestPipeline {
@@ -74,6 +80,8 @@ export class IngestPipeline {
   private queue: SpoolItem[] = [];
   private sealing = 0;
   private inflight = 0;
+  private currentSince = 0;
+  private gatherTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private backoffMs = 250;
   private storeUp = true;
@@ -127,15 +135,27 @@ export class IngestPipeline {
       this.currentBytes += rows.length;
       this.currentSpans += spans;
       this.currentWaiters.push({ resolve, reject });
+      if (this.currentWaiters.length === 1) this.currentSince = performance.now();
       if (this.currentBytes >= this.opts.batchMaxBytes) void this.seal();
-      // Group commit: gather what arrives in this tick, then seal if nothing is being inserted.
-      else if (this.currentWaiters.length === 1) {
-        // While the store is down there is nothing to wait for: spool and acknowledge right away.
-        setImmediate(() => {
-          if (!this.storeUp || (this.inflight < this.opts.insertConcurrency && this.queue.length === 0)) void this.seal();
-        });
-      }
+      else this.maybeSeal();
     });
+  }
+
+  /**
+   * Group commit: seal the current batch when an insert slot is free and the batch is worth an insert
+   * (`batchMinBytes`), or its first request has waited `batchWaitMs`. An insert has a fixed cost, so a
+   * few milliseconds spent gathering the requests that arrive together buys much larger batches.
+   */
+  private maybeSeal(): void {
+    if (this.currentWaiters.length === 0) return;
+    // While the store is down there is nothing to wait for: spool and acknowledge right away.
+    if (!this.storeUp) { void this.seal(); return; }
+    if (this.inflight >= this.opts.insertConcurrency || this.queue.length > 0) return; // sealed when the slot frees
+    const waited = performance.now() - this.currentSince;
+    if (this.currentBytes >= this.opts.batchMinBytes || waited >= this.opts.batchWaitMs) { void this.seal(); return; }
+    if (!this.gatherTimer) {
+      this.gatherTimer = setTimeout(() => { this.gatherTimer = undefined; this.maybeSeal(); }, Math.max(1, this.opts.batchWaitMs - waited));
+    }
   }
 
   private queuedBytes(): number {
@@ -146,6 +166,8 @@ export class IngestPipeline {
 
   /** Moves the current batch to the spool and the insert queue. */
   private async seal(): Promise<void> {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
     if (this.currentWaiters.length === 0) return;
     const buffers = this.current;
     const waiters = this.currentWaiters;
@@ -203,7 +225,7 @@ export class IngestPipeline {
       void this.insert(item).finally(() => {
         this.inflight--;
         // Group commit: whatever arrived during that insert goes next, as one batch.
-        if (this.queue.length === 0 && this.currentWaiters.length > 0 && !this.closed) void this.seal();
+        if (!this.closed) this.maybeSeal();
         this.pump();
         this.notifyIdle();
       });
@@ -212,7 +234,9 @@ export class IngestPipeline {
 
   private async insert(item: SpoolItem): Promise<void> {
     try {
+      const t0 = performance.now();
       await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
+      if (DEBUG) this.log(`inserted ${item.spans} spans (${item.bytes} bytes) in ${(performance.now() - t0).toFixed(0)} ms, ${this.inflight} in flight`);
     } catch (err) {
       if (err instanceof ClickHouseError && !isTransient(err)) {
         // The rows were validated on decode, so this is a schema problem, not bad input:

@@ -153,7 +153,9 @@ function toSpanView(r: SpanRow): SpanView {
 async function spansOf(store: Store, traces: { traceId: string; startSec: number; endSec: number }[]): Promise<SpanView[]> {
   if (!traces.length) return [];
   const slices = traces.map(
-    (t) => sql`(TraceId = ${t.traceId} AND Timestamp >= toDateTime(${t.startSec}) AND Timestamp < toDateTime(${t.endSec + 1}))`,
+    // Bounds as DateTime64 (Date parameters): against `toDateTime(seconds)` the engine's min-max part
+    // pruning turns `Timestamp < :02` into `<= :01` and drops parts whose spans all lie in :01.xxx.
+    (t) => sql`(TraceId = ${t.traceId} AND Timestamp >= ${new Date(t.startSec * 1000)} AND Timestamp < ${new Date((t.endSec + 1) * 1000)})`,
   );
   const rows = await store.query<SpanRow>(sql`
     SELECT TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,

@@ -1,0 +1,119 @@
+import Link from 'next/link';
+import { NoSpansYet, NothingHere } from '@/components/EmptyState';
+import { FilterBar } from '@/components/FilterBar';
+import { HealthBadge } from '@/components/HealthBadge';
+import { Kpi, NumLink } from '@/components/Kpi';
+import { PageHeader } from '@/components/PageHeader';
+import { Swatch } from '@/components/Swatch';
+import { BarsChart } from '@/components/charts/lazy';
+import { getGatewayHealth } from '@/lib/queries/gateway-health';
+import { hasAnySpans } from '@/lib/queries/overview';
+import { getStore } from '@/lib/store/store';
+import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { colorFor } from '@/lib/ui/colors';
+import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
+import { choice, flatParams, href, pageHref, param, tracesHref } from '@/lib/ui/links';
+import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Gateways' };
+
+/** Per gateway (and channel): traffic, errors, timeouts, latency, top error codes, health against its baseline. */
+export default async function GatewaysPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const range = resolveTimeRange(sp);
+  const channel = param(sp, 'channel');
+  const split = choice(sp, 'split', ['channel'] as const);
+  const store = await getStore();
+  const [{ gateways }, values] = await Promise.all([
+    getGatewayHealth(store, { ...range, channel, splitByChannel: split === 'channel' }),
+    cachedFilterValues(store, range),
+  ]);
+  if (!gateways.length && !(await hasAnySpans(store))) {
+    return <section><PageHeader title="Gateways" /><NoSpansYet /></section>;
+  }
+  const label = (g: (typeof gateways)[number]) => (g.channel !== undefined ? `${g.gateway} · ${g.channel || '(none)'}` : g.gateway);
+  const traces = (g: (typeof gateways)[number], extra: Parameters<typeof tracesHref>[1] = {}) =>
+    tracesHref(sp, { gateway: g.gateway, channel: g.channel || channel, ...extra });
+  const failing = gateways.filter((g) => g.health === 'failing').length;
+  const degraded = gateways.filter((g) => g.health === 'degraded').length;
+  const requests = gateways.reduce((a, g) => a + g.requests, 0);
+
+  return (
+    <section>
+      <PageHeader title="Gateways" sub={<>{describeRange(range)} · outbound calls to payment providers; health against each gateway’s own previous 24 hours</>} />
+      <FilterBar
+        params={flatParams(sp)}
+        fields={[
+          { name: 'channel', label: 'Channel', options: values.channels, allLabel: 'all channels' },
+          { name: 'split', label: 'Rows', options: [{ value: 'channel', label: 'per gateway and channel' }], allLabel: 'per gateway' },
+        ]}
+      />
+      {gateways.length === 0 ? (
+        <NothingHere what="gateway calls" longerRange={href('/gateways', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })}>
+          <p>Gateway calls are client spans with <code>payment.gateway</code>, or with a provider host in <code>server.address</code> / <code>url.full</code>.</p>
+        </NothingHere>
+      ) : (
+        <>
+          <div className="kpis" role="group" aria-label="Key numbers">
+            <Kpi id="gateways" label={split ? 'Gateway · channel rows' : 'Gateways'} value={formatCount(gateways.length)} />
+            <Kpi id="requests" label="Requests" value={formatCount(requests)} href={tracesHref(sp, { channel, stage: 'gateway.request' })} />
+            <Kpi id="failing" label="Failing" value={formatCount(failing)} hint={gateways.filter((g) => g.health === 'failing').map(label).join(', ') || 'none'} />
+            <Kpi id="degraded" label="Degraded" value={formatCount(degraded)} hint={gateways.filter((g) => g.health === 'degraded').map(label).join(', ') || 'none'} />
+          </div>
+          <div className="table-wrap">
+            <table data-testid="gateways">
+              <thead>
+                <tr>
+                  <th>gateway</th>{split && <th>channel</th>}<th>health</th><th className="num">requests</th><th className="num">error rate</th><th className="num">timeout rate</th>
+                  <th className="num">p50</th><th className="num">p95</th><th className="num">p99</th><th className="num">baseline p95 · errors</th><th>top errors</th>
+                </tr>
+              </thead>
+              <tbody>
+                {gateways.map((g) => (
+                  <tr key={label(g)} data-gateway={g.gateway} data-channel={g.channel}>
+                    <td><Link href={traces(g)}><Swatch name={g.gateway} /></Link></td>
+                    {split && <td><Swatch name={g.channel || '(none)'} /></td>}
+                    <td>
+                      <HealthBadge health={g.health} reasons={g.healthReasons} />
+                      <div className="muted small">{g.healthReasons[0]}</div>
+                    </td>
+                    <td className="num"><NumLink href={traces(g)}>{formatCount(g.requests)}</NumLink></td>
+                    <td className="num"><NumLink href={traces(g, { status: 'error' })}>{formatPct(g.errorRate)}</NumLink></td>
+                    <td className="num"><NumLink href={traces(g, { status: 'error' })} title="timeouts count as errors">{formatPct(g.timeoutRate)}</NumLink></td>
+                    {[g.p50Ms, g.p95Ms, g.p99Ms].map((v, i) => (
+                      <td key={i} className="num"><NumLink href={v !== null ? traces(g, { minDurationMs: v }) : undefined}>{formatMs(v)}</NumLink></td>
+                    ))}
+                    <td className="num muted">{g.baseline.requests ? `${formatMs(g.baseline.p95Ms)} · ${formatPct(g.baseline.errorRate)}` : 'no baseline'}</td>
+                    <td className="small">
+                      {g.topErrors.length === 0 ? <span className="muted">—</span> : g.topErrors.map((e) => (
+                        <div key={e.code} style={{ whiteSpace: 'nowrap' }}><NumLink href={traces(g, { status: 'error' })}><code>{e.code}</code> × {formatCount(e.count)}</NumLink></div>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p className="section-note" style={{ marginTop: 8 }}>
+            Error rate counts timeouts too. Slow calls by hop: <Link href={pageHref('/hops', sp, { channel })}>Hops</Link>.
+          </p>
+          <div className="grid-2" style={{ marginTop: 16 }}>
+            <BarsChart
+              title="Error and timeout rate"
+              unit="pct"
+              data={gateways.map((g) => ({ label: label(g), color: colorFor(g.gateway), errorRate: g.errorRate, timeoutRate: g.timeoutRate }))}
+              bars={[{ key: 'errorRate', name: 'error rate', color: '#c62828' }, { key: 'timeoutRate', name: 'timeout rate', color: '#b26a00' }]}
+            />
+            <BarsChart
+              title="p95 latency, now and baseline"
+              unit="ms"
+              data={gateways.map((g) => ({ label: label(g), color: colorFor(g.gateway), p95: g.p95Ms, baseline: g.baseline.p95Ms }))}
+              bars={[{ key: 'p95', name: 'p95', color: '#3559e0' }, { key: 'baseline', name: 'baseline p95', color: '#b8c0cc' }]}
+            />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

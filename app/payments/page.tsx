@@ -1,0 +1,78 @@
+import Link from 'next/link';
+import { NothingHere } from '@/components/EmptyState';
+import { FilterBar } from '@/components/FilterBar';
+import { StatusBadge } from '@/components/HealthBadge';
+import { PageHeader } from '@/components/PageHeader';
+import { Swatch } from '@/components/Swatch';
+import { listPayments } from '@/lib/queries/overview';
+import { getStore } from '@/lib/store/store';
+import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { formatCount, formatMs, formatTime, shortId } from '@/lib/ui/format';
+import { choice, flatParams, href, numberParam, param, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Payments' };
+
+/** The payments behind the Overview's numbers: by channel, outcome, end-to-end latency. */
+export default async function PaymentsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const range = resolveTimeRange(sp);
+  const channel = param(sp, 'channel');
+  const outcome = choice(sp, 'outcome', ['succeeded', 'failed', 'pending'] as const);
+  const minE2eMs = numberParam(sp, 'minE2eMs');
+  const sort = choice(sp, 'sort', ['recent', 'slowest'] as const);
+  const store = await getStore();
+  const [{ payments, total }, values] = await Promise.all([
+    listPayments(store, { ...range, channel, outcome, minE2eMs, sort, limit: 200 }),
+    cachedFilterValues(store, range),
+  ]);
+  return (
+    <section>
+      <PageHeader title="Payments" sub={<>{describeRange(range)} · payments that started in the range ({formatCount(total)} match)</>} />
+      <FilterBar
+        params={flatParams(sp)}
+        fields={[
+          { name: 'channel', label: 'Channel', options: values.channels, allLabel: 'all channels' },
+          { name: 'outcome', label: 'Outcome', options: ['succeeded', 'failed', 'pending'], allLabel: 'any' },
+          { name: 'minE2eMs', label: 'End to end ≥ (ms)', type: 'number' },
+          { name: 'sort', label: 'Order', options: [{ value: 'recent', label: 'most recent' }, { value: 'slowest', label: 'slowest' }], allLabel: 'most recent' },
+        ]}
+      />
+      {payments.length === 0 ? (
+        <NothingHere what="payments" longerRange={href('/payments', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })} />
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="payments">
+            <thead>
+              <tr>
+                <th>order</th><th>started (UTC)</th><th>channel</th><th>gateway</th><th>outcome</th><th className="num">end to end</th>
+                <th>last stage</th><th>error code</th><th>traces</th>
+              </tr>
+            </thead>
+            <tbody>
+              {payments.map((p) => (
+                <tr key={p.orderId} data-order={p.orderId}>
+                  <td><Link href={paymentHref(sp, p.orderId)}><code>{p.orderId}</code></Link></td>
+                  <td>{formatTime(p.start)}</td>
+                  <td><Swatch name={p.channel} /></td>
+                  <td>{p.gateway ? <Swatch name={p.gateway} /> : <span className="muted">—</span>}</td>
+                  <td><StatusBadge status={p.outcome} /></td>
+                  <td className="num">{formatMs(p.e2eMs)}</td>
+                  <td>{p.lastStage}</td>
+                  <td>{p.errorCode || <span className="muted">—</span>}</td>
+                  <td>
+                    {p.traceIds.map((t, i) => (
+                      <span key={t}>{i > 0 && ' · '}<Link href={traceHref(sp, t)} title={t}><code>{shortId(t, 8)}</code></Link></span>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {total > payments.length && <p className="muted small" style={{ padding: '0.4rem 0.6rem' }}>Showing {formatCount(payments.length)} of {formatCount(total)}; narrow the filters to see the rest.</p>}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+import Link from 'next/link';
+import { NoSpansYet, NothingHere } from '@/components/EmptyState';
+import { FilterBar } from '@/components/FilterBar';
+import { PageHeader } from '@/components/PageHeader';
+import { Swatch } from '@/components/Swatch';
+import { DurationScatter } from '@/components/charts/lazy';
+import type { ScatterPoint } from '@/components/charts/DurationScatter';
+import { hasAnySpans } from '@/lib/queries/overview';
+
+import { searchTraces, type TraceSearchParams } from '@/lib/queries/traces';
+import { getStore } from '@/lib/store/store';
+import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { formatCount, formatMs, formatTime, parseIsoMs, shortId } from '@/lib/ui/format';
+import { choice, flatParams, href, numberParam, param, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Traces' };
+
+const TRACE_ID = /^[0-9a-fA-F]{16,64}$/;
+
+/** Trace search: every filter must match some span of the trace (as in GET /api/traces). */
+export default async function TracesPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const range = resolveTimeRange(sp);
+  const rawTraceId = param(sp, 'traceId');
+  const badTraceId = rawTraceId !== undefined && !TRACE_ID.test(rawTraceId);
+  const q: TraceSearchParams = {
+    ...range,
+    traceId: badTraceId ? undefined : rawTraceId?.toLowerCase(),
+    orderId: param(sp, 'orderId'),
+    service: param(sp, 'service'),
+    stage: param(sp, 'stage'),
+    channel: param(sp, 'channel'),
+    gateway: param(sp, 'gateway'),
+    status: choice(sp, 'status', ['error', 'ok'] as const),
+    minDurationMs: numberParam(sp, 'minDurationMs', 86_400_000),
+    sort: choice(sp, 'sort', ['recent', 'duration'] as const),
+    limit: Math.min(1000, Math.max(1, Math.floor(numberParam(sp, 'limit') ?? 100))),
+  };
+  const store = await getStore();
+  const [{ traces }, values] = await Promise.all([
+    badTraceId ? Promise.resolve({ traces: [] }) : searchTraces(store, q),
+    cachedFilterValues(store, range),
+  ]);
+  const empty = traces.length === 0 && !badTraceId && !(await hasAnySpans(store));
+  const spanMs = range.to.getTime() - range.from.getTime();
+  const point = (t: (typeof traces)[number]): ScatterPoint => ({
+    t: parseIsoMs(t.start), durationMs: t.durationMs, traceId: t.traceId, href: traceHref(sp, t.traceId), label: `${t.rootService} · ${t.rootName}`,
+  });
+  const maxDuration = Math.max(1e-9, ...traces.map((t) => t.durationMs));
+
+  return (
+    <section>
+      <PageHeader title="Traces" sub={<>{describeRange(range)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>} />
+      <FilterBar
+        params={flatParams(sp)}
+        submitLabel="Search"
+        fields={[
+          { name: 'traceId', label: 'Trace id', type: 'search', placeholder: '32 hex digits' },
+          { name: 'orderId', label: 'Order id', type: 'search', placeholder: 'payment.order_id' },
+          { name: 'service', label: 'Service', options: values.services },
+          { name: 'stage', label: 'Stage', options: values.stages },
+          { name: 'channel', label: 'Channel', options: values.channels },
+          { name: 'gateway', label: 'Gateway', options: values.gateways },
+          { name: 'status', label: 'Status', options: ['error', 'ok'], allLabel: 'any' },
+          { name: 'minDurationMs', label: 'Duration ≥ (ms)', type: 'number' },
+          { name: 'sort', label: 'Order', options: [{ value: 'recent', label: 'most recent' }, { value: 'duration', label: 'slowest' }], allLabel: 'most recent' },
+        ]}
+      />
+      {badTraceId && <p className="error" role="alert">A trace id is 16 to 64 hexadecimal characters; “{rawTraceId}” is not one.</p>}
+      {q.orderId && (
+        <p>All traces of this payment on one timeline: <Link href={paymentHref(sp, q.orderId)}>payment {q.orderId}</Link></p>
+      )}
+      {empty ? (
+        <NoSpansYet />
+      ) : traces.length === 0 ? (
+        badTraceId ? null : <NothingHere what="traces match" longerRange={href('/traces', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })} />
+      ) : (
+        <>
+          <DurationScatter spanMs={spanMs} ok={traces.filter((t) => !t.error).map(point)} errors={traces.filter((t) => t.error).map(point)} />
+          <h2>Results</h2>
+          <div className="table-wrap">
+            <table data-testid="traces">
+              <thead>
+                <tr><th>trace</th><th>started (UTC)</th><th>root</th><th className="num">duration</th><th className="num">spans</th><th>status</th></tr>
+              </thead>
+              <tbody>
+                {traces.map((t) => (
+                  <tr key={t.traceId} data-trace-id={t.traceId}>
+                    <td><Link href={traceHref(sp, t.traceId)} title={t.traceId}><code>{shortId(t.traceId, 16)}</code></Link></td>
+                    <td>{formatTime(t.start, true)}</td>
+                    <td><Swatch name={t.rootService} /> <span className="muted">{t.rootName}</span></td>
+                    <td className="num">
+                      <div className="bar-cell">
+                        <span className="bar" style={{ width: `${Math.max(2, (t.durationMs / maxDuration) * 120)}px`, background: t.error ? 'var(--bad)' : undefined }} />
+                        <span>{formatMs(t.durationMs)}</span>
+                      </div>
+                    </td>
+                    <td className="num">{formatCount(t.spanCount)}</td>
+                    <td>{t.error ? <span className="badge error">error</span> : <span className="badge ok">ok</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

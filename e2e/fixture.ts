@@ -1,0 +1,246 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The e2e data set: twelve hand-drawn payments (and one 1,500-span batch trace) sent through the
+ * real OpenTelemetry SDK, shaped like the simulated platform (sim/README.md). Every outcome below is
+ * known, so the tests can predict the dashboard's numbers; the rest they compare with the JSON API.
+ *
+ *   trace 1  checkout SERVER POST /api/checkout
+ *              checkout CLIENT → order SERVER POST /orders            order.create
+ *              checkout CLIENT → payment SERVER POST /payments       payment.submit
+ *                payment CLIENT → adapter-<ch> SERVER POST /pay
+ *                  adapter-<ch> CLIENT POST https://<gateway host>    gateway.request
+ *                    <gateway> SERVER POST /v1/pay                    (the provider's own span)
+ *   trace 2  <gateway> CLIENT → payment SERVER POST /callbacks/:gateway   gateway.callback
+ *              payment CLIENT → order SERVER POST /orders/:id/confirm     order.confirm
+ */
+
+export type Channel = 'card' | 'alipay' | 'wechatpay' | 'paypal';
+const GATEWAY: Record<Channel, { gateway: string; host: string }> = {
+  card: { gateway: 'stripe', host: 'api.stripe.com' },
+  alipay: { gateway: 'alipay', host: 'openapi.alipay.com' },
+  wechatpay: { gateway: 'wechatpay', host: 'api.mch.weixin.qq.com' },
+  paypal: { gateway: 'paypal', host: 'api-m.paypal.com' },
+};
+
+export interface PaymentSpec {
+  order: string;
+  channel: Channel;
+  /** Seconds after T0 the checkout request starts. */
+  at: number;
+  /** How long the gateway takes to answer the request, ms. */
+  gatewayMs: number;
+  /** The provider rejects the request with this code (no callback). */
+  declined?: string;
+  /** The adapter gives up after 5 s (the provider still works on it). */
+  timeout?: boolean;
+  /** The callback, `delayMs` after the request ended; none: lost. */
+  callback?: { delayMs: number; outcome: 'succeeded' | 'failed'; declineCode?: string; confirmError?: string; duplicateAfterMs?: number };
+}
+
+export const PAYMENTS: PaymentSpec[] = [
+  { order: 'ord-e2e-c1', channel: 'card', at: 60, gatewayMs: 300, callback: { delayMs: 2000, outcome: 'succeeded' } },
+  { order: 'ord-e2e-c2', channel: 'card', at: 120, gatewayMs: 500, callback: { delayMs: 3000, outcome: 'succeeded' } },
+  { order: 'ord-e2e-c3', channel: 'card', at: 180, gatewayMs: 150, declined: 'card_declined' },
+  { order: 'ord-e2e-c4', channel: 'card', at: 240, gatewayMs: 800, callback: { delayMs: 4000, outcome: 'succeeded' } },
+  { order: 'ord-e2e-a1', channel: 'alipay', at: 300, gatewayMs: 200, callback: { delayMs: 1500, outcome: 'succeeded' } },
+  { order: 'ord-e2e-a2', channel: 'alipay', at: 360, gatewayMs: 250, callback: { delayMs: 2500, outcome: 'succeeded', duplicateAfterMs: 10_000 } },
+  { order: 'ord-e2e-a3', channel: 'alipay', at: 420, gatewayMs: 220 },
+  { order: 'ord-e2e-w1', channel: 'wechatpay', at: 480, gatewayMs: 400, declined: 'SYSTEM_ERROR' },
+  { order: 'ord-e2e-w2', channel: 'wechatpay', at: 540, gatewayMs: 9000, timeout: true, callback: { delayMs: 20_000, outcome: 'succeeded', confirmError: 'ORDER_CANCELLED' } },
+  { order: 'ord-e2e-w3', channel: 'wechatpay', at: 600, gatewayMs: 1200, callback: { delayMs: 5000, outcome: 'succeeded' } },
+  { order: 'ord-e2e-p1', channel: 'paypal', at: 660, gatewayMs: 700, callback: { delayMs: 6000, outcome: 'succeeded', confirmError: 'ORDER_STATE_CONFLICT' } },
+  { order: 'ord-e2e-p2', channel: 'paypal', at: 720, gatewayMs: 600, callback: { delayMs: 3000, outcome: 'failed', declineCode: 'INSTRUMENT_DECLINED' } },
+];
+
+/** The batch trace: one root, 50 chunks of 29 ledger writes each, one of them failing. */
+export const BIG_TRACE = { at: 900, chunks: 50, perChunk: 29, failing: { chunk: 42, step: 17 } };
+export const BIG_TRACE_SPANS = 1 + BIG_TRACE.chunks * (1 + BIG_TRACE.perChunk);
+
+// Offsets inside trace 1, ms from the checkout start (each payment the same shape).
+const T1 = { createAt: 6, createMs: 20, submitAt: 40, adapterCallAt: 45, requestAt: 50 };
+const TIMEOUT_MS = 5000;
+const requestMs = (p: PaymentSpec) => (p.timeout ? TIMEOUT_MS : p.gatewayMs + 4);
+const CALLBACK = { serverAt: 2, serverMs: 40, confirmAt: 10, confirmMs: 15 };
+
+/** End to end (order.create start → successful confirm end), for payments that succeed; else null. */
+export function expectedE2eMs(p: PaymentSpec): number | null {
+  const cb = p.callback;
+  if (!cb || cb.outcome !== 'succeeded' || cb.confirmError || p.declined) return null;
+  const requestEnd = T1.requestAt + requestMs(p);
+  return requestEnd + cb.delayMs + CALLBACK.serverAt + CALLBACK.confirmAt + CALLBACK.confirmMs - T1.createAt;
+}
+
+export function expectedOutcome(p: PaymentSpec): 'succeeded' | 'failed' | 'pending' {
+  if (expectedE2eMs(p) !== null) return 'succeeded';
+  if (p.declined || p.timeout || p.callback) return 'failed';
+  return 'pending';
+}
+
+export interface FixtureInfo {
+  t0: number;
+  /** A range holding every payment and every callback. */
+  from: string;
+  to: string;
+}
+
+/** Where the seed step leaves T0 for the tests (one file per playwright run). */
+export function fixtureFile(): string {
+  return path.join(os.tmpdir(), `payscope-e2e-fixture-${process.env.PAYSCOPE_E2E_RUN ?? 'local'}.json`);
+}
+
+export function readFixture(): FixtureInfo {
+  return JSON.parse(fs.readFileSync(fixtureFile(), 'utf8')) as FixtureInfo;
+}
+
+/** One tracer per service (the resource carries service.name), all exporting to payscope. */
+class Services {
+  private providers = new Map<string, BasicTracerProvider>();
+  constructor(private readonly url: string) {}
+
+  tracer(service: string): Tracer {
+    let p = this.providers.get(service);
+    if (!p) {
+      p = new BasicTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.0.0', 'deployment.environment.name': 'e2e' }),
+        spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: this.url }), { maxExportBatchSize: 512, maxQueueSize: 4096 })],
+      });
+      this.providers.set(service, p);
+    }
+    return p.getTracer('payscope-e2e');
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.providers.values()].map(async (p) => {
+      await p.forceFlush();
+      await p.shutdown();
+    }));
+  }
+}
+
+interface SpanOpts {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  error?: string;
+  events?: { name: string; at: number; attributes?: Attributes }[];
+}
+
+function span(s: Services, service: string, name: string, parent: Span | null, startMs: number, o: SpanOpts = {}): Span {
+  const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+  const sp = s.tracer(service).startSpan(name, { kind: o.kind ?? SpanKind.SERVER, attributes: o.attributes, startTime: new Date(startMs), root: !parent }, ctx);
+  for (const e of o.events ?? []) sp.addEvent(e.name, e.attributes ?? {}, new Date(e.at));
+  if (o.error !== undefined) sp.setStatus({ code: SpanStatusCode.ERROR, message: o.error });
+  return sp;
+}
+const end = (sp: Span, ms: number) => sp.end(new Date(ms));
+
+function sendPayment(s: Services, t0: number, p: PaymentSpec): void {
+  const { gateway, host } = GATEWAY[p.channel];
+  const adapter = `adapter-${p.channel}`;
+  const base = { 'payment.order_id': p.order, 'payment.channel': p.channel, 'payment.amount': '42.00', 'payment.currency': p.channel === 'card' ? 'USD' : 'CNY' };
+  const a = t0 + p.at * 1000;
+  const reqMs = requestMs(p);
+  const failed = p.declined !== undefined || p.timeout;
+  const requestEnd = a + T1.requestAt + reqMs;
+  const total = T1.requestAt + reqMs + 12;
+
+  const root = span(s, 'checkout', 'POST /api/checkout', null, a, { attributes: { ...base, 'http.request.method': 'POST', 'http.route': '/api/checkout' }, error: failed ? 'payment failed' : undefined });
+  const c1 = span(s, 'checkout', 'POST', root, a + 4, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': 'order' } });
+  const create = span(s, 'order', 'POST /orders', c1, a + T1.createAt, { attributes: { ...base, 'payment.stage': 'order.create' } });
+  end(create, a + T1.createAt + T1.createMs);
+  end(c1, a + 29);
+  const c2 = span(s, 'checkout', 'POST', root, a + 35, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': 'payment' } });
+  const submit = span(s, 'payment', 'POST /payments', c2, a + T1.submitAt, {
+    attributes: { ...base, 'payment.stage': 'payment.submit', 'payment.outcome': failed ? 'failed' : 'pending' }, error: failed ? (p.declined ?? 'timeout') : undefined,
+  });
+  const c3 = span(s, 'payment', 'POST', submit, a + T1.adapterCallAt, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': adapter } });
+  const pay = span(s, adapter, 'POST /pay', c3, a + T1.adapterCallAt + 2, { attributes: base });
+  const reqAttrs: Attributes = { ...base, 'payment.stage': 'gateway.request', 'payment.gateway': gateway, 'server.address': host, 'url.full': `https://${host}/v1/pay`, 'http.request.method': 'POST' };
+  if (p.declined) Object.assign(reqAttrs, { 'payment.error_code': p.declined, 'error.type': '402', 'http.response.status_code': 402 });
+  if (p.timeout) Object.assign(reqAttrs, { 'error.type': 'timeout', 'payment.timeout': 'true' });
+  const request = span(s, adapter, 'POST', pay, a + T1.requestAt, {
+    kind: SpanKind.CLIENT, attributes: reqAttrs, error: p.declined ? `${gateway} ${p.declined}` : p.timeout ? 'timeout' : undefined,
+    events: p.timeout ? [{ name: 'exception', at: requestEnd, attributes: { 'exception.type': 'TimeoutError', 'exception.message': `no answer from ${host} in 5000 ms` } }] : [],
+  });
+  const provider = span(s, gateway, 'POST /v1/pay', request, a + T1.requestAt + 2, { attributes: { 'http.route': '/v1/pay' } });
+  end(provider, a + T1.requestAt + 2 + p.gatewayMs);
+  end(request, requestEnd);
+  end(pay, requestEnd + 2);
+  end(c3, requestEnd + 3);
+  end(submit, a + total - 4);
+  end(c2, a + total - 2);
+  end(root, a + total);
+
+  const cb = p.callback;
+  if (!cb) return;
+  const callbackAt = (at: number, duplicate: boolean) => {
+    const out = span(s, gateway, 'POST', null, at, { kind: SpanKind.CLIENT, attributes: { 'server.address': 'payment', 'url.full': `http://payment/callbacks/${gateway}` } });
+    const server = span(s, 'payment', 'POST /callbacks/:gateway', out, at + CALLBACK.serverAt, {
+      attributes: {
+        ...base, 'payment.stage': 'gateway.callback', 'payment.gateway': gateway, 'payment.outcome': cb.outcome,
+        ...(cb.declineCode ? { 'payment.error_code': cb.declineCode } : {}), ...(duplicate ? { 'payment.callback.duplicate': 'true' } : {}),
+      },
+    });
+    if (!duplicate) {
+      const call = span(s, 'payment', 'POST', server, at + CALLBACK.confirmAt - 2, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': 'order' } });
+      const confirmAt = at + CALLBACK.serverAt + CALLBACK.confirmAt;
+      const confirm = span(s, 'order', 'POST /orders/:id/confirm', call, confirmAt, {
+        attributes: {
+          ...base, 'payment.stage': 'order.confirm',
+          'payment.outcome': cb.confirmError ? 'failed' : cb.outcome === 'succeeded' ? 'succeeded' : 'cancelled',
+          ...(cb.confirmError ? { 'payment.error_code': cb.confirmError } : {}),
+        },
+        error: cb.confirmError,
+        events: cb.confirmError ? [{
+          name: 'exception', at: confirmAt + 10,
+          attributes: { 'exception.type': 'OrderStateError', 'exception.message': `cannot confirm: ${cb.confirmError}`, 'exception.stacktrace': `OrderStateError: cannot confirm: ${cb.confirmError}\n    at confirm (order/confirm.ts:42:11)` },
+        }] : [],
+      });
+      end(confirm, confirmAt + CALLBACK.confirmMs);
+      end(call, at + CALLBACK.confirmAt + CALLBACK.confirmMs + 2);
+    }
+    end(server, at + CALLBACK.serverAt + CALLBACK.serverMs);
+    end(out, at + CALLBACK.serverMs + 6);
+  };
+  // The gateway calls back `delayMs` after it finished (after the caller gave up, on a timeout).
+  const first = (p.timeout ? a + T1.requestAt + 2 + p.gatewayMs : requestEnd) + cb.delayMs;
+  callbackAt(first, false);
+  if (cb.duplicateAfterMs) callbackAt(first + cb.duplicateAfterMs, true);
+}
+
+function sendBigTrace(s: Services, t0: number): void {
+  const a = t0 + BIG_TRACE.at * 1000;
+  const chunkMs = 40;
+  const total = BIG_TRACE.chunks * chunkMs + 10;
+  const root = span(s, 'settlement', 'POST /batch/settle', null, a, { attributes: { 'batch.size': String(BIG_TRACE.chunks * BIG_TRACE.perChunk) } });
+  for (let c = 0; c < BIG_TRACE.chunks; c++) {
+    const cs = a + 5 + c * chunkMs;
+    const chunk = span(s, 'settlement', `settle chunk ${c}`, root, cs, { kind: SpanKind.INTERNAL });
+    for (let k = 0; k < BIG_TRACE.perChunk; k++) {
+      const bad = c === BIG_TRACE.failing.chunk && k === BIG_TRACE.failing.step;
+      const w = span(s, 'ledger', `write ledger ${c}.${k}`, chunk, cs + 1 + k, {
+        kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'server.address': 'ledger-db', 'ledger.entry': `${c}.${k}` },
+        error: bad ? 'unique violation' : undefined,
+      });
+      end(w, cs + 2 + k);
+    }
+    end(chunk, cs + chunkMs - 2);
+  }
+  end(root, a + total);
+}
+
+/** Sends the whole data set to payscope's OTLP/HTTP port and waits until it is stored. */
+export async function sendFixture(otlpUrl: string, t0: number): Promise<void> {
+  const s = new Services(otlpUrl);
+  await context.with(ROOT_CONTEXT, async () => {
+    for (const p of PAYMENTS) sendPayment(s, t0, p);
+    sendBigTrace(s, t0);
+  });
+  await s.flush();
+}

@@ -1,0 +1,95 @@
+import type { SearchParams } from './time-range';
+
+/**
+ * Links between pages. The time range travels with every link (as the page has it: a relative
+ * preset stays relative, an absolute range stays absolute), so a drill-down shows the same period
+ * and the URL can be shared. Filters are plain query parameters named as in the JSON API.
+ */
+
+const TIME_KEYS = ['range', 'from', 'to'] as const;
+
+/** A single, trimmed, non-empty query parameter (the first when repeated), at most 512 characters. */
+export function param(sp: SearchParams, key: string): string | undefined {
+  const v = sp[key];
+  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  return s ? s.slice(0, 512) : undefined;
+}
+
+/** One of a fixed set of values, else undefined. */
+export function choice<T extends string>(sp: SearchParams, key: string, allowed: readonly T[]): T | undefined {
+  const v = param(sp, key);
+  return allowed.includes(v as T) ? (v as T) : undefined;
+}
+
+/** A non-negative number parameter, else undefined. */
+export function numberParam(sp: SearchParams, key: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = param(sp, key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 && n <= max ? n : undefined;
+}
+
+/** The time parameters of the current URL. */
+export function timeParams(sp: SearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of TIME_KEYS) {
+    const v = param(sp, k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+export type LinkParams = Record<string, string | number | boolean | null | undefined>;
+
+/** `path?k=v&...` with empty values left out; numbers are written as they are (ms floats rounded to µs). */
+export function href(path: string, params: LinkParams = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '' || v === false) continue;
+    q.set(k, typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+export interface TraceFilters {
+  service?: string;
+  stage?: string;
+  channel?: string;
+  gateway?: string;
+  status?: 'error' | 'ok';
+  minDurationMs?: number | null;
+  orderId?: string;
+  sort?: 'recent' | 'duration';
+}
+
+/** The trace search behind a number, in the page's time range. */
+export function tracesHref(sp: SearchParams, filters: TraceFilters): string {
+  const { minDurationMs, ...rest } = filters;
+  // Round down so the trace at exactly the percentile is included.
+  const min = minDurationMs === null || minDurationMs === undefined ? undefined : Math.floor(minDurationMs * 1000) / 1000;
+  return href('/traces', { ...timeParams(sp), ...rest, minDurationMs: min, sort: filters.sort ?? (min !== undefined ? 'duration' : undefined) });
+}
+
+/** A page link keeping the time range and the given filters. */
+export function pageHref(path: string, sp: SearchParams, params: LinkParams = {}): string {
+  return href(path, { ...timeParams(sp), ...params });
+}
+
+export function traceHref(sp: SearchParams, traceId: string, spanId?: string): string {
+  return href(`/traces/${encodeURIComponent(traceId)}`, { ...timeParams(sp), span: spanId });
+}
+
+export function paymentHref(sp: SearchParams, orderId: string): string {
+  return href(`/payments/${encodeURIComponent(orderId)}`, timeParams(sp));
+}
+
+/** The URL's parameters as plain strings (first value of repeated ones), for client components. */
+export function flatParams(sp: SearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(sp)) {
+    const v = param(sp, k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * What the server sends a waterfall: only what drawing the tree needs, as parallel arrays with the
+ * repeated strings (trace ids, services, span names) in small tables. A 5,000-span trace is then
+ * ~0.3 MB instead of ~4 MB of span objects with their attributes; attributes, events and resources
+ * are fetched from the JSON API after the first paint (for the details panel and attribute search).
+ */
+export interface WfData {
+  traceIds: string[];
+  services: string[];
+  names: string[];
+  kinds: string[];
+  /** Epoch ms that `start` counts from. */
+  base: number;
+  spanId: string[];
+  parentSpanId: string[];
+  /** Indexes into the tables above. */
+  trace: number[];
+  service: number[];
+  name: number[];
+  kind: number[];
+  /** ms after `base`, rounded to the microsecond. */
+  start: number[];
+  durationMs: number[];
+  /** 0 unset, 1 ok, 2 error. */
+  status: number[];
+  /** Indexes of the spans on their trace's critical path. */
+  critical: number[];
+  /** The critical path as time slices: span index, start, end (ms after `base`), flattened. */
+  segments: number[];
+}
+
+/** A span as the waterfall handles it on the client. */
+export interface WfSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  service: string;
+  name: string;
+  kind: string;
+  startMs: number;
+  durationMs: number;
+  status: 'error' | 'ok' | 'unset';
+}
+
+/** The rest of a span, from the JSON API (GET /api/traces/{id}, GET /api/payments/{orderId}). */
+export interface WfDetails {
+  statusMessage: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  scope: string;
+  events: { time: string; name: string; attributes: Record<string, string> }[];
+}
+
+export interface WfCriticalSegment {
+  /** Index of the span in the data. */
+  span: number;
+  startMs: number;
+  endMs: number;
+}
+
+const STATUS = ['unset', 'ok', 'error'] as const;
+
+const us = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * Span views (the query layer's shape) → the compact form, with each trace's critical path (span
+ * ids) and, when known, its time slices.
+ */
+export function toWaterfallData(
+  spans: readonly WfSpan[],
+  path: { critical?: Record<string, readonly string[]>; segments?: readonly { traceId: string; spanId: string; startMs: number; endMs: number }[] } = {},
+): WfData {
+  const tables = { traceIds: new Map<string, number>(), services: new Map<string, number>(), names: new Map<string, number>(), kinds: new Map<string, number>() };
+  const idx = (m: Map<string, number>, v: string) => {
+    let i = m.get(v);
+    if (i === undefined) m.set(v, (i = m.size));
+    return i;
+  };
+  let base = spans.length ? Infinity : 0;
+  for (const s of spans) base = Math.min(base, Math.floor(s.startMs));
+  const d: WfData = {
+    traceIds: [], services: [], names: [], kinds: [], base, spanId: [], parentSpanId: [], trace: [], service: [], name: [], kind: [], start: [], durationMs: [], status: [],
+    critical: [], segments: [],
+  };
+  const indexOf = new Map<string, number>();
+  for (const s of spans) {
+    if (!indexOf.has(`${s.traceId}/${s.spanId}`)) indexOf.set(`${s.traceId}/${s.spanId}`, d.spanId.length);
+    d.spanId.push(s.spanId);
+    d.parentSpanId.push(s.parentSpanId);
+    d.trace.push(idx(tables.traceIds, s.traceId));
+    d.service.push(idx(tables.services, s.service));
+    d.name.push(idx(tables.names, s.name));
+    d.kind.push(idx(tables.kinds, s.kind));
+    d.start.push(us(s.startMs - base));
+    d.durationMs.push(us(s.durationMs));
+    d.status.push(STATUS.indexOf(s.status));
+  }
+  for (const [traceId, ids] of Object.entries(path.critical ?? {})) {
+    for (const id of ids) {
+      const i = indexOf.get(`${traceId}/${id}`);
+      if (i !== undefined) d.critical.push(i);
+    }
+  }
+  for (const seg of path.segments ?? []) {
+    const i = indexOf.get(`${seg.traceId}/${seg.spanId}`);
+    if (i !== undefined) d.segments.push(i, us(seg.startMs - base), us(seg.endMs - base));
+  }
+  d.traceIds = [...tables.traceIds.keys()];
+  d.services = [...tables.services.keys()];
+  d.names = [...tables.names.keys()];
+  d.kinds = [...tables.kinds.keys()];
+  return d;
+}
+
+/** The critical-path slices of the compact form, in absolute ms. */
+export function criticalSegments(d: WfData): WfCriticalSegment[] {
+  const out: WfCriticalSegment[] = [];
+  for (let k = 0; k + 2 < d.segments.length; k += 3) out.push({ span: d.segments[k], startMs: d.base + d.segments[k + 1], endMs: d.base + d.segments[k + 2] });
+  return out;
+}
+
+/** The compact form → span objects (client side). */
+export function fromWaterfallData(d: WfData): WfSpan[] {
+  return d.spanId.map((spanId, i) => ({
+    traceId: d.traceIds[d.trace[i]],
+    spanId,
+    parentSpanId: d.parentSpanId[i],
+    service: d.services[d.service[i]],
+    name: d.names[d.name[i]],
+    kind: d.kinds[d.kind[i]],
+    startMs: d.base + d.start[i],
+    durationMs: d.durationMs[i],
+    status: STATUS[d.status[i]] ?? 'unset',
+  }));
+}
