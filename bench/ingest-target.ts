@@ -15,13 +15,16 @@ import { sql } from '../lib/store/sql';
 const variant = process.argv[2];
 let count: () => Promise<number>;
 let otlpPort: number;
+let close = async () => {};
 
 if (variant === 'payscope') {
+  // The parent removes this directory after the process exits (removing it while the engine runs races it).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-bench-'));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  console.log(`dir ${dir}`);
   const config = { ...loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dir, CLICKHOUSE_URL: '' }), host: '127.0.0.1' };
   const server = await startServer({ config, dashboard: false, ports: { dashboard: null, otlpHttp: 0, grpc: null }, log: process.env.PAYSCOPE_INGEST_DEBUG === '1' ? (l) => console.error(l) : () => {} });
   otlpPort = server.ports.otlpHttp!;
+  close = () => server.close();
   count = async () => Number((await server.store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`))[0].n);
 } else if (variant === 'null-sink') {
   const srv = http.createServer((req, res) => {
@@ -40,4 +43,4 @@ const control = http.createServer(async (_req, res) => {
 });
 await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
 console.log(`ready ${otlpPort} ${(control.address() as AddressInfo).port}`);
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGTERM', () => void close().finally(() => process.exit(0)));

@@ -13,13 +13,15 @@ export interface IngestRun { variant: string; spansPerSec: number; storedSpans: 
 const root = path.resolve(import.meta.dirname, '..');
 const tsx = ['--import', 'tsx'];
 
-function startTarget(variant: string): Promise<{ child: ChildProcess; otlpPort: number; controlPort: number }> {
+function startTarget(variant: string): Promise<{ child: ChildProcess; otlpPort: number; controlPort: number; dir?: string }> {
   const child = spawn(process.execPath, [...tsx, path.join(root, 'bench/ingest-target.ts'), variant], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const rl = readline.createInterface({ input: child.stdout! });
+    let dir: string | undefined;
     rl.on('line', (line) => {
+      if (line.startsWith('dir ')) dir = line.slice(4);
       const m = /^ready (\d+) (\d+)/.exec(line);
-      if (m) resolve({ child, otlpPort: Number(m[1]), controlPort: Number(m[2]) });
+      if (m) resolve({ child, otlpPort: Number(m[1]), controlPort: Number(m[2]), dir });
     });
     child.on('exit', (code) => reject(new Error(`${variant} target exited with ${code}`)));
   });
@@ -34,7 +36,7 @@ function procStat(pid: number): { cpuTicks: number; rssMb: number } {
 }
 
 export async function runIngestOnce(variant: string, opts: { seconds: number; concurrency: number; payloads: number }): Promise<IngestRun> {
-  const { child, otlpPort, controlPort } = await startTarget(variant);
+  const { child, otlpPort, controlPort, dir } = await startTarget(variant);
   try {
     const before = procStat(child.pid!);
     let peakRss = before.rssMb;
@@ -65,8 +67,10 @@ export async function runIngestOnce(variant: string, opts: { seconds: number; co
       statuses: result.statuses,
     };
   } finally {
+    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
