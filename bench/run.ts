@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { benchIngest } from './ingest';
 import { benchQueries } from './queries';
+import { benchPages } from './pages';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
@@ -17,6 +18,8 @@ Parts:
   ingest   OTLP/protobuf posted by a separate load process to a payscope process; spans/s counted
            in the store, request p50/p99, server RSS and CPU; baseline: a null sink in the same run
   queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
+  pages    time to first meaningful content of each dashboard page in Chromium on ~10M seeded spans,
+           and render time of a 5,000-span trace
   overhead instrumentation cost: a payment endpoint with 3 downstream calls, uninstrumented vs plain
            upstream NodeSDK vs @payscope/instrumentation, each in its own process under fixed load
 
@@ -68,4 +71,12 @@ if (!only || only === 'overhead') {
   console.log('overhead: @payscope/instrumentation vs plain upstream vs none');
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../instrumentation/bench/overhead.ts')], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
+if (!only || only === 'pages') {
+  console.log('pages: dashboard in Chromium on seeded payment traces');
+  const r = await benchPages({ ...(quick ? { payments: 52_000, loads: 3 } : {}), onProgress: (l) => console.error(`  ${l}`) });
+  console.table(r.summary.map((p) => ({ page: p.page, loads: p.loads, 'p50 ms': fmt(p.p50Ms), 'p95 ms': fmt(p.p95Ms), 'goal ms': p.goalMs, 'p95 / goal': fmt(p.p95Ms / p.goalMs, 2) })));
+  console.log(`${r.bigTrace.spans}-span trace: render p50 ${fmt(r.bigTrace.renderP50Ms)} ms, p95 ${fmt(r.bigTrace.renderP95Ms)} ms (goal 1000); scroll frames p50 ${fmt(r.bigTrace.scrollFrameP50Ms, 1)} ms, p95 ${fmt(r.bigTrace.scrollFrameP95Ms, 1)} ms`);
+  fs.writeFileSync(path.join(outDir, 'pages.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
 }
