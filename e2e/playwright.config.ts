@@ -16,14 +16,16 @@ export const E2E_GRPC_PORT = Number(process.env.E2E_GRPC_PORT ?? 14317);
 // One id per run, inherited by the workers (the config is evaluated again in each of them).
 process.env.PAYSCOPE_E2E_RUN ??= String(process.pid);
 const dataDir = path.join(os.tmpdir(), `payscope-e2e-${process.env.PAYSCOPE_E2E_RUN}`);
+/** The dashboard and API run behind a token, as a deployment would; every test presents it. */
+export const E2E_API_TOKEN = 'e2e-api-token';
 
 export default defineConfig({
   testDir: '.',
   projects: [
     { name: 'empty', testMatch: /empty\.spec\.ts/ },
-    { name: 'ingest', testMatch: /ingest\.spec\.ts/, dependencies: ['empty'] },
+    { name: 'ingest', testMatch: /(ingest|access)\.spec\.ts/, dependencies: ['empty'] },
     { name: 'seed', testMatch: /seed\.setup\.ts/, dependencies: ['empty'] },
-    { name: 'dashboard', testMatch: /.*\.spec\.ts/, testIgnore: /(empty|ingest)\.spec\.ts/, dependencies: ['seed'] },
+    { name: 'dashboard', testMatch: /.*\.spec\.ts/, testIgnore: /(empty|ingest|access)\.spec\.ts/, dependencies: ['seed'] },
   ],
   outputDir: '../test-results',
   timeout: 60_000,
@@ -38,6 +40,7 @@ export default defineConfig({
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     },
     screenshot: 'only-on-failure',
+    extraHTTPHeaders: { authorization: `Bearer ${E2E_API_TOKEN}` },
   },
   webServer: {
     command: `rm -rf ${dataDir} && node --import tsx scripts/start.ts`,
@@ -52,6 +55,7 @@ export default defineConfig({
       PAYSCOPE_OTLP_HTTP_PORT: String(E2E_OTLP_PORT),
       PAYSCOPE_OTLP_GRPC_PORT: String(E2E_GRPC_PORT),
       PAYSCOPE_DATA_DIR: dataDir,
+      PAYSCOPE_API_TOKEN: E2E_API_TOKEN,
     },
   },
 });
