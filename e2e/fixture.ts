@@ -21,6 +21,8 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
  *              payment CLIENT → order SERVER POST /orders/:id/confirm     order.confirm
  */
 
+export const HOSTILE_NOTE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>' OR 1=1 --`;
+
 export type Channel = 'card' | 'alipay' | 'wechatpay' | 'paypal';
 const GATEWAY: Record<Channel, { gateway: string; host: string }> = {
   card: { gateway: 'stripe', host: 'api.stripe.com' },
@@ -160,7 +162,8 @@ function sendPayment(s: Services, t0: number, p: PaymentSpec): void {
     attributes: { ...base, 'payment.stage': 'payment.submit', 'payment.outcome': failed ? 'failed' : 'pending' }, error: failed ? (p.declined ?? 'timeout') : undefined,
   });
   const c3 = span(s, 'payment', 'POST', submit, a + T1.adapterCallAt, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': adapter } });
-  const pay = span(s, adapter, 'POST /pay', c3, a + T1.adapterCallAt + 2, { attributes: base });
+  // A hostile string a shopper could type: it must be stored and shown as text, never run.
+  const pay = span(s, adapter, 'POST /pay', c3, a + T1.adapterCallAt + 2, { attributes: { ...base, 'customer.note': HOSTILE_NOTE } });
   const reqAttrs: Attributes = { ...base, 'payment.stage': 'gateway.request', 'payment.gateway': gateway, 'server.address': host, 'url.full': `https://${host}/v1/pay`, 'http.request.method': 'POST' };
   if (p.declined) Object.assign(reqAttrs, { 'payment.error_code': p.declined, 'error.type': '402', 'http.response.status_code': 402 });
   if (p.timeout) Object.assign(reqAttrs, { 'error.type': 'timeout', 'payment.timeout': 'true' });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { BIG_TRACE, BIG_TRACE_SPANS } from './fixture';
+import { BIG_TRACE, BIG_TRACE_SPANS, HOSTILE_NOTE } from './fixture';
 import { api, rangeQuery, screenshot } from './helpers';
 
 interface ApiSpan { traceId: string; spanId: string; parentSpanId: string; service: string; name: string; durationMs: number; attributes: Record<string, string> }
@@ -49,6 +49,15 @@ test('Trace view: the span tree, the critical path, span details, search and col
   await expect(details.getByTestId('span-duration')).toHaveText('304 ms');
   await expect(page).toHaveURL(new RegExp(`span=${request_.spanId}`));
   await screenshot(page, 'trace-view');
+
+  // A hostile attribute value is shown as text and never executed.
+  const adapterServer = trace.spans.find((s) => s.service === 'adapter-card' && s.name === 'POST /pay')!;
+  expect(adapterServer.attributes['customer.note']).toBe(HOSTILE_NOTE);
+  await page.locator(`[data-span-id="${adapterServer.spanId}"]`).click();
+  await expect(details.getByTestId('span-attributes')).toContainText(HOSTILE_NOTE);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  await expect(details.locator('img, script')).toHaveCount(0);
+  await page.locator(`[data-span-id="${request_.spanId}"]`).click();
 
   // Keyboard: ↓ moves the selection to the next span.
   await page.locator(`[data-span-id="${request_.spanId}"]`).focus();
