@@ -20,3 +20,18 @@ export const ATTR_PAYMENT_TIMEOUT = 'payment.timeout';
 
 /** The `error.type` value payscope gives a timed-out client span. */
 export const ERROR_TYPE_TIMEOUT = 'timeout';
+
+/**
+ * Error codes and class names that mean "the caller stopped waiting", across node:http, undici
+ * (fetch), AbortSignal.timeout() and the common client libraries. The instrumentation recognises
+ * them on errors; payscope's analytics recognise them in `error.type` written by other SDKs.
+ */
+export const TIMEOUT_ERROR_CODES: readonly string[] = [
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_HTTP_REQUEST_TIMEOUT',
+];
+export const TIMEOUT_ERROR_NAMES: readonly string[] = ['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError'];

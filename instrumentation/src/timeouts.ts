@@ -1,17 +1,9 @@
 import { errorMonitor } from 'node:events';
 import { context, createContextKey, type Span } from '@opentelemetry/api';
+import { TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from './attributes.js';
 
-// Error codes and class names that mean "the caller stopped waiting", across node:http, undici
-// (fetch), AbortSignal.timeout() and the common client libraries.
-const TIMEOUT_CODES = new Set([
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ERR_HTTP_REQUEST_TIMEOUT',
-]);
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError']);
+const TIMEOUT_CODES = new Set(TIMEOUT_ERROR_CODES);
+const TIMEOUT_NAMES = new Set(TIMEOUT_ERROR_NAMES);
 // "timeout", "timed out", "time out", "aborted due to timeout" (AbortSignal.timeout()).
 const TIMEOUT_MESSAGE = /\btime(?:d)?[ -]?out\b/i;
 

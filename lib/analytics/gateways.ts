@@ -1,4 +1,5 @@
 import { GatewayHostTable } from '../../instrumentation/src/gateway-host-table';
+import { ERROR_TYPE_TIMEOUT, TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from '../../instrumentation/src/attributes';
 
 /**
  * Which third-party gateway a client span called, and whether it timed out. The host table is the
@@ -60,18 +61,10 @@ export function gatewayHostArrays(table: GatewayHostTable): GatewayHostArrays {
  * `timeout` (and `payment.timeout=true`); other SDKs leave the Node error code or class name.
  */
 export const TIMEOUT_ERROR_TYPES: readonly string[] = [
-  'timeout',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ERR_HTTP_REQUEST_TIMEOUT',
-  'TimeoutError',
-  'ConnectTimeoutError',
-  'HeadersTimeoutError',
-  'BodyTimeoutError',
-  'DEADLINE_EXCEEDED',
+  ERROR_TYPE_TIMEOUT,
+  ...TIMEOUT_ERROR_CODES,
+  ...TIMEOUT_ERROR_NAMES,
+  'DEADLINE_EXCEEDED', // gRPC
 ];
 
 /** Whether a span is a timeout: `payment.timeout = true`, or an `error.type` that names one. */

@@ -1,5 +1,5 @@
 /**
- * The rows load into the OpenTelemetry Collector clickhouseexporter `otel_traces` table (Events / Links
+ * The rows load into payscope's `otel_traces` (the Collector clickhouseexporter's columns, Events / Links
  * as Nested columns) in the embedded ClickHouse (chDB), through file(..., RowBinary, SPAN_STRUCTURE),
  * and read back equal to what the independent RowBinary reader sees.
  */
@@ -7,48 +7,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { migrate } from '../../../clickhouse/migrate';
+import { openTempStore } from '../../../test/helpers/store';
 import { av, eventMsg, hex, kv, linkMsg, requestMsg, resourceSpansMsg, scopeSpansMsg, simpleSpan } from './testing/pb';
 import { readRows } from './testing/rowbinary-reader';
 import { decodeTraceRequestProtobuf, SPAN_COLUMN_LIST, SPAN_STRUCTURE } from './index';
 
-const OTEL_TRACES = `CREATE TABLE otel_traces (
-  Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
-  TraceId String CODEC(ZSTD(1)),
-  SpanId String CODEC(ZSTD(1)),
-  ParentSpanId String CODEC(ZSTD(1)),
-  TraceState String CODEC(ZSTD(1)),
-  SpanName LowCardinality(String) CODEC(ZSTD(1)),
-  SpanKind LowCardinality(String) CODEC(ZSTD(1)),
-  ServiceName LowCardinality(String) CODEC(ZSTD(1)),
-  ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-  ScopeName String CODEC(ZSTD(1)),
-  ScopeVersion String CODEC(ZSTD(1)),
-  SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
-  Duration UInt64 CODEC(ZSTD(1)),
-  StatusCode LowCardinality(String) CODEC(ZSTD(1)),
-  StatusMessage String CODEC(ZSTD(1)),
-  Events Nested (Timestamp DateTime64(9), Name LowCardinality(String), Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1)),
-  Links Nested (TraceId String, SpanId String, TraceState String, Attributes Map(LowCardinality(String), String)) CODEC(ZSTD(1))
-) ENGINE = MergeTree ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))`;
-
 describe('rows load into otel_traces (chDB)', () => {
-  let dir = '';
   let client: ClickHouseClient;
+  let cleanup: () => Promise<void>;
 
+  // payscope's own migrated table (Collector columns, payscope's sort key, materialized columns, views).
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-otlp-'));
-    const connection = createChdbConnection({ path: path.join(dir, 'db') });
-    // chdb's connection type and @clickhouse/client's differ only in parameter names (as in lib/store)
-    client = createClient({ connection } as Parameters<typeof createClient>[0]);
-    await client.command({ query: OTEL_TRACES });
+    const temp = await openTempStore();
+    cleanup = temp.cleanup;
+    await migrate(temp.store, { retentionDays: 0 });
+    client = temp.store.client;
   });
 
-  afterAll(async () => {
-    await client?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => cleanup?.());
 
   it('inserts through file(RowBinary) and reads back every column', async () => {
     const spans = [
@@ -70,7 +48,7 @@ describe('rows load into otel_traces (chDB)', () => {
     const req = requestMsg([resourceSpansMsg([kv('service.name', av.str('pay')), kv('region', av.str('eu'))], [scopeSpansMsg({ name: 'sc', version: '1.0' }, spans)])]);
     const res = decodeTraceRequestProtobuf(req);
     expect(res.accepted).toBe(2);
-    const file = path.join(dir, 'rows.bin');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-otlp-')), 'rows.bin');
     fs.writeFileSync(file, res.rows);
     await client.command({
       query: `INSERT INTO otel_traces (${SPAN_COLUMN_LIST}) SELECT * FROM file('${file}', RowBinary, '${SPAN_STRUCTURE}')`,
