@@ -30,6 +30,7 @@ import { getSlowestHops } from '../lib/queries/hops';
 import { getIngestSummary } from '../lib/queries/ingest-summary';
 import { getOverview, hasAnySpans, listFilterValues, listPayments } from '../lib/queries/overview';
 import { getStageLatency } from '../lib/queries/stage-latency';
+import { getStorageStats, type StorageStats } from '../lib/queries/storage';
 import { listInconsistentPayments, listStuckPayments } from '../lib/queries/stuck';
 import { getPayment, getTrace, searchTraces } from '../lib/queries/traces';
 import { insertFixture } from '../lib/queries/testing/fixtures';
@@ -301,6 +302,7 @@ async function dropAll(s: Store): Promise<void> {
 describe('queries on the Distributed tables (embedded stand-in cluster)', () => {
   let single: Awaited<ReturnType<typeof runQueries>>;
   let singleSpans: number;
+  let singleStorage: StorageStats;
 
   it('the stand-in cluster exists, with a local shard and an unreachable one', async () => {
     const rows = await store.query<{ shard_num: number; shard_weight: number; is_local: number }>(
@@ -313,6 +315,8 @@ describe('queries on the Distributed tables (embedded stand-in cluster)', () => 
     await migrate(store, { retentionDays: 0 });
     singleSpans = (await loadSpans(store)).spans;
     single = await runQueries(store);
+    singleStorage = await getStorageStats(store);
+    expect(singleStorage.spans).toBe(singleSpans);
     expect((single.results['seeded.funnel'] as { steps: { reached: number }[] }).steps[0].reached).toBeGreaterThan(100);
     expect((single.results['hand.stuck'] as { payments: unknown[] }).payments.length).toBeGreaterThan(0);
     expect(single.results['payment.ord_A']).not.toBeNull();
@@ -369,6 +373,19 @@ describe('queries on the Distributed tables (embedded stand-in cluster)', () => 
     for (const key of Object.keys(single.results)) expect(got.results[key], key).toEqual(single.results[key]);
     expect(Object.keys(got.results)).toEqual(Object.keys(single.results));
   }, 180_000);
+
+  it('storage stats read every shard\'s parts and name the _local tables as payscope\'s', async () => {
+    const cluster = Object.assign(withSettings(store, { ...STAND_IN_SETTINGS, ...CLUSTER_SETTINGS }), { cluster: CLUSTER });
+    const got = await getStorageStats(cluster);
+    expect(got.spans).toBe(singleSpans);
+    const rows = (s: StorageStats) => Object.fromEntries(s.tables.map((t) => [t.table, t.rows]));
+    expect(rows(got)).toEqual(rows(singleStorage));
+    expect(got.tables.some((t) => t.table.endsWith('_local'))).toBe(false);
+    expect(got.bytesPerSpan).toBeGreaterThan(0);
+    // Read through cluster(): a query on the unreachable second shard is skipped, not an error, and
+    // without skip_unavailable_shards it is tried (proving the parts come from the cluster, not this node).
+    await expect(getStorageStats(Object.assign(withSettings(store, { ...CLUSTER_SETTINGS, skip_unavailable_shards: 0 }), { cluster: CLUSTER }))).rejects.toThrow(/127\.0\.0\.1:1|Connection refused|ALL_CONNECTION_TRIES_FAILED/);
+  });
 
   it('without the cluster settings, ClickHouse refuses the queries with IN subqueries on two shards (why CLUSTER_SETTINGS)', async () => {
     const bare = withSettings(store, { ...STAND_IN_SETTINGS, distributed_product_mode: 'deny' });

@@ -15,11 +15,16 @@ export interface StorageStats {
   tables: { table: string; rows: number; bytesOnDisk: number; parts: number }[];
 }
 
-/** What the store holds: spans, bytes on disk, bytes per span, per table. */
+/**
+ * What the store holds: spans, bytes on disk, bytes per span, per table. On a cluster the parts of
+ * every shard are read (`cluster()`: one replica per shard, so bytes are one copy of the data;
+ * replicas multiply them) and the `_local` tables are reported under their payscope names.
+ */
 export async function getStorageStats(store: Store): Promise<StorageStats> {
+  const parts = store.cluster ? sql`cluster(${store.cluster}, system.parts)` : sql`system.parts`;
   const tables = await store.query<{ table: string; rows: string; bytes: string; parts: string }>(sql`
-    SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts
-    FROM system.parts WHERE active AND database = currentDatabase()
+    SELECT replaceRegexpOne(table, '_local$', '') AS table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts
+    FROM ${parts} WHERE active AND database = ${store.database}
     GROUP BY table ORDER BY sum(bytes_on_disk) DESC`);
   const [range] = await store.query<{ oldest: string | null; newest: string | null; n: string }>(sql`
     SELECT if(count() = 0, NULL, formatDateTime(min(Timestamp), '%Y-%m-%dT%H:%i:%SZ', 'UTC')) AS oldest,
