@@ -8,29 +8,18 @@
  * be matched to the requests that were acknowledged. Spans of requests that were not acknowledged may
  * or may not be stored (the exporter would retry them); none may be stored twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/store';
 import { sql } from '../lib/store/sql';
+import { startPayscopeProcess } from './lib/payscope-process';
 
-const root = path.resolve(import.meta.dirname, '..');
 const SPANS_PER_REQUEST = 50;
 
 export interface TrialResult { trial: number; killedAfterMs: number; acked: number; ackedSpans: number; lostSpans: number; duplicatedSpans: number; storedSpans: number }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function request(traceId: string): string {
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -46,29 +35,9 @@ function request(traceId: string): string {
   return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'crash-trial' } }] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] });
 }
 
-async function startPayscope(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-dashboard'], {
-    cwd: root,
-    env: { ...process.env, PAYSCOPE_DATA_DIR: dataDir, CLICKHOUSE_URL: '', HOST: '127.0.0.1', PAYSCOPE_OTLP_HTTP_PORT: String(port), PAYSCOPE_OTLP_GRPC_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  for (let i = 0; i < 300 && !out.includes('OTLP/HTTP listening'); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!out.includes('OTLP/HTTP listening')) throw new Error(`payscope did not start:\n${out}`);
-  return child;
-}
-
-async function stopGracefully(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 export async function runCrashTrial(trial: number, dataDir: string): Promise<TrialResult> {
-  const port = await freePort();
-  const server = await startPayscope(dataDir, port);
+  const server = await startPayscopeProcess(dataDir);
+  const port = server.port;
   const acked: string[] = [];
   const sent: string[] = [];
   let stop = false;
@@ -87,15 +56,15 @@ export async function runCrashTrial(trial: number, dataDir: string): Promise<Tri
   });
   const killedAfterMs = 300 + Math.floor(Math.random() * 1500);
   await new Promise((r) => setTimeout(r, killedAfterMs));
-  const dead = new Promise((r) => server.once('exit', r));
-  server.kill('SIGKILL');
+  const dead = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGKILL');
   await dead;
   stop = true;
   await Promise.all(clients);
 
   // Restart on the same directory: the spool is replayed; then stop cleanly and count.
-  const again = await startPayscope(dataDir, await freePort());
-  await stopGracefully(again);
+  const again = await startPayscopeProcess(dataDir);
+  await again.stop();
   const store = await openStore(loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dataDir, CLICKHOUSE_URL: '' }));
   try {
     const rows = await store.query<{ TraceId: string; n: string; distinct: string }>(sql`

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../lib/store/sql';
@@ -110,6 +111,41 @@ describe('OTLP/HTTP bad input', () => {
     const r = await post(big, PROTO);
     expect(r.status).toBe(413);
     expect(r.body.toString('latin1')).toMatch(/exceeds the limit/);
+    expect(await countSpans()).toBe(stored);
+    await stillServes();
+  });
+
+  it('a client still sending an oversize body, busy when the 413 comes, gets the 413 (not a reset)', async () => {
+    // Found by fuzz/: the server closed the connection right after its 413, the client's remaining
+    // bytes drew a reset, and a client that had not read the answer yet saw only EPIPE/ECONNRESET.
+    const port = Number(new URL(url).port);
+    const busyClient = (size: number, chunked: boolean) => new Promise<string>((resolve) => {
+      const headers: Record<string, string | number> = { 'content-type': 'application/x-protobuf' };
+      if (!chunked) headers['content-length'] = size;
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(`${res.statusCode}`));
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+      void (async () => {
+        const chunk = Buffer.alloc(64 * 1024, 0x0a);
+        let busy = false;
+        for (let o = 0; o < size && !req.destroyed; o += chunk.length) {
+          req.write(chunk.subarray(0, Math.min(chunk.length, size - o)));
+          if (!busy && o > MAX_BODY) {
+            // past the limit: the server can answer now, and this client does not read for a while
+            busy = true;
+            const t = Date.now();
+            while (Date.now() - t < 300);
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        req.end();
+      })();
+    });
+    for (const chunked of [false, true]) {
+      for (const size of [MAX_BODY + 100_000, 2 * MAX_BODY]) expect(await busyClient(size, chunked), `${size} bytes, ${chunked ? 'chunked' : 'with length'}`).toBe('413');
+    }
     expect(await countSpans()).toBe(stored);
     await stillServes();
   });

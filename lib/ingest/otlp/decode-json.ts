@@ -82,10 +82,25 @@ function isAllZeroHex(s: string): boolean {
   return true;
 }
 
+/** A request value quoted for an error message, cut short: a message must not echo MiB of input. */
+function quote(s: string): string {
+  return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
+}
+
+/**
+ * Index of the first significant digit of a decimal string that starts at `from` (leading zeros
+ * skipped; the last digit is kept, so "000" → its last index).
+ */
+function firstSignificant(s: string, from: number): number {
+  let i = from;
+  while (i < s.length - 1 && s.charCodeAt(i) === 48) i++;
+  return i;
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `a string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'string') return `a string ${quote(v)}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -160,7 +175,7 @@ class JsonTraceDecoder {
     }
     if (typeof v === 'string') {
       const n = names[v];
-      if (n === undefined) this.fail(`unknown ${what} ${JSON.stringify(v)}`);
+      if (n === undefined) this.fail(`unknown ${what} ${quote(v)}`);
       return n;
     }
     this.fail(`${what} must be an integer or an enum name, got ${describe(v)}`);
@@ -209,8 +224,12 @@ class JsonTraceDecoder {
         return;
       }
     }
-    const big = BigInt(v);
-    if (big > MAX_U64) this.fail(`${what} ${v} does not fit in 64 bits`);
+    // More than 20 significant digits cannot fit: refuse without BigInt, whose parsing of a
+    // multi-MiB digit string blocked the event loop for seconds (found by fuzz/).
+    const z = firstSignificant(v, 0);
+    if (n - z > 20) this.fail(`${what} ${quote(v)} does not fit in 64 bits`);
+    const big = BigInt(v.slice(z));
+    if (big > MAX_U64) this.fail(`${what} ${quote(v)} does not fit in 64 bits`);
     this.setBig(big);
   }
 
@@ -246,8 +265,12 @@ class JsonTraceDecoder {
       }
       return true;
     }
-    const big = BigInt(v);
-    if (big < MIN_I64 || big > MAX_I64) this.fail(`${what} ${v} does not fit in int64`);
+    // As in u64: more than 19 significant digits cannot fit; refuse before BigInt parses MiB of digits.
+    const signed = v.charCodeAt(0) === 45 || v.charCodeAt(0) === 43; // '-' or '+'
+    const z = firstSignificant(v, signed ? 1 : 0);
+    if (v.length - z > 19) this.fail(`${what} ${quote(v)} does not fit in int64`);
+    const big = BigInt(v.charCodeAt(0) === 45 ? '-' + v.slice(z) : v.slice(z));
+    if (big < MIN_I64 || big > MAX_I64) this.fail(`${what} ${quote(v)} does not fit in int64`);
     this.setBig(big);
     return true;
   }

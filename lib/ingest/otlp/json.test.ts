@@ -264,6 +264,33 @@ describe('OTLP/JSON decoding', () => {
     expectError(req(BASE, { scope: { name: 5 } }), /scope: name must be a string/);
   });
 
+  it('64-bit integers with millions of digits are refused at once, and messages do not echo them (fuzz/ finding)', () => {
+    // BigInt parsed these digit strings for seconds, blocking the server, and the 400 echoed all of them.
+    const digits = '9'.repeat(4_000_000);
+    const t0 = performance.now();
+    for (const [span, pattern] of [
+      [{ ...BASE, attributes: [{ key: 'k', value: { intValue: digits } }] }, /intValue "9{40}…" does not fit in int64$/],
+      [{ ...BASE, attributes: [{ key: 'k', value: { intValue: '-' + digits } }] }, /does not fit in int64$/],
+      [{ ...BASE, startTimeUnixNano: digits }, /startTimeUnixNano "9{40}…" does not fit in 64 bits$/],
+      [{ ...BASE, kind: 'SPAN_KIND_'.repeat(400_000) }, /unknown kind "(SPAN_KIND_){4}…"$/],
+    ] as const) {
+      let caught: Error | undefined;
+      try { decodeTraceRequestJson(req(span)); } catch (e) { caught = e as Error; }
+      expect(caught).toBeInstanceOf(OtlpDecodeError);
+      expect(caught!.message).toMatch(pattern);
+      expect(caught!.message.length).toBeLessThan(200);
+    }
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // leading zeros are not significant digits: still exact values
+    const v = (x: string) => one({ ...BASE, attributes: [{ key: 'k', value: { intValue: x } }] }).row.SpanAttributes[0][1];
+    expect(v('0'.repeat(1_000_000) + '9223372036854775807')).toBe('9223372036854775807');
+    expect(v('-' + '0'.repeat(100) + '9223372036854775808')).toBe('-9223372036854775808');
+    expect(v('+' + '0'.repeat(100))).toBe('0');
+    expect(one({ ...BASE, startTimeUnixNano: '0'.repeat(100) + '18446744073709551615' }).row.Timestamp).toBe(-1n);
+    expectError(req({ ...BASE, startTimeUnixNano: '0'.repeat(100) + '18446744073709551616' }), /startTimeUnixNano "0{40}…" does not fit in 64 bits$/);
+    expectError(req({ ...BASE, attributes: [{ key: 'k', value: { intValue: '0'.repeat(100) + '9223372036854775808' } }] }), /intValue "0{40}…" does not fit in int64$/);
+  });
+
   it('AnyValue nesting deeper than 32 is rejected', () => {
     const nest = (d: number): unknown => (d === 0 ? { stringValue: 'x' } : { arrayValue: { values: [nest(d - 1)] } });
     expect(one({ ...BASE, attributes: [{ key: 'k', value: nest(32) }] }).res.accepted).toBe(1);

@@ -1,0 +1,8 @@
+
+h
+
+
+service.name
+svcM
+
+sc1B

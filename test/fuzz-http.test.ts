@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { GENERATED } from '../fuzz/generators';
+import { MUTATOR_NAMES } from '../fuzz/mutate';
+import { formatReport, runFuzz } from '../scripts/fuzz';
+
+/**
+ * A short run of `npm run fuzz` against a real payscope process: every corpus file and generated
+ * case (100k-deep nesting, MiB strings, 100k attributes / spans, gzip bombs...) as it is, then
+ * mutations for the rest of the 20 s. Failing inputs land in fuzz/crashes/ for `npm run fuzz` and
+ * the corpus.
+ */
+describe('fuzzing OTLP/HTTP and OTLP/gRPC', () => {
+  it('no input crashes, hangs or gets a wrong answer; memory stays bounded; every acknowledged span is stored', async () => {
+    const r = await runFuzz({ seconds: 20, seed: 7, concurrency: 4 });
+    const report = formatReport(r);
+    expect(r.failures, report).toBe(0);
+    expect(r.serverAlive).toBe(true);
+    expect(r.peakRssMb).toBeLessThan(r.maxRssMb);
+    expect(r.storedSpans).toBeGreaterThan(0);
+    expect(r.storedSpans).toBe(r.expectedStoredSpans);
+    expect(r.serverAcceptedSpans).toBe(r.expectedStoredSpans);
+
+    // what was covered: every generated case, every mutator family, every kind of answer
+    expect(Object.keys(r.generated).sort()).toEqual(GENERATED.map((g) => g.name).sort());
+    const tried = (names: readonly string[]) => names.reduce((n, k) => n + (r.byKind[k]?.tried ?? 0), 0);
+    expect(tried(MUTATOR_NAMES), report).toBeGreaterThan(200);
+    for (const family of ['pb-', 'json-']) expect(tried(MUTATOR_NAMES.filter((k) => k.startsWith(family))), family).toBeGreaterThan(0);
+    expect(tried(['bitflip', 'insert', 'delete', 'duplicate', 'splice', 'truncate', 'havoc', 'set-byte'])).toBeGreaterThan(0);
+    expect(r.byKind.random?.tried).toBeGreaterThan(0);
+    for (const status of ['HTTP 200', 'HTTP 400', 'HTTP 413', 'HTTP 415', 'gRPC OK', 'gRPC INVALID_ARGUMENT', 'gRPC RESOURCE_EXHAUSTED']) {
+      expect(r.statuses[status], status).toBeGreaterThan(0);
+    }
+  }, 240_000);
+});
