@@ -31,8 +31,10 @@ export interface PayscopeConfig {
   host: string;
   /** Largest accepted OTLP body, compressed or not. @default 32 MiB */
   maxBodyBytes: number;
-  /** Bytes of decoded spans waiting to be written before ingest answers 503. @default 256 MiB */
+  /** Bytes of decoded spans waiting to be written before ingest answers 429. @default 256 MiB */
   maxQueueBytes: number;
+  /** Ingest answers 429 when the waiting spans would take longer than this to store. @default 3000 ms */
+  maxQueueWaitMs: number;
   /** Bytes allowed in the spool (store down) before ingest answers 503. @default 2 GiB */
   maxSpoolBytes: number;
   /** Largest insert batch. @default 32 MiB */
@@ -88,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     host: env.HOST || '0.0.0.0',
     maxBodyBytes: intEnv(env, 'PAYSCOPE_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024),
     maxQueueBytes: intEnv(env, 'PAYSCOPE_MAX_QUEUE_BYTES', 256 * 1024 * 1024, 1024),
+    maxQueueWaitMs: intEnv(env, 'PAYSCOPE_MAX_QUEUE_WAIT_MS', 3000, 0),
     maxSpoolBytes: intEnv(env, 'PAYSCOPE_MAX_SPOOL_BYTES', 2 * 1024 * 1024 * 1024, 1024),
     batchMaxBytes: intEnv(env, 'PAYSCOPE_BATCH_MAX_BYTES', 32 * 1024 * 1024, 1024),
     batchMinBytes: intEnv(env, 'PAYSCOPE_BATCH_MIN_BYTES', 4 * 1024 * 1024, 0),

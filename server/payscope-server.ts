@@ -86,6 +86,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       spoolDir: config.spoolDir,
       batchMaxBytes: config.batchMaxBytes,
       maxQueueBytes: config.maxQueueBytes,
+      maxQueueWaitMs: config.maxQueueWaitMs,
       maxSpoolBytes: config.maxSpoolBytes,
       fsync: config.spoolFsync,
       insertConcurrency: config.insertConcurrency,
@@ -130,6 +131,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           res.end(api ? JSON.stringify({ error: 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN>' }) : 'payscope: log in with any user name and the PAYSCOPE_API_TOKEN as password');
           return;
         }
+        // A path with a broken percent-escape (`/payments/%`) cannot name anything; Next.js would
+        // answer it with a bare 500.
+        if (!decodablePath(url)) {
+          const api = url.startsWith('/api/');
+          res.writeHead(400, { 'content-type': api ? 'application/json' : 'text/plain; charset=utf-8' });
+          res.end(api ? JSON.stringify({ error: 'malformed percent-escape in the URL path' }) : 'payscope: malformed percent-escape in the URL path');
+          return;
+        }
         void handle(req, res);
       });
       bound.dashboard = await listen(server, config.host, ports.dashboard);
@@ -155,5 +164,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     for (const c of cleanups) await c().catch(() => {});
     await store.close().catch(() => {});
     throw err;
+  }
+}
+
+function decodablePath(url: string): boolean {
+  const q = url.indexOf('?');
+  try {
+    decodeURIComponent(q < 0 ? url : url.slice(0, q));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -40,6 +40,11 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
       callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong ingest token: send authorization: Bearer <PAYSCOPE_INGEST_TOKEN>' });
       return;
     }
+    const early = opts.pipeline.refusal(0);
+    if (early) {
+      callback({ code: grpc.status.UNAVAILABLE, details: early.message });
+      return;
+    }
     let decoded;
     try {
       decoded = decodeTraceRequestProtobuf(call.request);
@@ -52,7 +57,7 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
       callback({ code: grpc.status.INVALID_ARGUMENT, details: decoded.errorMessage });
       return;
     }
-    opts.pipeline.submit(decoded.rows, decoded.accepted).then(
+    opts.pipeline.submit(decoded.rows, decoded.accepted, () => call.cancelled).then(
       () => callback(null, Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage))),
       (err: Error) => {
         const retryable = err instanceof OverloadedError || err instanceof StoreUnavailableError;

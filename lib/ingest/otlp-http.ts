@@ -50,16 +50,19 @@ function mediaType(req: IncomingMessage): Encoding | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+async function readBody(req: IncomingMessage, limit: number, hold: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
     throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // destroyOnReturn false: leaving the loop over the limit must not reset the connection before
+  // the 413 is sent (see discardRest)
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
     if (size > limit) throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`);
+    hold((chunk as Buffer).length);
     chunks.push(chunk as Buffer);
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
@@ -110,9 +113,43 @@ export function sendError(res: ServerResponse, encoding: Encoding, err: HttpErro
   send(res, err.status, encoding, body, err.headers);
 }
 
-/** Decodes and stores one OTLP/HTTP export request. Never throws; always answers. */
+/** 429 when the queue is full (retry soon), 503 when the store is down or payscope is stopping. */
+function overloaded(err: OverloadedError): HttpError {
+  return new HttpError(err.status, err.message, { 'retry-after': String(err.retryAfterSec) });
+}
+
+/**
+ * After a 413 the client may still be sending. Answering and closing then makes the kernel answer
+ * the rest with a reset, and a client that has not read the 413 by then gets only EPIPE/ECONNRESET
+ * instead (found by fuzz/). So the rest of the body is read and discarded first — up to twice the
+ * limit — and the 413 goes out after it. Resolves true once the body has ended, false when it is
+ * (or is declared) longer than that or the client went away: the caller then closes the connection.
+ */
+function discardRest(req: IncomingMessage, limit: number): Promise<boolean> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > 2 * limit) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > 2 * limit) done(false);
+    };
+    const done = (ended: boolean) => {
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      resolve(ended);
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(false);
+    req.on('data', onData).on('end', onEnd).on('close', onClose);
+    req.resume();
+  });
+}
+
+/** Decodes and stores one OTLP/HTTP export request. Never throws; always answers while the client listens. */
 export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse, opts: OtlpHttpOptions): Promise<void> {
   const encoding = mediaType(req);
+  let held = 0;
+  const hold = (bytes: number) => { held += bytes; opts.pipeline.holdBytes(bytes); };
   try {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST for /v1/traces', { allow: 'POST' });
     if (!isAuthorized(opts.token, req.headers)) {
@@ -121,7 +158,9 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
     if (!encoding) {
       throw new HttpError(415, `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}; use application/x-protobuf or application/json`);
     }
-    const raw = await readBody(req, opts.maxBodyBytes);
+    const early = opts.pipeline.refusal(0);
+    if (early) throw overloaded(early);
+    const raw = await readBody(req, opts.maxBodyBytes, hold);
     const body = await decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes);
     let decoded: DecodeResult;
     try {
@@ -131,12 +170,16 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
       throw err;
     }
     if (decoded.accepted === 0 && decoded.rejected > 0) throw new HttpError(400, decoded.errorMessage);
+    // The exporter gave up (timeout) while this was read or decoded: it will retry; storing this
+    // copy too would only store it twice.
+    if (req.socket.destroyed) return;
+    // From here the rows count in the queue instead.
+    opts.pipeline.holdBytes(-held);
+    held = 0;
     try {
-      await opts.pipeline.submit(decoded.rows, decoded.accepted);
+      await opts.pipeline.submit(decoded.rows, decoded.accepted, () => req.socket.destroyed);
     } catch (err) {
-      if (err instanceof OverloadedError) {
-        throw new HttpError(err.retryAfterSec > 1 ? 503 : 429, err.message, { 'retry-after': String(err.retryAfterSec) });
-      }
+      if (err instanceof OverloadedError) throw overloaded(err);
       if (err instanceof StoreUnavailableError) throw new HttpError(503, err.message, { 'retry-after': '5' });
       throw err;
     }
@@ -147,11 +190,12 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
   } catch (err) {
     const httpErr = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error)?.message ?? err}`);
     if (httpErr.status === 500) console.error('ingest error', err);
-    if (httpErr.status === 413) {
-      // Stop reading an oversize body; the client gets the answer and the connection is closed.
-      httpErr.headers.connection = 'close';
-    }
+    // An oversize body not worth reading to its end: the connection is closed after the answer.
+    const cutOff = httpErr.status === 413 && !req.complete && !(await discardRest(req, opts.maxBodyBytes));
+    if (cutOff) httpErr.headers.connection = 'close';
     if (!res.headersSent) sendError(res, encoding ?? 'json', httpErr);
-    if (httpErr.status === 413) req.resume();
+    if (cutOff) req.resume();
+  } finally {
+    opts.pipeline.holdBytes(-held);
   }
 }

@@ -17,8 +17,12 @@ import { ClickHouseError, StoreUnavailableError, type Store } from '../store/sto
  * - A request is acknowledged once its batch is stored, or — when the store is down — once the batch
  *   is in the spool, which a restart replays. Replays carry the batch id as insert_deduplication_token,
  *   so a batch inserted just before a crash is not stored twice.
- * - Backpressure: when queued bytes or spool bytes pass their limits, submit() throws OverloadedError
- *   and the caller answers 503 with Retry-After; nothing is queued without bound.
+ * - Backpressure: a request is refused (OverloadedError → 429/503 with Retry-After) when the bytes
+ *   queued, plus the request bodies being read, pass `maxQueueBytes`; when the queue would take more
+ *   than `maxQueueWaitMs` to store at the rate inserts are going (an acknowledgement that comes after
+ *   the exporter's timeout — 10 s by default — is wasted work, and its retry a duplicate); or when
+ *   the store is down and the spool is full. Receivers ask before reading a body (`refusal(0)`), so
+ *   shedding load costs almost nothing. Nothing is queued without bound.
  */
 
 export interface PipelineOptions {
@@ -35,17 +39,31 @@ export interface PipelineOptions {
   batchMinBytes: number;
   /** ...or once its first request has waited this long. @default 20 ms */
   batchWaitMs: number;
+  /** Refuse when the queue would take longer than this to store. @default 3000 ms; 0 = no limit */
+  maxQueueWaitMs?: number;
   log?: (line: string) => void;
 }
 
 export class OverloadedError extends Error {
-  constructor(message: string, readonly retryAfterSec: number) {
+  /**
+   * @param status 429 when payscope is busy (retry soon), 503 when the store is down and the spool
+   *   full, or payscope is stopping.
+   */
+  constructor(message: string, readonly retryAfterSec: number, readonly status: 429 | 503 = 429) {
     super(message);
     this.name = 'OverloadedError';
   }
 }
 
-interface Waiter { resolve(): void; reject(err: Error): void }
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+  /** Its rows, in batch order: bytes and spans. */
+  bytes: number;
+  spans: number;
+  /** True once the client gave up waiting (its exporter will send the spans again). */
+  abandoned?: () => boolean;
+}
 
 interface SpoolItem {
   id: string;
@@ -59,6 +77,13 @@ export interface PipelineStats {
   acceptedSpans: number;
   /** Requests answered 429/503 because the queue or the spool was full. */
   refusedOverloaded: number;
+  /**
+   * Spans of requests whose client gave up (timed out) before they were stored: left out of the
+   * insert, since the exporter sends them again.
+   */
+  abandonedSpans: number;
+  /** Bytes per second the recent inserts stored (moving average); 0 before the first. */
+  storeBytesPerSec: number;
   storedSpans: number;
   queuedBytes: number;
   spoolBytes: number;
@@ -69,6 +94,7 @@ export interface PipelineStats {
 }
 
 const SPOOL_SUFFIX = '.rowbinary';
+const RATE_SAMPLE_MIN_BYTES = 1 << 20;
 const DEBUG = process.env.PAYSCOPE_INGEST_DEBUG === '1';
 const INSTANCE = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 
@@ -79,6 +105,7 @@ export class IngestPipeline {
   private currentWaiters: Waiter[] = [];
   private queue: SpoolItem[] = [];
   private sealing = 0;
+  private sealingBytes = 0;
   private inflight = 0;
   private currentSince = 0;
   private gatherTimer: NodeJS.Timeout | undefined;
@@ -88,8 +115,13 @@ export class IngestPipeline {
   private closed = false;
   private seq = 0;
   private spoolBytes = 0;
+  private inflightBytes = 0;
+  /** Request bodies being read and decoded, not yet submitted (they hold memory too). */
+  private heldBytes = 0;
+  /** Bytes per millisecond the store takes, moving average over recent inserts; 0 = not known yet. */
+  private storeRate = 0;
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0, refusedOverloaded: 0 };
+  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0, refusedOverloaded: 0, abandonedSpans: 0 };
   private readonly log: (line: string) => void;
 
   constructor(private readonly store: Store, private readonly opts: PipelineOptions) {
@@ -116,25 +148,55 @@ export class IngestPipeline {
     }
   }
 
-  /** Queues RowBinary rows; resolves once they are stored or safely spooled. */
-  submit(rows: Buffer, spans: number): Promise<void> {
-    if (this.closed) return Promise.reject(new OverloadedError('payscope is shutting down', 5));
-    if (spans === 0 || rows.length === 0) return Promise.resolve();
+  /**
+   * Would a request of `bytes` RowBinary bytes be refused now? Returns the refusal (and counts it), or
+   * undefined. Receivers call it with 0 before reading and decoding a request: when payscope is
+   * already full, shedding the request costs almost nothing, so overload does not also burn the CPU
+   * the inserts need on decoding requests that will be refused anyway.
+   */
+  refusal(bytes: number): OverloadedError | undefined {
+    if (this.closed) return new OverloadedError('payscope is shutting down', 5, 503);
     const queued = this.queuedBytes();
-    if (queued + rows.length > this.opts.maxQueueBytes) {
-      this.stats_.refusedOverloaded++;
-      return Promise.reject(new OverloadedError(`ingest queue full (${queued} bytes waiting to be stored)`, 1));
+    const ahead = queued + this.inflightBytes + bytes;
+    const maxWaitMs = this.opts.maxQueueWaitMs ?? 3000;
+    let err: OverloadedError | undefined;
+    const full = (used: number, limit: number) => (bytes === 0 ? used >= limit : used + bytes > limit);
+    if (full(queued + this.heldBytes, this.opts.maxQueueBytes)) {
+      err = new OverloadedError(`ingest queue full (${queued} bytes waiting to be stored)`, 1);
+    } else if (this.storeUp && maxWaitMs > 0 && this.storeRate > 0 && ahead > bytes && ahead / this.storeRate > maxWaitMs) {
+      const waitSec = ahead / this.storeRate / 1000;
+      err = new OverloadedError(`ingest busy: the queue would take ${waitSec.toFixed(1)} s to store (limit ${maxWaitMs / 1000} s)`, Math.min(5, Math.max(1, Math.ceil(waitSec - maxWaitMs / 1000))));
+    } else if (!this.storeUp && full(this.spoolBytes, this.opts.maxSpoolBytes)) {
+      err = new OverloadedError(`store unavailable and spool full (${this.spoolBytes} bytes)`, 10, 503);
     }
-    if (!this.storeUp && this.spoolBytes + rows.length > this.opts.maxSpoolBytes) {
-      this.stats_.refusedOverloaded++;
-      return Promise.reject(new OverloadedError(`store unavailable and spool full (${this.spoolBytes} bytes)`, 10));
-    }
+    if (err) this.stats_.refusedOverloaded++;
+    return err;
+  }
+
+  /**
+   * Counts request-body bytes being read and decoded against the queue limit (negative to release):
+   * many large requests arriving at once must not pass the limit together.
+   */
+  holdBytes(delta: number): void {
+    this.heldBytes += delta;
+  }
+
+  /**
+   * Queues RowBinary rows; resolves once they are stored or safely spooled. `abandoned` tells whether
+   * the client has stopped waiting (a timed-out exporter retries; storing its first copy too would
+   * store the spans twice): such rows are left out if their batch has not been inserted yet.
+   */
+  submit(rows: Buffer, spans: number, abandoned?: () => boolean): Promise<void> {
+    if (this.closed) return Promise.reject(new OverloadedError('payscope is shutting down', 5, 503));
+    if (spans === 0 || rows.length === 0) return Promise.resolve();
+    const refused = this.refusal(rows.length);
+    if (refused) return Promise.reject(refused);
     this.stats_.acceptedSpans += spans;
     return new Promise<void>((resolve, reject) => {
       this.current.push(rows);
       this.currentBytes += rows.length;
       this.currentSpans += spans;
-      this.currentWaiters.push({ resolve, reject });
+      this.currentWaiters.push({ resolve, reject, bytes: rows.length, spans, abandoned });
       if (this.currentWaiters.length === 1) this.currentSince = performance.now();
       if (this.currentBytes >= this.opts.batchMaxBytes) void this.seal();
       else this.maybeSeal();
@@ -159,7 +221,7 @@ export class IngestPipeline {
   }
 
   private queuedBytes(): number {
-    let n = this.currentBytes;
+    let n = this.currentBytes + this.sealingBytes;
     for (const item of this.queue) n += item.bytes;
     return n;
   }
@@ -169,19 +231,28 @@ export class IngestPipeline {
     clearTimeout(this.gatherTimer);
     this.gatherTimer = undefined;
     if (this.currentWaiters.length === 0) return;
-    const buffers = this.current;
-    const waiters = this.currentWaiters;
-    const bytes = this.currentBytes;
-    const spans = this.currentSpans;
+    let buffers = this.current;
+    let waiters = this.currentWaiters;
+    let bytes = this.currentBytes;
+    let spans = this.currentSpans;
     this.current = [];
     this.currentBytes = 0;
     this.currentSpans = 0;
     this.currentWaiters = [];
+    if (waiters.some((w) => w.abandoned?.())) {
+      const live = waiters.map((w, i) => (w.abandoned?.() ? (this.abandon(w), -1) : i)).filter((i) => i >= 0);
+      buffers = live.map((i) => buffers[i]);
+      waiters = live.map((i) => waiters[i]);
+      bytes = waiters.reduce((n, w) => n + w.bytes, 0);
+      spans = waiters.reduce((n, w) => n + w.spans, 0);
+      if (waiters.length === 0) return;
+    }
     // Batch ids are deduplication tokens in a shared ClickHouse: unique across instances, even where
     // every container runs as pid 1.
     const id = `${Date.now()}-${INSTANCE}-${++this.seq}`;
     const file = path.join(this.opts.spoolDir, id + SPOOL_SUFFIX);
     this.sealing++;
+    this.sealingBytes += bytes;
     try {
       const tmp = file + '.tmp';
       const fh = await fs.promises.open(tmp, 'w');
@@ -198,12 +269,45 @@ export class IngestPipeline {
       return;
     } finally {
       this.sealing--;
+      this.sealingBytes -= bytes;
     }
     this.spoolBytes += bytes;
     const item: SpoolItem = { id, file, bytes, spans, waiters };
     this.queue.push(item);
     if (!this.storeUp) this.acknowledge(item); // in the spool: safe across a restart
     this.pump();
+  }
+
+  /** Drops an abandoned request's rows from the counts; its client is gone, so nobody is answered. */
+  private abandon(w: Waiter): void {
+    this.stats_.abandonedSpans += w.spans;
+    this.stats_.acceptedSpans -= w.spans;
+    w.resolve();
+  }
+
+  /**
+   * Before an insert: rewrites the spool file without the rows of requests whose client gave up
+   * while the batch waited. The file is replaced atomically (rename), so a crash leaves either copy.
+   */
+  private async dropAbandoned(item: SpoolItem): Promise<void> {
+    if (!item.waiters.some((w) => w.abandoned?.())) return;
+    const data = await fs.promises.readFile(item.file);
+    const keep: Buffer[] = [];
+    const live: Waiter[] = [];
+    let at = 0;
+    for (const w of item.waiters) {
+      if (w.abandoned?.()) this.abandon(w);
+      else { keep.push(data.subarray(at, at + w.bytes)); live.push(w); }
+      at += w.bytes;
+    }
+    const bytes = live.reduce((n, w) => n + w.bytes, 0);
+    const tmp = item.file + '.tmp';
+    await fs.promises.writeFile(tmp, Buffer.concat(keep, bytes));
+    await fs.promises.rename(tmp, item.file);
+    this.spoolBytes -= item.bytes - bytes;
+    item.bytes = bytes;
+    item.spans = live.reduce((n, w) => n + w.spans, 0);
+    item.waiters = live;
   }
 
   private acknowledge(item: SpoolItem): void {
@@ -222,8 +326,11 @@ export class IngestPipeline {
     while (this.inflight < limit && this.queue.length > 0 && !this.retryTimer) {
       const item = this.queue.shift()!;
       this.inflight++;
+      const bytes = item.bytes;
+      this.inflightBytes += bytes;
       void this.insert(item).finally(() => {
         this.inflight--;
+        this.inflightBytes -= bytes;
         // Group commit: whatever arrived during that insert goes next, as one batch.
         if (!this.closed) this.maybeSeal();
         this.pump();
@@ -234,8 +341,21 @@ export class IngestPipeline {
 
   private async insert(item: SpoolItem): Promise<void> {
     try {
+      await this.dropAbandoned(item).catch((err) => this.log(`could not leave abandoned requests out of batch ${item.id}: ${(err as Error).message}`));
+      if (item.waiters.length === 0 && item.spans === 0) {
+        // Everyone gave up: nothing to store.
+        this.spoolBytes -= item.bytes;
+        await fs.promises.rm(item.file, { force: true });
+        return;
+      }
       const t0 = performance.now();
       await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
+      // Only batches of a size that forms under load tell the rate: a small insert is mostly its fixed
+      // cost, and a rate taken from it would refuse the first large request after a quiet spell.
+      if (item.bytes >= RATE_SAMPLE_MIN_BYTES) {
+        const ms = Math.max(1, performance.now() - t0);
+        this.storeRate = this.storeRate === 0 ? item.bytes / ms : 0.7 * this.storeRate + 0.3 * (item.bytes / ms);
+      }
       if (DEBUG) this.log(`inserted ${item.spans} spans (${item.bytes} bytes) in ${(performance.now() - t0).toFixed(0)} ms, ${this.inflight} in flight`);
     } catch (err) {
       if (err instanceof ClickHouseError && !isTransient(err)) {
@@ -299,6 +419,7 @@ export class IngestPipeline {
   stats(): PipelineStats {
     return {
       ...this.stats_,
+      storeBytesPerSec: Math.round(this.storeRate * 1000),
       queuedBytes: this.queuedBytes(),
       spoolBytes: this.spoolBytes,
       spoolFiles: this.queue.length,
