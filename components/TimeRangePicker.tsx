@@ -1,7 +1,7 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState, useTransition } from 'react';
-import { RANGE_PRESETS } from '@/lib/ui/time-range';
+import { parseTime, RANGE_PRESETS } from '@/lib/ui/time-range';
 import { useNavigationProgress } from './NavigationProgress';
 
 function toLocalInput(ms: number): string {
@@ -22,9 +22,10 @@ export function TimeRangePicker() {
   const [pending, startTransition] = useTransition();
   useNavigationProgress(pending);
   useEffect(() => {
+    // As the server reads them (epoch ms too); a time it ignores (unparsable, out of range) is not shown.
     const now = Date.now();
-    setFrom(toLocalInput(Number(new Date(params.get('from') ?? now - 3_600_000))));
-    setTo(toLocalInput(Number(new Date(params.get('to') ?? now))));
+    setFrom(toLocalInput(parseTime(params.get('from') ?? undefined)?.getTime() ?? now - 3_600_000));
+    setTo(toLocalInput(parseTime(params.get('to') ?? undefined)?.getTime() ?? now));
   }, [params]);
 
   const go = (changes: Record<string, string | undefined>) => {

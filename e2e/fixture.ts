@@ -10,6 +10,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
  * The e2e data set: twelve hand-drawn payments (and one 1,500-span batch trace) sent through the
  * real OpenTelemetry SDK, shaped like the simulated platform (sim/README.md). Every outcome below is
  * known, so the tests can predict the dashboard's numbers; the rest they compare with the JSON API.
+ * Three more payments, after that range, carry hostile names (HOSTILE_PAYMENTS, e2e/hostile.spec.ts).
  *
  *   trace 1  checkout SERVER POST /api/checkout
  *              checkout CLIENT → order SERVER POST /orders            order.create
@@ -23,6 +24,34 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 
 export const HOSTILE_NOTE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>' OR 1=1 --`;
 
+/**
+ * Every name a shopper, merchant or provider controls and a page shows, made hostile (markup, SQL,
+ * quotes, URL syntax). The three payments carrying them start after the fixture's range (see
+ * HOSTILE_AT), so the numbers the other specs predict from PAYMENTS stay as they are.
+ */
+export const HOSTILE = {
+  /** Ids with `/`, `?`, `#`, `..`, `%`: a link must still open the right payment. */
+  orders: [
+    `ord-e2e-h1/../../api/health?x=1#<img src=x onerror="window.__pwned=1">`,
+    `ord-e2e-h2"; DROP TABLE otel_traces; --`,
+    `ord-e2e-h3 ' OR '1'='1 %2F%00 ü🙂 <script>window.__pwned=1</script>`,
+  ],
+  channel: `<img src=x onerror="window.__pwned=1">`,
+  gateway: `<script>window.__pwned=1</script>`,
+  /** server.address of the gateway request (also in url.full and a timeout's exception message). */
+  host: `pay.example"><svg onload=alert(1)>`,
+  adapter: `adapter-'); DROP TABLE otel_traces; --`,
+  rootName: `POST /api/checkout?q=<img src=x onerror="window.__pwned=1">`,
+  payName: `POST /pay/"><script>window.__pwned=1</script>`,
+  /** payment.stage of one extra span per payment (not a funnel step). */
+  stage: `fraud.check<svg onload=alert(1)>`,
+  declineCode: `' OR 1=1 --<img src=x onerror="window.__pwned=1">`,
+  confirmError: `"; DROP TABLE otel_traces; --<b>bold</b>`,
+} as const;
+
+/** Where the hostile payments start, seconds after T0: past the fixture's 30-minute range. */
+export const HOSTILE_AT = 32 * 60;
+
 export type Channel = 'card' | 'alipay' | 'wechatpay' | 'paypal';
 const GATEWAY: Record<Channel, { gateway: string; host: string }> = {
   card: { gateway: 'stripe', host: 'api.stripe.com' },
@@ -33,7 +62,7 @@ const GATEWAY: Record<Channel, { gateway: string; host: string }> = {
 
 export interface PaymentSpec {
   order: string;
-  channel: Channel;
+  channel: Channel | (string & {});
   /** Seconds after T0 the checkout request starts. */
   at: number;
   /** How long the gateway takes to answer the request, ms. */
@@ -44,6 +73,8 @@ export interface PaymentSpec {
   timeout?: boolean;
   /** The callback, `delayMs` after the request ended; none: lost. */
   callback?: { delayMs: number; outcome: 'succeeded' | 'failed'; declineCode?: string; confirmError?: string; duplicateAfterMs?: number };
+  /** Names other than the channel's own (the hostile payments); `stage`: one more span with it. */
+  names?: { gateway: string; host: string; adapter: string; rootName: string; payName: string; stage: string };
 }
 
 export const PAYMENTS: PaymentSpec[] = [
@@ -60,6 +91,27 @@ export const PAYMENTS: PaymentSpec[] = [
   { order: 'ord-e2e-p1', channel: 'paypal', at: 660, gatewayMs: 700, callback: { delayMs: 6000, outcome: 'succeeded', confirmError: 'ORDER_STATE_CONFLICT' } },
   { order: 'ord-e2e-p2', channel: 'paypal', at: 720, gatewayMs: 600, callback: { delayMs: 3000, outcome: 'failed', declineCode: 'INSTRUMENT_DECLINED' } },
 ];
+
+const hostileNames = { gateway: HOSTILE.gateway, host: HOSTILE.host, adapter: HOSTILE.adapter, rootName: HOSTILE.rootName, payName: HOSTILE.payName, stage: HOSTILE.stage };
+
+/**
+ * After the range: h1 times out and is never called back (stuck), h2 is declined with a hostile code,
+ * h3 is paid, called back twice and fails to confirm with a hostile error (inconsistent, duplicate).
+ */
+export const HOSTILE_PAYMENTS: PaymentSpec[] = [
+  { order: HOSTILE.orders[0], channel: HOSTILE.channel, at: HOSTILE_AT, gatewayMs: 6000, timeout: true, names: hostileNames },
+  { order: HOSTILE.orders[1], channel: HOSTILE.channel, at: HOSTILE_AT + 30, gatewayMs: 300, declined: HOSTILE.declineCode, names: hostileNames },
+  {
+    order: HOSTILE.orders[2], channel: HOSTILE.channel, at: HOSTILE_AT + 60, gatewayMs: 400, names: hostileNames,
+    callback: { delayMs: 2000, outcome: 'succeeded', confirmError: HOSTILE.confirmError, duplicateAfterMs: 10_000 },
+  },
+];
+
+/** Spans of a payment (as sendPayment sends them). */
+export function spanCount(p: PaymentSpec): number {
+  const cb = p.callback ? 4 + (p.callback.duplicateAfterMs ? 2 : 0) : 0;
+  return 9 + (p.names ? 1 : 0) + cb;
+}
 
 /** The batch trace: one root, 50 chunks of 29 ledger writes each, one of them failing. */
 export const BIG_TRACE = { at: 900, chunks: 50, perChunk: 29, failing: { chunk: 42, step: 17 } };
@@ -90,6 +142,9 @@ export interface FixtureInfo {
   /** A range holding every payment and every callback. */
   from: string;
   to: string;
+  /** A range holding the hostile payments (and nothing else). */
+  hostileFrom: string;
+  hostileTo: string;
 }
 
 /** Where the seed step leaves T0 for the tests (one file per playwright run). */
@@ -143,8 +198,8 @@ function span(s: Services, service: string, name: string, parent: Span | null, s
 const end = (sp: Span, ms: number) => sp.end(new Date(ms));
 
 function sendPayment(s: Services, t0: number, p: PaymentSpec): void {
-  const { gateway, host } = GATEWAY[p.channel];
-  const adapter = `adapter-${p.channel}`;
+  const { gateway, host } = p.names ?? GATEWAY[p.channel as Channel];
+  const adapter = p.names?.adapter ?? `adapter-${p.channel}`;
   const base = { 'payment.order_id': p.order, 'payment.channel': p.channel, 'payment.amount': '42.00', 'payment.currency': p.channel === 'card' ? 'USD' : 'CNY' };
   const a = t0 + p.at * 1000;
   const reqMs = requestMs(p);
@@ -152,7 +207,7 @@ function sendPayment(s: Services, t0: number, p: PaymentSpec): void {
   const requestEnd = a + T1.requestAt + reqMs;
   const total = T1.requestAt + reqMs + 12;
 
-  const root = span(s, 'checkout', 'POST /api/checkout', null, a, { attributes: { ...base, 'http.request.method': 'POST', 'http.route': '/api/checkout' }, error: failed ? 'payment failed' : undefined });
+  const root = span(s, 'checkout', p.names?.rootName ?? 'POST /api/checkout', null, a, { attributes: { ...base, 'http.request.method': 'POST', 'http.route': '/api/checkout' }, error: failed ? 'payment failed' : undefined });
   const c1 = span(s, 'checkout', 'POST', root, a + 4, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': 'order' } });
   const create = span(s, 'order', 'POST /orders', c1, a + T1.createAt, { attributes: { ...base, 'payment.stage': 'order.create' } });
   end(create, a + T1.createAt + T1.createMs);
@@ -161,9 +216,10 @@ function sendPayment(s: Services, t0: number, p: PaymentSpec): void {
   const submit = span(s, 'payment', 'POST /payments', c2, a + T1.submitAt, {
     attributes: { ...base, 'payment.stage': 'payment.submit', 'payment.outcome': failed ? 'failed' : 'pending' }, error: failed ? (p.declined ?? 'timeout') : undefined,
   });
+  if (p.names) end(span(s, 'payment', 'check', submit, a + T1.submitAt + 1, { kind: SpanKind.INTERNAL, attributes: { ...base, 'payment.stage': p.names.stage } }), a + T1.submitAt + 3);
   const c3 = span(s, 'payment', 'POST', submit, a + T1.adapterCallAt, { kind: SpanKind.CLIENT, attributes: { ...base, 'server.address': adapter } });
   // A hostile string a shopper could type: it must be stored and shown as text, never run.
-  const pay = span(s, adapter, 'POST /pay', c3, a + T1.adapterCallAt + 2, { attributes: { ...base, 'customer.note': HOSTILE_NOTE } });
+  const pay = span(s, adapter, p.names?.payName ?? 'POST /pay', c3, a + T1.adapterCallAt + 2, { attributes: { ...base, 'customer.note': HOSTILE_NOTE } });
   const reqAttrs: Attributes = { ...base, 'payment.stage': 'gateway.request', 'payment.gateway': gateway, 'server.address': host, 'url.full': `https://${host}/v1/pay`, 'http.request.method': 'POST' };
   if (p.declined) Object.assign(reqAttrs, { 'payment.error_code': p.declined, 'error.type': '402', 'http.response.status_code': 402 });
   if (p.timeout) Object.assign(reqAttrs, { 'error.type': 'timeout', 'payment.timeout': 'true' });
@@ -242,7 +298,7 @@ function sendBigTrace(s: Services, t0: number): void {
 export async function sendFixture(otlpUrl: string, t0: number): Promise<void> {
   const s = new Services(otlpUrl);
   await context.with(ROOT_CONTEXT, async () => {
-    for (const p of PAYMENTS) sendPayment(s, t0, p);
+    for (const p of [...PAYMENTS, ...HOSTILE_PAYMENTS]) sendPayment(s, t0, p);
     sendBigTrace(s, t0);
   });
   await s.flush();

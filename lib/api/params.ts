@@ -31,10 +31,18 @@ export function parseTime(text: string): Date | undefined {
   return date;
 }
 
+/** Times the store's DateTime64 columns hold and a span can have: 2000-01-01 up to 2262. */
+const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+const MAX_TIME_MS = Date.UTC(2262, 0, 1);
+
 export const timeParam = z.string().transform((v, ctx) => {
   const d = parseTime(v);
   if (!d) {
     ctx.addIssue({ code: 'custom', message: `not a time: ${JSON.stringify(v)} (use ISO 8601, e.g. 2025-03-01T10:00:00Z, or epoch milliseconds)` });
+    return z.NEVER;
+  }
+  if (d.getTime() < MIN_TIME_MS || d.getTime() >= MAX_TIME_MS) {
+    ctx.addIssue({ code: 'custom', message: `time out of range: ${JSON.stringify(v)} (from 2000-01-01 up to 2262-01-01)` });
     return z.NEVER;
   }
   return d;
@@ -66,7 +74,7 @@ export function searchParamsObject(params: URLSearchParams): { values: Record<st
   const values: Record<string, string> = {};
   const repeated: string[] = [];
   for (const [k, v] of params) {
-    if (k in values) repeated.push(k);
+    if (Object.hasOwn(values, k)) repeated.push(k);
     values[k] = v;
   }
   return { values, repeated };

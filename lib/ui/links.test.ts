@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choice, href, numberParam, param, paymentHref, timeParams, traceHref, tracesHref } from './links';
+import { choice, flatParams, href, numberParam, param, paymentHref, timeParams, traceHref, tracesHref } from './links';
 
 describe('links carry the time range and filters', () => {
   const sp = { range: '6h', channel: 'card', junk: ['a', 'b'] };
@@ -26,5 +26,12 @@ describe('links carry the time range and filters', () => {
     expect(numberParam({ n: '12.5' }, 'n')).toBe(12.5);
     expect(numberParam({ n: '-1' }, 'n')).toBeUndefined();
     expect(numberParam({ n: 'abc' }, 'n')).toBeUndefined();
+  });
+  it('ignores what is not a string: names every object has, as Next.js passes them', () => {
+    const odd = { constructor: [Object, 'x'], toString: [Object.prototype.toString, 'y'], a: 'b' } as unknown as Record<string, string>;
+    expect(param(odd, 'constructor')).toBeUndefined();
+    expect(param(odd, 'toString')).toBeUndefined();
+    expect(param({}, 'hasOwnProperty')).toBeUndefined();
+    expect(flatParams(odd)).toEqual({ a: 'b' });
   });
 });

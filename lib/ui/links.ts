@@ -10,8 +10,10 @@ const TIME_KEYS = ['range', 'from', 'to'] as const;
 
 /** A single, trimmed, non-empty query parameter (the first when repeated), at most 512 characters. */
 export function param(sp: SearchParams, key: string): string | undefined {
-  const v = sp[key];
-  const s = (Array.isArray(v) ? v[0] : v)?.trim();
+  const v = Object.hasOwn(sp, key) ? sp[key] : undefined;
+  const first: unknown = Array.isArray(v) ? v[0] : v;
+  // Strings only: Next.js makes `?constructor=x` [Object, 'x'] (the name is `in` every object).
+  const s = typeof first === 'string' ? first.trim() : undefined;
   return s ? s.slice(0, 512) : undefined;
 }
 

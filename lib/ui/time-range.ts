@@ -25,21 +25,32 @@ export interface TimeRange {
 export type SearchParams = Record<string, string | string[] | undefined>;
 
 function one(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+  const s: unknown = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' ? s : undefined;
 }
 
-/** ISO 8601 or epoch milliseconds; undefined when it is neither. */
+/** Times the store takes: its DateTime64(9) ends in 2262; before 2000 no span was sent (and 1970 fails). */
+const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+const MAX_TIME_MS = Date.UTC(2262, 0, 1);
+/** The longest absolute range a page shows (as the JSON API). */
+const MAX_RANGE_MS = 400 * 86_400_000;
+
+// Date() alone reads much else as a time (`<img src=x onerror=…=1>` is 2001-01-01).
+const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** ISO 8601 or epoch milliseconds, from 2000 to 2261; undefined otherwise. */
 export function parseTime(value: string | undefined): Date | undefined {
   if (!value) return undefined;
-  const d = /^\d{10,}$/.test(value) ? new Date(Number(value)) : new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  const t = /^\d{10,}$/.test(value) ? Number(value) : ISO.test(value) ? new Date(value).getTime() : NaN;
+  return Number.isNaN(t) || t < MIN_TIME_MS || t > MAX_TIME_MS ? undefined : new Date(t);
 }
 
 export function resolveTimeRange(params: SearchParams, now: Date = new Date()): TimeRange {
   const from = parseTime(one(params.from));
   const to = parseTime(one(params.to));
-  if (from && to && from < to) return { from, to };
-  if (from && !to && from < now) return { from, to: now };
+  const ok = (f: Date, t: Date) => f < t && t.getTime() - f.getTime() <= MAX_RANGE_MS;
+  if (from && to && ok(from, to)) return { from, to };
+  if (from && !to && ok(from, now)) return { from, to: now };
   const preset = RANGE_PRESETS.find((p) => p.key === one(params.range)) ?? RANGE_PRESETS[1];
   return { from: new Date(now.getTime() - preset.ms), to: now, preset: preset.key };
 }

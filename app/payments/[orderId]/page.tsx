@@ -14,8 +14,9 @@ import { toWaterfallData } from '@/lib/ui/waterfall-data';
 export const dynamic = 'force-dynamic';
 
 export async function generateMetadata({ params }: { params: Promise<{ orderId: string }> }) {
+  // Already decoded here (unlike the page's params): decoding again turned `%2F` in an id into `/`.
   const { orderId } = await params;
-  return { title: `Payment ${safeDecode(orderId)}` };
+  return { title: `Payment ${orderId}` };
 }
 
 /** Route params arrive percent-encoded; an id with a literal % that does not decode is taken as is. */
