@@ -76,6 +76,13 @@ export interface OverloadResult {
   /** Requests payscope refused with 429/503 + Retry-After (each one retried by its exporter). */
   refusedRequests: number;
   storedSpans: number;
+  /** Exports reported successful whose spans are not all stored (must be 0). */
+  missingExports: number;
+  /** Spans stored more than once (a request stored twice). */
+  duplicatedSpans: number;
+  /** CPU cores used on average during the load phase: payscope, and this load generator. */
+  serverCores: number;
+  loadGeneratorCores: number;
   /** Stored during the load phase, per second: payscope's throughput while overloaded. */
   storedPerSecUnderLoad: number;
   drainMs: number;
@@ -121,6 +128,8 @@ function stampingExporter(url: string, timeoutMillis: number) {
       if (items.length !== BATCH) throw new Error('the stamping serializer sends whole 512-span batches only');
       const bytes = Buffer.from(t.bytes);
       const ids = crypto.randomBytes((BATCH / 8) * 16 + BATCH * 4);
+      // The export's first trace id, to check afterwards that an acknowledged export is stored whole.
+      (items as ExportItems).firstTraceId = ids.subarray(0, 16).toString('hex');
       for (let i = 0; i < BATCH; i++) {
         ids.copy(bytes, t.traceIdAt[i], (i >> 3) * 16, (i >> 3) * 16 + 16);
         ids.copy(bytes, t.spanIdAt[i], (BATCH / 8) * 16 + i * 4, (BATCH / 8) * 16 + i * 4 + 4);
@@ -138,6 +147,14 @@ function stampingExporter(url: string, timeoutMillis: number) {
     undefined,
   ));
 }
+
+/** user + system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+type ExportItems = unknown[] & { firstTraceId?: string };
 
 const exportOnce = (exporter: { export(items: never, cb: (r: ExportResult) => void): void }, items: unknown[]) =>
   new Promise<ExportResult>((resolve) => exporter.export(items as never, resolve));
@@ -173,6 +190,7 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
     let offered = 0, dropped = 0, exported = 0, failed = 0;
     /** Why exports failed after their retries: message → exports. */
     const failures = new Map<string, number>();
+    const exportedFirstTraces: string[] = [];
     let producing = true;
     const queues = new Array<number>(o.services).fill(0);
     const perServicePerTick = o.rate / o.services / 20; // 50 ms ticks
@@ -190,12 +208,15 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
     }, 50);
     const exporters = Array.from({ length: o.services }, async (_, s) => {
       const exporter = stampingExporter(url, o.exportTimeoutMs);
-      const batch = new Array(BATCH).fill(0);
       while (producing || queues[s] >= BATCH) {
         if (queues[s] < BATCH) { await new Promise((r) => setTimeout(r, 20)); continue; }
         queues[s] -= BATCH;
+        const batch: ExportItems = new Array(BATCH).fill(0);
         const r = await exportOnce(exporter, batch);
-        if (r.code === ExportResultCode.SUCCESS) exported += BATCH;
+        if (r.code === ExportResultCode.SUCCESS) {
+          exported += BATCH;
+          exportedFirstTraces.push(batch.firstTraceId!);
+        }
         else {
           const why = r.error?.message ?? String(r.error);
           failures.set(why, (failures.get(why) ?? 0) + 1);
@@ -221,9 +242,14 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
     }, 50);
 
     const startedAt = Date.now();
+    const serverCpu0 = cpuSeconds(server.child.pid!);
+    const loadCpu0 = process.cpuUsage();
     const progress = setInterval(() => log(`${Math.round((Date.now() - startedAt) / 1000)} s: offered ${offered}, exported ${exported}, failed ${failed}, dropped by SDK queues ${dropped}, RSS ${rssMb(server.child.pid!).toFixed(0)} MB`), 10_000);
     await new Promise((r) => setTimeout(r, o.seconds * 1000));
     const loadMs = Date.now() - startedAt;
+    const serverCores = (cpuSeconds(server.child.pid!) - serverCpu0) / (loadMs / 1000);
+    const loadCpu = process.cpuUsage(loadCpu0);
+    const loadGeneratorCores = (loadCpu.user + loadCpu.system) / 1e6 / (loadMs / 1000);
     producing = false;
     clearInterval(producer);
     clearInterval(sdkTimer);
@@ -247,7 +273,17 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
     const sdkExported = sdk.reduce((n, svc) => n + svc.counting.exported, 0);
     const sdkFailed = sdk.reduce((n, svc) => n + svc.counting.failed, 0);
     const store = await openStore(loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dataDir, CLICKHOUSE_URL: '' }));
-    const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces WHERE ServiceName IN ('overload', 'overload-sdk')`);
+    const [{ n, distinct }] = await store.query<{ n: string; distinct: string }>(sql`
+      SELECT count() AS n, uniqExact(TraceId, SpanId) AS distinct FROM otel_traces WHERE ServiceName IN ('overload', 'overload-sdk')`);
+    // Each acknowledged export's first trace holds 8 of its spans; a batch is stored whole or not at all.
+    let missingExports = 0;
+    for (let i = 0; i < exportedFirstTraces.length; i += 20_000) {
+      const ids = exportedFirstTraces.slice(i, i + 20_000);
+      const rows = await store.query<{ TraceId: string; c: string }>(sql`
+        SELECT TraceId, count() AS c FROM otel_traces WHERE ServiceName = 'overload' AND TraceId IN ${ids} GROUP BY TraceId`);
+      const complete = rows.filter((r) => Number(r.c) >= 8).length;
+      missingExports += ids.length - complete;
+    }
     await store.close();
     const result: OverloadResult = {
       options: { seconds: o.seconds, rate: o.rate, services: o.services, sdkServices: o.sdkServices, sdkRate: o.sdkRate, exportTimeoutMs: o.exportTimeoutMs, queueBytes: o.queueBytes, drainSeconds: o.drainSeconds },
@@ -261,6 +297,10 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
       abandonedSpans: stats.ingest.abandonedSpans,
       refusedRequests: stats.ingest.refusedOverloaded,
       storedSpans: Number(n),
+      duplicatedSpans: Number(n) - Number(distinct),
+      missingExports,
+      serverCores: Math.round(serverCores * 100) / 100,
+      loadGeneratorCores: Math.round(loadGeneratorCores * 100) / 100,
       storedPerSecUnderLoad: Math.round(storedUnderLoad / (loadMs / 1000)),
       drainMs,
       peakRssMb: Math.round(peakRss),
@@ -275,8 +315,8 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
 
 const HELP = `Usage: node --import tsx scripts/overload.ts [options]
 Offer payscope far more spans than it can store, then stop and let the exporters drain; report
-refusals, memory, and exported vs stored spans. Exits 1 if payscope died or stored a different
-number of spans than the exporters reported exported.
+refusals, memory, CPU, and exported vs stored spans. Exits 1 if payscope died, an export reported
+successful is not stored whole, or a span is stored twice.
 
   --seconds N         how long the load is offered (default ${OVERLOAD_DEFAULTS.seconds})
   --rate N            spans/s offered by the emulated services (default ${OVERLOAD_DEFAULTS.rate})
@@ -303,9 +343,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.table({
     'offered spans': r.offeredSpans, 'offered spans/s': r.offeredPerSec, 'stored spans/s under load': r.storedPerSecUnderLoad,
     'dropped by SDK queues': r.droppedBySdkQueue, 'refused requests (429/503)': r.refusedRequests, 'exported spans': r.exportedSpans,
-    'failed after retries': r.failedSpans, 'left out (client gave up)': r.abandonedSpans, 'stored spans': r.storedSpans, 'drain ms': r.drainMs, 'peak RSS MB': r.peakRssMb, 'server alive': r.serverAlive,
+    'failed after retries': r.failedSpans, 'left out (client gave up)': r.abandonedSpans, 'stored spans': r.storedSpans, 'stored twice': r.duplicatedSpans, 'acknowledged exports missing': r.missingExports, 'drain ms': r.drainMs, 'peak RSS MB': r.peakRssMb, 'payscope CPU cores': r.serverCores, 'load generator CPU cores': r.loadGeneratorCores, 'server alive': r.serverAlive,
   });
   if (r.failedSpans > 0) console.log('failed exports by reason:', r.failureReasons);
   if (args.includes('--json')) fs.writeFileSync(args[args.indexOf('--json') + 1], JSON.stringify(r, null, 2));
-  process.exitCode = r.serverAlive && r.storedSpans === r.exportedSpans ? 0 : 1;
+  process.exitCode = r.serverAlive && r.missingExports === 0 && r.duplicatedSpans === 0 && r.storedSpans >= r.exportedSpans ? 0 : 1;
 }

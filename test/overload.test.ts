@@ -9,6 +9,8 @@ describe('overload', () => {
     expect(r.refusedRequests, 'offered load should exceed the small queue').toBeGreaterThan(0);
     expect(r.exportedSpans).toBeGreaterThan(0);
     expect(r.storedSpans).toBe(r.exportedSpans);
+    expect(r.missingExports).toBe(0);
+    expect(r.duplicatedSpans).toBe(0);
     expect(r.peakRssMb).toBeLessThan(1500);
   }, 180_000);
 });
