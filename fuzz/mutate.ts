@@ -15,21 +15,10 @@
  *   it can be what JSON.stringify cannot produce (1e999, 10^6-digit literals, 100k-deep nesting).
  */
 import { varint } from '../lib/ingest/otlp/testing/pb';
+import { rng, type Rng } from '../lib/ingest/otlp/testing/rng';
 import type { ContentKind } from './generators';
 
-export type Rng = () => number;
-
-/** Deterministic PRNG (mulberry32), as in lib/ingest/otlp/fuzz.test.ts. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng, type Rng };
 
 export const int = (rand: Rng, n: number): number => Math.floor(rand() * n);
 export const pick = <T>(rand: Rng, xs: readonly T[]): T => xs[int(rand, xs.length)];

@@ -91,7 +91,7 @@ export interface OverloadResult {
 }
 
 /** A 512-span OTLP protobuf request from the SDK's serializer, and where its ids sit in it. */
-export function template(): { bytes: Buffer; traceIdAt: number[]; spanIdAt: number[] } {
+function template(): { bytes: Buffer; traceIdAt: number[]; spanIdAt: number[] } {
   const sink = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'overload', 'service.version': '1.4.2' }), spanProcessors: [new SimpleSpanProcessor(sink)] });
   const tracer = provider.getTracer('overload');
@@ -266,7 +266,6 @@ export async function runOverload(opts: Partial<OverloadOptions> = {}): Promise<
     clearInterval(sampler);
 
     const stats = (await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { ingest: { refusedOverloaded: number; abandonedSpans: number } };
-    if (process.env.PAYSCOPE_OVERLOAD_SERVER_LOG) fs.writeFileSync(process.env.PAYSCOPE_OVERLOAD_SERVER_LOG, server.output());
     const serverAlive = server.alive();
     await server.stop();
     const sdkCreated = sdk.reduce((n, svc) => n + svc.created, 0);

@@ -11,18 +11,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeTraceRequestJson, decodeTraceRequestProtobuf, OtlpDecodeError, type DecodeResult } from './index';
 import { av, eventMsg, hex, kv, linkMsg, oneSpanRequest, spanMsg } from './testing/pb';
 import { readRows } from './testing/rowbinary-reader';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './testing/rng';
 
 function sdkRequest(): Uint8Array {
   const exporter = new InMemorySpanExporter();
