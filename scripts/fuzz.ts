@@ -38,6 +38,11 @@ const GRPC_EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export
 export interface FuzzOptions {
   /** Every corpus file and generated case once (even if that takes longer), then random inputs until this many seconds have passed. */
   seconds: number;
+  /**
+   * Random inputs to send after the planned ones, instead of a time: the run then does the same work
+   * whatever the machine's speed (each sender takes its share, so a seed gives the same inputs).
+   */
+  inputs?: number;
   seed: number;
   /** Requests in flight at once. */
   concurrency: number;
@@ -50,6 +55,8 @@ export interface FuzzOptions {
   maxRssMb: number;
   /** Also send protobuf inputs over OTLP/gRPC. */
   grpc: boolean;
+  /** Extra environment for the payscope process. */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -97,6 +104,8 @@ export interface FuzzResult {
   corpusFiles: number;
   generatedCases: number;
   inputs: number;
+  /** of them, random inputs after the planned ones (mutations, random bytes, repeats) */
+  randomInputs: number;
   requestsPerSec: number;
   bytesSent: number;
   maxLatencyMs: number;
@@ -275,7 +284,7 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
   const starting = startPayscopeProcess(dataDir, {
     // Retention off: fuzz spans carry timestamps from 1970 to 2262, and with a TTL whole parts of old
     // spans are dropped as soon as they are written, which would make "stored = acknowledged" uncheckable.
-    env: { PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort), PAYSCOPE_MAX_BODY_BYTES: String(MAX_BODY_BYTES), PAYSCOPE_RETENTION_DAYS: '0' },
+    env: { PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort), PAYSCOPE_MAX_BODY_BYTES: String(MAX_BODY_BYTES), PAYSCOPE_RETENTION_DAYS: '0', ...opts.env },
   });
   // the large cases are built while payscope starts
   const t0gen = performance.now();
@@ -450,7 +459,8 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
     const t0 = performance.now();
     const deadline = Date.now() + opts.seconds * 1000;
     let plannedDone = false;
-    log(`fuzzing payscope (pid ${pid}) for ${opts.seconds} s, seed ${opts.seed}, ${opts.concurrency} at a time: ${corpus.length} corpus files, ${generated.length} generated cases`);
+    let randomInputs = 0;
+    log(`fuzzing payscope (pid ${pid}) ${opts.inputs !== undefined ? `with ${opts.inputs} random inputs` : `for ${opts.seconds} s`}, seed ${opts.seed}, ${opts.concurrency} at a time: ${corpus.length} corpus files, ${generated.length} generated cases`);
     progress = setInterval(() => log(`  ${inputs} inputs, ${failures} failures, RSS ${procStatusMb(pid, 'VmRSS').toFixed(0)} MB (peak ${peakRss.toFixed(0)} MB)`), 30_000);
     await Promise.all(Array.from({ length: opts.concurrency }, async (_, w) => {
       const rand = rng((Math.imul(opts.seed, 0x9e3779b1) + w) >>> 0); // one deterministic stream per worker
@@ -458,6 +468,8 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
       const client = opts.grpc
         ? new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 })
         : undefined;
+      // with a count: worker w sends its share of it, whatever the others have done
+      let quota = opts.inputs === undefined ? Infinity : Math.floor(opts.inputs / opts.concurrency) + (w < opts.inputs % opts.concurrency ? 1 : 0);
       try {
         while (server.alive()) {
           const next = planned.shift();
@@ -465,7 +477,8 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
             plannedDone = true;
             log(`  every corpus file and generated case sent once (${inputs} inputs, ${((performance.now() - t0) / 1000).toFixed(1)} s); random inputs now`);
           }
-          if (!next && Date.now() >= deadline) break;
+          if (!next && (opts.inputs === undefined ? Date.now() >= deadline : quota-- <= 0)) break;
+          if (!next) randomInputs++;
           const input = next?.input ?? randomInput(rand);
           await send(input, next?.sent ?? dress(rand, input, opts.grpc), agent, client);
         }
@@ -533,6 +546,7 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
       corpusFiles: corpus.length,
       generatedCases: generated.length,
       inputs,
+      randomInputs,
       requestsPerSec: Math.round(inputs / elapsed),
       bytesSent,
       maxLatencyMs: Math.round(maxLatencyMs),
@@ -620,6 +634,8 @@ transport, reason). Exit status 1 when anything failed.
 Options:
   --seconds N       how long to fuzz: every corpus file and generated case once (even if that
                     takes longer), then random inputs until N seconds have passed (default ${DEFAULTS.seconds})
+  --inputs N        instead of --seconds: exactly N random inputs after the planned ones, shared
+                    out among the senders, so a seed gives the same run on any machine
   --seed N          PRNG seed; each of the concurrent senders has its own stream (default 1)
   --concurrency N   requests in flight at once (default ${DEFAULTS.concurrency})
   --corpus DIR      seed corpus: *.pb and *.json files (default fuzz/corpus)
@@ -636,7 +652,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(HELP);
     process.exit(0);
   }
-  const known = new Set(['--seconds', '--seed', '--concurrency', '--corpus', '--crashes', '--timeout-ms', '--max-rss-mb', '--json', '--no-grpc']);
+  const known = new Set(['--inputs', '--seconds', '--seed', '--concurrency', '--corpus', '--crashes', '--timeout-ms', '--max-rss-mb', '--json', '--no-grpc']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) { console.error(`unknown option ${a}\n\n${HELP}`); process.exit(2); }
   const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const num = (flag: string, d: number) => {
@@ -648,6 +664,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const r = await runFuzz({
     seconds: num('--seconds', DEFAULTS.seconds),
+    inputs: value('--inputs') !== undefined ? num('--inputs', 0) : undefined,
     seed: num('--seed', DEFAULTS.seed),
     concurrency: Math.max(1, num('--concurrency', DEFAULTS.concurrency)),
     corpusDir: path.resolve(value('--corpus') ?? DEFAULTS.corpusDir),
