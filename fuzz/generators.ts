@@ -118,6 +118,9 @@ const spanWith = (extra: Uint8Array) => Buffer.concat([simpleSpan([]), extra]);
 /** A span without ids, for templates that prepend their own. */
 const SPAN_NO_IDS = spanMsg({ name: 'op', kind: 2, start: 1_700_000_000_000_000_000n, end: 1_700_000_000_250_000_000n });
 const spanWithId = (i: number) => Buffer.concat([field(1, hex(TRACE)), field(2, hex(spanIdHex(i))), SPAN_NO_IDS]);
+/** Span `i` of the generator trace, starting at `start` (ns), 1 ms long, under `parent` if given. */
+const spanAt = (i: number, start: bigint, parent?: string) =>
+  spanMsg({ traceId: hex(TRACE), spanId: hex(spanIdHex(i)), parentSpanId: parent ? hex(parent) : undefined, name: 'op', kind: 2, start, end: start + 1_000_000n });
 const kvInt = (key: string, v: number) => Buffer.concat([field(1, key), field(2, Buffer.from([0x18, ...varint(v)]))]);
 
 function jsonSpan(extra: string, i = 0): string {
@@ -170,6 +173,9 @@ export const GENERATED: Generated[] = [
   { name: 'json-deep-raw-attributes-100k', type: 'json', expect: 400, make: () => jsonReq(jsonSpan(`,"attributes":${'['.repeat(100_000)}${']'.repeat(100_000)}`)) },
   { name: 'json-deep-raw-body-1m', type: 'json', expect: 400, make: () => Buffer.from('['.repeat(1_000_000) + ']'.repeat(1_000_000)) },
   // ---- huge strings
+  // nesting that is cheap to send and dear to parse: 15M levels of JSON arrays in a 30 KB gzip body
+  // (the body limit applies after decompression: 30 MB is under it)
+  { name: 'json-deep-gzip-15m', type: 'json', expect: 400, gzipped: true, make: () => zlib.gzipSync(Buffer.from('['.repeat(15_000_000) + ']'.repeat(15_000_000)), { level: 9 }) },
   { name: 'pb-huge-value-8mib', type: 'protobuf', expect: 200, make: () => pbReq([simpleSpan([kv('big', av.str(bigString(8 * MiB)))])]) },
   { name: 'pb-huge-name-4mib', type: 'protobuf', expect: 200, make: () => pbReq([simpleSpan([], { name: bigString(4 * MiB) })]) },
   { name: 'pb-huge-key-4mib', type: 'protobuf', expect: 200, make: () => pbReq([simpleSpan([kv(bigString(4 * MiB), av.str('v'))])]) },
@@ -207,6 +213,10 @@ export const GENERATED: Generated[] = [
   { name: 'pb-links-50k', type: 'protobuf', expect: 200, make: () => pbReq([spanWith(fields(13, times(50_000, linkMsg(hex(TRACE), hex(SPAN), 'a=b'))))]) },
   { name: 'pb-array-100k-values', type: 'protobuf', expect: 200, make: () => pbReq([spanWith(field(9, Buffer.concat([field(1, 'arr'), field(2, field(5, fields(1, times(100_000, av.int(7)))))])))]) },
   // empty ResourceSpans / ScopeSpans / Span messages by the hundred thousand
+  // span times on 101 different days (a client with a wrong clock): one insert block, 101 partitions
+  { name: 'pb-days-101', type: 'protobuf', expect: 200, make: () => pbReq(Array.from({ length: 101 }, (_, i) => spanAt(i, BigInt(1_700_000_000 + i * 86_400) * 1_000_000_000n))) },
+  // a 20,000-span parent → child chain in one trace: every walk over it must be iterative
+  { name: 'pb-parent-chain-20k', type: 'protobuf', expect: 200, make: () => pbReq(Array.from({ length: 20_000 }, (_, i) => spanAt(i, 1_700_000_000_000_000_000n + BigInt(i) * 1000n, i > 0 ? spanIdHex(i - 1) : undefined))) },
   { name: 'pb-empty-resources-100k', type: 'protobuf', expect: 200, make: () => fields(1, times(100_000, new Uint8Array(0))) },
   { name: 'pb-empty-scopes-100k', type: 'protobuf', expect: 200, make: () => field(1, fields(2, times(100_000, new Uint8Array(0)))) },
   { name: 'pb-empty-spans-100k', type: 'protobuf', expect: 400, make: () => pbReq(times(100_000, new Uint8Array(0))) },

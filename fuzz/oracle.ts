@@ -9,7 +9,7 @@ import { decodeTraceRequestJson, decodeTraceRequestProtobuf, OtlpDecodeError } f
 import type { ContentKind } from './generators';
 
 export interface Prediction {
-  status: 200 | 400 | 413 | 415;
+  status: 200 | 400 | 401 | 413 | 415;
   /** spans a 200 stores */
   accepted: number;
   /** spans a 200 reports as rejected (partial success) */

@@ -57,6 +57,11 @@ export interface FuzzOptions {
   grpc: boolean;
   /** Extra environment for the payscope process. */
   env?: Record<string, string>;
+  /**
+   * Run payscope with an ingest token: inputs carry it, and some go without it or with a wrong one
+   * (large ones among them, over HTTP and gRPC), which must be refused 401 / UNAUTHENTICATED.
+   */
+  token: boolean;
   log?: (line: string) => void;
 }
 
@@ -69,6 +74,7 @@ export const DEFAULTS: FuzzOptions = {
   timeoutMs: 10_000,
   maxRssMb: 1536,
   grpc: true,
+  token: true,
 };
 
 /** Answers per input kind (HTTP status, or the gRPC code in the same column: OK, INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE). */
@@ -82,6 +88,8 @@ export interface KindStats {
   s400: number;
   s413: number;
   s415: number;
+  /** 401 / UNAUTHENTICATED: sent without the ingest token, or with a wrong one */
+  s401: number;
   /** 429 / 503 / UNAVAILABLE: refused under load, with Retry-After */
   overload: number;
   failed: number;
@@ -144,13 +152,15 @@ interface Input {
 
 interface Sent {
   transport: 'http' | 'grpc';
+  /** the ingest token sent: the right one, none, or a wrong one */
+  auth?: 'ok' | 'missing' | 'wrong';
   variant: string;
   contentType?: string;
   contentEncoding?: string;
   body: Uint8Array;
 }
 
-const emptyStats = (): KindStats => ({ tried: 0, protobuf: 0, json: 0, grpc: 0, gzip: 0, s200: 0, s400: 0, s413: 0, s415: 0, overload: 0, failed: 0 });
+const emptyStats = (): KindStats => ({ tried: 0, protobuf: 0, json: 0, grpc: 0, gzip: 0, s200: 0, s400: 0, s413: 0, s415: 0, s401: 0, overload: 0, failed: 0 });
 
 function loadCorpus(dir: string): Seed[] {
   return fs.readdirSync(dir).sort().flatMap((name) => {
@@ -188,7 +198,13 @@ type Outcome =
   | { answered: true; status: number; headers: http.IncomingHttpHeaders; body: Buffer; size: number; ms: number }
   | { answered: false; error: string; ms: number };
 
-function postHttp(agent: http.Agent, port: number, sent: Sent, timeoutMs: number): Promise<Outcome> {
+/** The Authorization value a request carries, by its `auth`. */
+function authorization(sent: Sent, token: string | undefined): string | undefined {
+  if (!token || sent.auth === 'missing') return undefined;
+  return `Bearer ${sent.auth === 'wrong' ? token.slice(1) + 'x' : token}`;
+}
+
+function postHttp(agent: http.Agent, port: number, sent: Sent, timeoutMs: number, token?: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let done = false;
@@ -201,6 +217,8 @@ function postHttp(agent: http.Agent, port: number, sent: Sent, timeoutMs: number
     const headers: Record<string, string | number> = { 'content-length': sent.body.length };
     if (sent.contentType !== undefined) headers['content-type'] = sent.contentType;
     if (sent.contentEncoding !== undefined) headers['content-encoding'] = sent.contentEncoding;
+    const auth = authorization(sent, token);
+    if (auth) headers.authorization = auth;
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/traces', agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -220,16 +238,19 @@ function postHttp(agent: http.Agent, port: number, sent: Sent, timeoutMs: number
   });
 }
 
-function callGrpc(client: grpc.Client, body: Uint8Array, timeoutMs: number): Promise<{ code: number; details: string; ms: number }> {
+function callGrpc(client: grpc.Client, sent: Sent, timeoutMs: number, token?: string): Promise<{ code: number; details: string; ms: number }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    client.makeUnaryRequest(GRPC_EXPORT, (b: Buffer) => b, (b: Buffer) => b, buf, { deadline: Date.now() + timeoutMs },
+    const buf = Buffer.from(sent.body.buffer, sent.body.byteOffset, sent.body.byteLength);
+    const metadata = new grpc.Metadata();
+    const auth = authorization(sent, token);
+    if (auth) metadata.set('authorization', auth);
+    client.makeUnaryRequest(GRPC_EXPORT, (b: Buffer) => b, (b: Buffer) => b, buf, metadata, { deadline: Date.now() + timeoutMs },
       (err) => resolve(err ? { code: err.code, details: err.details ?? '', ms: performance.now() - t0 } : { code: 0, details: '', ms: performance.now() - t0 }));
   });
 }
 
-const GRPC_AS_HTTP: Record<number, number> = { 0: 200, 3: 400, 8: 413 };
+const GRPC_AS_HTTP: Record<number, number> = { 0: 200, 3: 400, 8: 413, 16: 401 };
 
 /** Checks one HTTP answer against the prediction; returns the failure reason or ''. */
 function checkHttp(o: Outcome & { answered: true }, sent: Sent, want: Prediction): string {
@@ -281,10 +302,11 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-fuzz-'));
   const grpcPort = opts.grpc ? await freePort() : 0;
+  const token = opts.token ? crypto.randomBytes(16).toString('hex') : undefined;
   const starting = startPayscopeProcess(dataDir, {
     // Retention off: fuzz spans carry timestamps from 1970 to 2262, and with a TTL whole parts of old
     // spans are dropped as soon as they are written, which would make "stored = acknowledged" uncheckable.
-    env: { PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort), PAYSCOPE_MAX_BODY_BYTES: String(MAX_BODY_BYTES), PAYSCOPE_RETENTION_DAYS: '0', ...opts.env },
+    env: { PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort), PAYSCOPE_MAX_BODY_BYTES: String(MAX_BODY_BYTES), PAYSCOPE_RETENTION_DAYS: '0', ...(token ? { PAYSCOPE_INGEST_TOKEN: token } : {}), ...opts.env },
   });
   // the large cases are built while payscope starts
   const t0gen = performance.now();
@@ -334,6 +356,8 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
     // kept (by body object and headers) instead of decoding MiB again in this process.
     const predictions = new WeakMap<Uint8Array, Map<string, Prediction>>();
     const predict = (sent: Sent): Prediction => {
+      // without the token nothing else is looked at (after the method, always POST here)
+      if (token && sent.auth && sent.auth !== 'ok') return { status: 401, accepted: 0, rejected: 0 };
       const key = `${sent.transport} ${sent.contentType} ${sent.contentEncoding}`;
       const known = predictions.get(sent.body)?.get(key);
       if (known) return known;
@@ -376,7 +400,7 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
       let answer: number | 'overload' | undefined;
       let reason = '';
       if (sent.transport === 'grpc') {
-        const r = await callGrpc(client!, sent.body, opts.timeoutMs);
+        const r = await callGrpc(client!, sent, opts.timeoutMs, token);
         maxLatencyMs = Math.max(maxLatencyMs, r.ms);
         const name = grpc.status[r.code] ?? String(r.code);
         statuses[`gRPC ${name}`] = (statuses[`gRPC ${name}`] ?? 0) + 1;
@@ -391,7 +415,7 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
           reason = r.code === grpc.status.DEADLINE_EXCEEDED ? `no answer within ${opts.timeoutMs} ms` : `gRPC ${name}: ${r.details.slice(0, 300)}`;
         }
       } else {
-        const o = await postHttp(agent, server.port, sent, opts.timeoutMs);
+        const o = await postHttp(agent, server.port, sent, opts.timeoutMs, token);
         maxLatencyMs = Math.max(maxLatencyMs, o.ms);
         if (!o.answered) {
           statuses['HTTP no answer'] = (statuses['HTTP no answer'] ?? 0) + 1;
@@ -418,6 +442,7 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
         else if (answer === 400) r.s400++;
         else if (answer === 413) r.s413++;
         else if (answer === 415) r.s415++;
+        else if (answer === 401) r.s401++;
       }
       if (answer === 200) expectedStored += want.accepted;
     };
@@ -431,6 +456,13 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
         input: { kind: 'generated', source: g.name, type: g.type, body, asIs: true, expect: g.expect },
         sent: { transport: 'grpc' as const, variant: 'grpc', body },
       })) : []),
+      // the large cases again without the token (or with a wrong one): refused before being read
+      ...(token ? generated.filter(({ body }) => body.length > 2 ** 20).flatMap(({ g, body }, i) => {
+        const input: Input = { kind: 'no-token', source: g.name, type: g.type, body };
+        const auth = i % 2 ? 'wrong' as const : 'missing' as const;
+        const http = { input, sent: { transport: 'http' as const, variant: 'no-token', auth, contentType: ctFor(g.type), contentEncoding: g.gzipped ? 'gzip' : undefined, body } };
+        return opts.grpc && g.type === 'protobuf' && !g.gzipped ? [http, { input, sent: { transport: 'grpc' as const, variant: 'grpc-no-token', auth, body } }] : [http];
+      }) : []),
     ];
     const mutableGenerated = generated.filter((x) => !x.g.gzipped);
     const other = (rand: Rng) => (type: ContentKind) => pick(rand, byType[type].length ? byType[type] : corpus).body;
@@ -480,7 +512,12 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
           if (!next && (opts.inputs === undefined ? Date.now() >= deadline : quota-- <= 0)) break;
           if (!next) randomInputs++;
           const input = next?.input ?? randomInput(rand);
-          await send(input, next?.sent ?? dress(rand, input, opts.grpc), agent, client);
+          const sent = next?.sent ?? dress(rand, input, opts.grpc);
+          if (!next && token && rand() < 0.04) {
+            sent.auth = rand() < 0.5 ? 'missing' : 'wrong';
+            sent.variant += '-no-token';
+          }
+          await send(input, sent, agent, client);
         }
       } finally {
         agent.destroy();
@@ -499,11 +536,11 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
       for (const [type, n] of [['protobuf', 5], ['json', 3]] as const) {
         const spans = canarySpans(`fuzz-canary-${type}`, n);
         const body = type === 'protobuf' ? ProtobufTraceSerializer.serializeRequest(spans)! : JsonTraceSerializer.serializeRequest(spans)!;
-        const o = await postHttp(agent, server.port, { transport: 'http', variant: 'plain', contentType: ctFor(type), body }, opts.timeoutMs);
+        const o = await postHttp(agent, server.port, { transport: 'http', variant: 'plain', contentType: ctFor(type), body }, opts.timeoutMs, token);
         if (o.answered && o.status === 200) expectedStored += n;
         else endFail(`valid ${type} request after the run: ${o.answered ? `answered ${o.status} ${o.body.toString('utf8', 0, 200)}` : o.error}`);
       }
-      const health = await fetch(`http://127.0.0.1:${server.port}/health`).then((r) => r.json() as Promise<{ ingest: { acceptedSpans: number } }>, () => undefined);
+      const health = await fetch(`http://127.0.0.1:${server.port}/health`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then((r) => r.json() as Promise<{ ingest: { acceptedSpans: number } }>, () => undefined);
       serverAccepted = health?.ingest.acceptedSpans ?? -1;
       if (serverAccepted !== expectedStored) endFail(`payscope accepted ${serverAccepted} spans, the 200 answers add up to ${expectedStored}`);
       peakRss = Math.max(peakRss, procStatusMb(pid, 'VmHWM')); // the kernel's own peak
@@ -583,8 +620,8 @@ function table(head: string[], rows: (string | number)[][]): string {
 }
 
 export function formatReport(r: FuzzResult): string {
-  const head = ['', 'tried', 'pb', 'json', 'grpc', 'gzip', '200', '400', '413', '415', '429/503', 'failed'];
-  const line = (name: string, s: KindStats) => [name, s.tried, s.protobuf, s.json, s.grpc, s.gzip, s.s200, s.s400, s.s413, s.s415, s.overload, s.failed];
+  const head = ['', 'tried', 'pb', 'json', 'grpc', 'gzip', '200', '400', '401', '413', '415', '429/503', 'failed'];
+  const line = (name: string, s: KindStats) => [name, s.tried, s.protobuf, s.json, s.grpc, s.gzip, s.s200, s.s400, s.s401, s.s413, s.s415, s.overload, s.failed];
   const sum = (rows: KindStats[]) => rows.reduce((a, s) => {
     for (const k of Object.keys(a) as (keyof KindStats)[]) a[k] += s[k];
     return a;
@@ -643,6 +680,8 @@ Options:
   --timeout-ms N    a request unanswered after N ms is a hang (default ${DEFAULTS.timeoutMs})
   --max-rss-mb N    peak RSS bound of the payscope process (default ${DEFAULTS.maxRssMb})
   --no-grpc         OTLP/HTTP only
+  --no-token        run payscope without an ingest token (by default it has one, inputs carry it,
+                    and some go without it or with a wrong one: 401 / UNAUTHENTICATED is due)
   --json FILE       also write the result as JSON
   -h, --help        this text`;
 
@@ -652,7 +691,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(HELP);
     process.exit(0);
   }
-  const known = new Set(['--inputs', '--seconds', '--seed', '--concurrency', '--corpus', '--crashes', '--timeout-ms', '--max-rss-mb', '--json', '--no-grpc']);
+  const known = new Set(['--inputs', '--seconds', '--seed', '--concurrency', '--corpus', '--crashes', '--timeout-ms', '--max-rss-mb', '--json', '--no-grpc', '--no-token']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) { console.error(`unknown option ${a}\n\n${HELP}`); process.exit(2); }
   const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const num = (flag: string, d: number) => {
@@ -672,6 +711,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     timeoutMs: num('--timeout-ms', DEFAULTS.timeoutMs),
     maxRssMb: num('--max-rss-mb', DEFAULTS.maxRssMb),
     grpc: !args.includes('--no-grpc'),
+    token: !args.includes('--no-token'),
     log: (l) => console.log(l),
   });
   console.log('\n' + formatReport(r));

@@ -34,7 +34,7 @@ describe('fuzzing OTLP/HTTP and OTLP/gRPC', () => {
     for (const family of ['pb-', 'json-']) expect(tried(MUTATOR_NAMES.filter((k) => k.startsWith(family))), family).toBeGreaterThan(0);
     expect(tried(['bitflip', 'insert', 'delete', 'duplicate', 'splice', 'truncate', 'havoc', 'set-byte'])).toBeGreaterThan(0);
     expect(r.byKind.random?.tried).toBeGreaterThan(0);
-    for (const status of ['HTTP 200', 'HTTP 400', 'HTTP 413', 'HTTP 415', 'gRPC OK', 'gRPC INVALID_ARGUMENT', 'gRPC RESOURCE_EXHAUSTED']) {
+    for (const status of ['HTTP 200', 'HTTP 400', 'HTTP 401', 'HTTP 413', 'HTTP 415', 'gRPC OK', 'gRPC INVALID_ARGUMENT', 'gRPC RESOURCE_EXHAUSTED', 'gRPC UNAUTHENTICATED']) {
       expect(r.statuses[status], status).toBeGreaterThan(0);
     }
   }, 900_000);
