@@ -35,11 +35,13 @@ export { isTimeoutError, TimeoutTracker } from './timeouts.js';
 export { PaymentContextSpanProcessor } from './payment-context-span-processor.js';
 
 export {
-  DEFAULT_SENSITIVE_KEYS,
+  hasCardPrefix,
   isLuhnValid,
   maskCardNumbers,
   REDACTED,
   RedactingSpanExporter,
+  SENSITIVE_KEY_NAMES,
+  SENSITIVE_KEY_SUFFIXES,
   SpanRedactor,
 } from './redaction.js';
 export type { RedactionOptions } from './redaction.js';
