@@ -23,6 +23,10 @@ import { ClickHouseError, StoreUnavailableError, type Store } from '../store/sto
  *   the exporter's timeout — 10 s by default — is wasted work, and its retry a duplicate); or when
  *   the store is down and the spool is full. Receivers ask before reading a body (`refusal(0)`), so
  *   shedding load costs almost nothing. Nothing is queued without bound.
+ * - A batch the store rejects for its content never holds up the batches behind it: it is split into
+ *   its requests, each inserted on its own; a request the store still rejects is answered with an
+ *   error if it is not acknowledged yet, else moved to `spool/dead-letter/` (kept, counted in
+ *   health, logged). Only errors that say the store is unwell are retried, with backoff.
  */
 
 export interface PipelineOptions {
@@ -55,6 +59,17 @@ export class OverloadedError extends Error {
   }
 }
 
+/**
+ * A request's spans were refused by the store for their content (not because it is unwell): retrying
+ * cannot help, so the receiver answers with a non-retryable error.
+ */
+export class SpansRejectedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SpansRejectedError';
+  }
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
@@ -63,14 +78,29 @@ interface Waiter {
   spans: number;
   /** True once the client gave up waiting (its exporter will send the spans again). */
   abandoned?: () => boolean;
+  /** Answered (acknowledged or refused): its client no longer waits. */
+  answered?: boolean;
 }
 
 interface SpoolItem {
   id: string;
   file: string;
   bytes: number;
+  /** -1 when not known (a batch replayed from the spool at start). */
   spans: number;
-  waiters: Waiter[];
+  /**
+   * The requests whose rows make up the file, in order, answered or not; empty for a replayed batch,
+   * whose request boundaries are not known.
+   */
+  requests: Waiter[];
+  /** Inserts of this batch that failed with an error that may be caused by its size or content. */
+  suspectFailures: number;
+}
+
+export interface PipelineHealth {
+  /** `degraded` whenever acknowledged spans are not reaching the store, with the reasons. */
+  status: 'ok' | 'degraded';
+  reasons: string[];
 }
 
 export interface PipelineStats {
@@ -91,9 +121,23 @@ export interface PipelineStats {
   storeUp: boolean;
   batches: number;
   replayedBatches: number;
+  /** Batches whose requests were inserted one by one after the store rejected the whole. */
+  splitBatches: number;
+  /** Spans of not yet acknowledged requests the store rejected for their content (answered with an error). */
+  rejectedSpans: number;
+  /** Acknowledged batches the store rejected, now in the dead-letter folder (including earlier runs'). */
+  deadLetterBatches: number;
+  deadLetterDir: string;
 }
 
 const SPOOL_SUFFIX = '.rowbinary';
+const DEAD_LETTER = 'dead-letter';
+/**
+ * Failures of one batch with an error that may be the batch's own doing (memory limit, timeout)
+ * before it is treated as a content error: split, then dead-lettered.
+ */
+const MAX_SUSPECT_FAILURES = 5;
+const PIPELINE_KEY = Symbol.for('payscope.ingestPipeline');
 const RATE_SAMPLE_MIN_BYTES = 1 << 20;
 const DEBUG = process.env.PAYSCOPE_INGEST_DEBUG === '1';
 const INSTANCE = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
@@ -121,16 +165,29 @@ export class IngestPipeline {
   /** Bytes per millisecond the store takes, moving average over recent inserts; 0 = not known yet. */
   private storeRate = 0;
   private readonly idleWaiters: (() => void)[] = [];
-  private readonly stats_ = { acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0, refusedOverloaded: 0, abandonedSpans: 0 };
+  private readonly stats_ = {
+    acceptedSpans: 0, storedSpans: 0, batches: 0, replayedBatches: 0, refusedOverloaded: 0, abandonedSpans: 0,
+    splitBatches: 0, rejectedSpans: 0, deadLetterBatches: 0,
+  };
+  /** Why the last insert failed while the store is not taking inserts. */
+  private storeError = '';
+  private storeDownSince = 0;
+  private readonly deadLetterDir: string;
   private readonly log: (line: string) => void;
 
   constructor(private readonly store: Store, private readonly opts: PipelineOptions) {
     this.log = opts.log ?? ((l) => console.log(l));
+    this.deadLetterDir = path.join(opts.spoolDir, DEAD_LETTER);
   }
 
   /** Picks up batches a previous process spooled but did not store, and starts storing them. */
   async start(): Promise<void> {
-    fs.mkdirSync(this.opts.spoolDir, { recursive: true });
+    // Spooled spans are whatever services sent (payment data included): readable by payscope only.
+    fs.mkdirSync(this.opts.spoolDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(this.opts.spoolDir, 0o700);
+    fs.mkdirSync(this.deadLetterDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(this.deadLetterDir, 0o700);
+    this.stats_.deadLetterBatches = fs.readdirSync(this.deadLetterDir).filter((n) => n.endsWith(SPOOL_SUFFIX)).length;
     const names = fs.readdirSync(this.opts.spoolDir).sort();
     for (const name of names) {
       const file = path.join(this.opts.spoolDir, name);
@@ -139,8 +196,9 @@ export class IngestPipeline {
       if (!name.endsWith(SPOOL_SUFFIX)) continue;
       const bytes = fs.statSync(file).size;
       this.spoolBytes += bytes;
-      this.queue.push({ id: name.slice(0, -SPOOL_SUFFIX.length), file, bytes, spans: -1, waiters: [] });
+      this.queue.push({ id: name.slice(0, -SPOOL_SUFFIX.length), file, bytes, spans: -1, requests: [], suspectFailures: 0 });
     }
+    (globalThis as Record<symbol, unknown>)[PIPELINE_KEY] = this;
     if (this.queue.length > 0) {
       this.log(`replaying ${this.queue.length} spooled batch(es) (${this.spoolBytes} bytes)`);
       this.stats_.replayedBatches += this.queue.length;
@@ -254,25 +312,17 @@ export class IngestPipeline {
     this.sealing++;
     this.sealingBytes += bytes;
     try {
-      const tmp = file + '.tmp';
-      const fh = await fs.promises.open(tmp, 'w');
-      try {
-        await fh.writev(buffers);
-        if (this.opts.fsync) await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      await fs.promises.rename(tmp, file);
+      await writeSpoolFile(file, buffers, this.opts.fsync);
     } catch (err) {
       const e = new StoreUnavailableError(`cannot write the ingest spool: ${(err as Error).message}`, { cause: err });
-      for (const w of waiters) w.reject(e);
+      for (const w of waiters) { w.answered = true; w.reject(e); }
       return;
     } finally {
       this.sealing--;
       this.sealingBytes -= bytes;
     }
     this.spoolBytes += bytes;
-    const item: SpoolItem = { id, file, bytes, spans, waiters };
+    const item: SpoolItem = { id, file, bytes, spans, requests: waiters, suspectFailures: 0 };
     this.queue.push(item);
     if (!this.storeUp) this.acknowledge(item); // in the spool: safe across a restart
     this.pump();
@@ -282,6 +332,7 @@ export class IngestPipeline {
   private abandon(w: Waiter): void {
     this.stats_.abandonedSpans += w.spans;
     this.stats_.acceptedSpans -= w.spans;
+    w.answered = true;
     w.resolve();
   }
 
@@ -290,30 +341,32 @@ export class IngestPipeline {
    * while the batch waited. The file is replaced atomically (rename), so a crash leaves either copy.
    */
   private async dropAbandoned(item: SpoolItem): Promise<void> {
-    if (!item.waiters.some((w) => w.abandoned?.())) return;
+    // An answered request's client is not waiting any more, whatever its connection does now.
+    const gone = (w: Waiter) => !w.answered && w.abandoned?.() === true;
+    if (!item.requests.some(gone)) return;
     const data = await fs.promises.readFile(item.file);
     const keep: Buffer[] = [];
     const live: Waiter[] = [];
     let at = 0;
-    for (const w of item.waiters) {
-      if (w.abandoned?.()) this.abandon(w);
+    for (const w of item.requests) {
+      if (gone(w)) this.abandon(w);
       else { keep.push(data.subarray(at, at + w.bytes)); live.push(w); }
       at += w.bytes;
     }
     const bytes = live.reduce((n, w) => n + w.bytes, 0);
-    const tmp = item.file + '.tmp';
-    await fs.promises.writeFile(tmp, Buffer.concat(keep, bytes));
-    await fs.promises.rename(tmp, item.file);
+    await writeSpoolFile(item.file, keep, this.opts.fsync);
     this.spoolBytes -= item.bytes - bytes;
     item.bytes = bytes;
     item.spans = live.reduce((n, w) => n + w.spans, 0);
-    item.waiters = live;
+    item.requests = live;
   }
 
   private acknowledge(item: SpoolItem): void {
-    const waiters = item.waiters;
-    item.waiters = [];
-    for (const w of waiters) w.resolve();
+    for (const w of item.requests) {
+      if (w.answered) continue;
+      w.answered = true;
+      w.resolve();
+    }
   }
 
   /**
@@ -342,7 +395,7 @@ export class IngestPipeline {
   private async insert(item: SpoolItem): Promise<void> {
     try {
       await this.dropAbandoned(item).catch((err) => this.log(`could not leave abandoned requests out of batch ${item.id}: ${(err as Error).message}`));
-      if (item.waiters.length === 0 && item.spans === 0) {
+      if (item.spans === 0) {
         // Everyone gave up: nothing to store.
         this.spoolBytes -= item.bytes;
         await fs.promises.rm(item.file, { force: true });
@@ -358,20 +411,15 @@ export class IngestPipeline {
       }
       if (DEBUG) this.log(`inserted ${item.spans} spans (${item.bytes} bytes) in ${(performance.now() - t0).toFixed(0)} ms, ${this.inflight} in flight`);
     } catch (err) {
-      if (err instanceof ClickHouseError && !isTransient(err)) {
-        // The rows were validated on decode, so this is a schema problem, not bad input:
-        // keep the file for inspection and tell the exporter.
-        this.spoolBytes -= item.bytes;
-        const dest = path.join(this.opts.spoolDir, 'rejected');
-        fs.mkdirSync(dest, { recursive: true });
-        fs.renameSync(item.file, path.join(dest, path.basename(item.file)));
-        this.log(`batch ${item.id} rejected by the store (code ${err.code}): ${err.message}; kept in ${dest}`);
-        for (const w of item.waiters) w.reject(err);
-        item.waiters = [];
+      const kind = classifyInsertError(err);
+      if (kind === 'content' || (kind === 'suspect' && ++item.suspectFailures >= MAX_SUSPECT_FAILURES)) {
+        await this.contentRejected(item, err as Error);
         return;
       }
-      if (this.storeUp) this.log(`store unavailable, spooling: ${(err as Error).message}`);
+      if (this.storeUp) this.log(`store not taking inserts, spooling: ${(err as Error).message}`);
+      if (this.storeUp) this.storeDownSince = Date.now();
       this.storeUp = false;
+      this.storeError = (err as Error).message;
       this.queue.unshift(item);
       for (const q of this.queue) this.acknowledge(q); // safe in the spool
       if (!this.closed) {
@@ -382,12 +430,69 @@ export class IngestPipeline {
     }
     if (!this.storeUp) this.log('store available again; replaying spool');
     this.storeUp = true;
+    this.storeError = '';
     this.backoffMs = 250;
     this.spoolBytes -= item.bytes;
     this.stats_.batches++;
     if (item.spans > 0) this.stats_.storedSpans += item.spans;
     await fs.promises.rm(item.file, { force: true });
     this.acknowledge(item);
+  }
+
+  /**
+   * The store refused the batch for what it holds. Several requests: each becomes its own spool file,
+   * inserted next, so one bad request cannot keep the others out. One request (or a replayed batch,
+   * whose request boundaries are not known): refused if its client still waits, else dead-lettered.
+   */
+  private async contentRejected(item: SpoolItem, err: Error): Promise<void> {
+    const code = err instanceof ClickHouseError ? ` (code ${err.code})` : '';
+    try {
+      if (item.requests.length > 1) {
+        const data = await fs.promises.readFile(item.file);
+        const parts: SpoolItem[] = [];
+        let at = 0;
+        for (let i = 0; i < item.requests.length; i++) {
+          const w = item.requests[i];
+          // Deterministic ids: if a crash replays the whole batch after some parts were stored, the
+          // same split gives the same deduplication tokens, so no part is stored twice.
+          const id = `${item.id}-r${String(i).padStart(4, '0')}`;
+          const file = path.join(this.opts.spoolDir, id + SPOOL_SUFFIX);
+          await writeSpoolFile(file, [data.subarray(at, at + w.bytes)], this.opts.fsync);
+          parts.push({ id, file, bytes: w.bytes, spans: w.spans, requests: [w], suspectFailures: 0 });
+          at += w.bytes;
+        }
+        await fs.promises.rm(item.file, { force: true });
+        this.queue.unshift(...parts);
+        this.stats_.splitBatches++;
+        this.log(`batch ${item.id} rejected by the store${code}: ${err.message}; inserting its ${parts.length} requests one by one`);
+        return;
+      }
+      this.spoolBytes -= item.bytes;
+      const waiting = item.requests.filter((w) => !w.answered);
+      if (waiting.length > 0) {
+        // The client still waits: it keeps its spans and learns they cannot be stored.
+        await fs.promises.rm(item.file, { force: true });
+        this.log(`request of ${item.spans} spans rejected by the store${code}: ${err.message}`);
+        const e = new SpansRejectedError(`the store rejected these spans${code}: ${err.message}`, { cause: err });
+        for (const w of waiting) {
+          w.answered = true;
+          this.stats_.rejectedSpans += w.spans;
+          this.stats_.acceptedSpans -= w.spans;
+          w.reject(e);
+        }
+        return;
+      }
+      // Acknowledged: payscope answered for these spans, so they are kept for an operator.
+      await fs.promises.rename(item.file, path.join(this.deadLetterDir, path.basename(item.file)));
+      this.stats_.deadLetterBatches++;
+      const spans = item.spans >= 0 ? `${item.spans} acknowledged spans` : 'replayed batch';
+      this.log(`batch ${item.id} (${spans}, ${item.bytes} bytes) rejected by the store${code}: ${err.message}; moved to ${this.deadLetterDir}`);
+    } catch (fsErr) {
+      // The spool itself failed (disk full, file gone): nothing more can be done for this batch.
+      this.log(`batch ${item.id} rejected by the store${code} (${err.message}) and could not be set aside: ${(fsErr as Error).message}`);
+      const e = new StoreUnavailableError(`cannot write the ingest spool: ${(fsErr as Error).message}`, { cause: fsErr });
+      for (const w of item.requests) if (!w.answered) { w.answered = true; w.reject(e); }
+    }
   }
 
   private isIdle(): boolean {
@@ -413,7 +518,27 @@ export class IngestPipeline {
     await Promise.race([this.flush(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
     clearTimeout(this.retryTimer);
+    const g = globalThis as Record<symbol, unknown>;
+    if (g[PIPELINE_KEY] === this) delete g[PIPELINE_KEY];
     // Inserts still running finish on their own; their files are removed only once stored.
+  }
+
+  /**
+   * `degraded` whenever spans payscope acknowledged are not reaching the store: the store is not
+   * taking inserts (they wait in the spool), or batches it rejected sit in the dead-letter folder.
+   */
+  health(): PipelineHealth {
+    const reasons: string[] = [];
+    if (!this.storeUp) {
+      reasons.push(`store not taking inserts since ${new Date(this.storeDownSince).toISOString()} (${this.storeError}); ` +
+        `${this.queue.length} batch(es), ${this.spoolBytes} bytes wait in the spool`);
+    }
+    const dead = this.stats_.deadLetterBatches;
+    if (dead > 0) {
+      reasons.push(`${dead} acknowledged batch(es) the store rejected are in ${this.deadLetterDir} ` +
+        '(see the log; move a file back into the spool directory to retry it at the next start)');
+    }
+    return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
   }
 
   stats(): PipelineStats {
@@ -424,15 +549,49 @@ export class IngestPipeline {
       spoolBytes: this.spoolBytes,
       spoolFiles: this.queue.length,
       storeUp: this.storeUp,
+      deadLetterDir: this.deadLetterDir,
     };
   }
 }
 
-/** ClickHouse errors worth retrying: the server is overloaded or restarting, not the data wrong. */
-function isTransient(err: ClickHouseError): boolean {
-  // TOO_MANY_SIMULTANEOUS_QUERIES, TOO_MANY_PARTS, TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED,
-  // NETWORK_ERROR, SOCKET_TIMEOUT, ALL_CONNECTION_TRIES_FAILED, TABLE_IS_READ_ONLY, ABORTED
-  return ['202', '252', '159', '241', '210', '209', '279', '242', '236', '425'].includes(String(err.code));
+/** The pipeline this process started last (for health endpoints outside the server's own code). */
+export function runningPipeline(): IngestPipeline | undefined {
+  return (globalThis as Record<symbol, unknown>)[PIPELINE_KEY] as IngestPipeline | undefined;
+}
+
+/** Writes a spool file atomically (.tmp, then rename), readable by payscope only. */
+async function writeSpoolFile(file: string, buffers: Buffer[], fsync: boolean): Promise<void> {
+  const tmp = file + '.tmp';
+  const fh = await fs.promises.open(tmp, 'w', 0o600);
+  try {
+    await fh.writev(buffers);
+    if (fsync) await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await fs.promises.rename(tmp, file);
+}
+
+/**
+ * Why an insert failed:
+ * - `store`: the store is unwell (unreachable, overloaded, read-only, restarting): retry the same
+ *   batch with backoff, everything behind it waits in the spool.
+ * - `suspect`: may be the store, may be the batch (memory limit, timeout): retried a few times, then
+ *   handled as content.
+ * - `content`: this data cannot be inserted; retrying cannot help.
+ */
+export function classifyInsertError(err: unknown): 'store' | 'suspect' | 'content' {
+  if (!(err instanceof ClickHouseError)) return 'store'; // StoreUnavailableError, network, spool file I/O
+  const code = String(err.code);
+  // TOO_MANY_PARTS is also the code of "too many partitions for a single INSERT block": the first
+  // is the store behind on merges, the second the batch's own spread of days.
+  if (code === '252') return /partitions/i.test(err.message) ? 'content' : 'store';
+  // TOO_MANY_SIMULTANEOUS_QUERIES, NETWORK_ERROR, SOCKET_TIMEOUT, ALL_CONNECTION_TRIES_FAILED,
+  // TABLE_IS_READ_ONLY, ABORTED, SYSTEM_ERROR
+  if (['202', '210', '209', '279', '242', '236', '425'].includes(code)) return 'store';
+  // TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED
+  if (code === '159' || code === '241') return 'suspect';
+  return 'content';
 }
 
 function sleep(ms: number): Promise<void> {

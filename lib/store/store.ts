@@ -129,7 +129,9 @@ class ClickHouseStore implements Store {
     if (!SPOOL_FILE.test(file)) throw new Error(`bad spool file name ${JSON.stringify(file)}`);
     if (!/^[A-Za-z0-9._-]+$/.test(dedupToken)) throw new Error(`bad deduplication token ${JSON.stringify(dedupToken)}`);
     const cols = columns.map((c) => `\`${c.name}\``).join(', ');
-    const settings = { ...this.settings, insert_deduplication_token: dedupToken };
+    // Spans are partitioned by day and a batch may span many days (clients with wrong clocks): the
+    // engine's default of 100 partitions per insert block would reject the whole batch.
+    const settings = { ...this.settings, insert_deduplication_token: dedupToken, max_partitions_per_insert_block: '0' };
     try {
       if (this.kind === 'embedded') {
         // The file is read with plain String where the table has LowCardinality(String): the bytes are
@@ -138,7 +140,7 @@ class ClickHouseStore implements Store {
         // The token also goes in the statement's own SETTINGS: the embedded engine runs statements of
         // one session in turn, but a SET could still be seen by a statement of another caller.
         await this.client.command({
-          query: `INSERT INTO ${table} (${cols}) SETTINGS insert_deduplication_token = '${dedupToken}' SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
+          query: `INSERT INTO ${table} (${cols}) SETTINGS insert_deduplication_token = '${dedupToken}', max_partitions_per_insert_block = 0 SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
           clickhouse_settings: settings,
         });
       } else {
