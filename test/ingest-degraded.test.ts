@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { SpanKind } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -281,5 +283,28 @@ describe('spool files', () => {
     expect(mode(path.join(spoolDir, files[0]))).toBe(0o600);
     await pipeline.close(200);
     await down.close();
+  });
+});
+
+describe('hostile bodies', () => {
+  it('a 31 KB gzip body of 32 MiB nested JSON arrays is answered 400 naming the depth, and nothing is queued', async () => {
+    const { handleOtlpTraces } = await import('../lib/ingest/otlp-http');
+    const pipeline = pipelineFor(store, path.join(tmp.dir, 'spool-deep'));
+    await pipeline.start();
+    const server = createServer((req, res) => void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: 32 << 20 }));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const body = gzipSync(Buffer.from('['.repeat(32 << 20)), { level: 9 });
+      expect(body.length).toBeLessThan(33_000);
+      const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, {
+        method: 'POST', body, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).message).toMatch(/nesting deeper than 256 levels/);
+      expect(pipeline.stats().acceptedSpans).toBe(0);
+    } finally {
+      await new Promise((r) => server.close(r));
+      await pipeline.close();
+    }
   });
 });

@@ -700,12 +700,75 @@ function linkId(s: string): string {
   return h;
 }
 
+/**
+ * Deepest JSON nesting accepted, refused before JSON.parse. The deepest valid OTLP/JSON is an event
+ * attribute whose value nests kvlists MAX_ANYVALUE_DEPTH (32) deep: 12 levels down to the event
+ * attribute's AnyValue plus 4 per kvlist level (kvlistValue, values, KeyValue, AnyValue) = 140.
+ * JSON.parse spends seconds on a few MiB of `[[[[` (a 31 KB gzip body), so depth is checked first.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+function deeperThan(at: number): never {
+  throw new OtlpDecodeError(`invalid OTLP/JSON: nesting deeper than ${MAX_JSON_DEPTH} levels (at byte ${at}); OTLP needs at most ${12 + 4 * MAX_ANYVALUE_DEPTH}`);
+}
+
+/**
+ * One linear pass over the body, outside strings counting `[`/`{` against `]`/`}`: throws at the
+ * first point deeper than MAX_JSON_DEPTH. Brackets, quotes and backslashes are ASCII, and UTF-8
+ * continuation bytes never are, so the bytes can be scanned without decoding. Malformed JSON is
+ * left to JSON.parse to describe.
+ */
+function checkJsonDepthBytes(b: Uint8Array): void {
+  let depth = 0;
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0x22) {
+      // skip the string: to the next quote not escaped by a backslash
+      for (i++; i < n; i++) {
+        const d = b[i];
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) deeperThan(i);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
+function checkJsonDepthString(t: string): void {
+  let depth = 0;
+  const n = t.length;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < n; i++) {
+        const d = t.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) deeperThan(i);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
 /** Decodes an OTLP/JSON ExportTraceServiceRequest into RowBinary rows (SPAN_COLUMNS order). */
 export function decodeTraceRequestJson(body: string | Uint8Array, options?: DecodeOptions): DecodeResult {
   let text: string;
-  if (typeof body === 'string') text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
-  else if (body instanceof Uint8Array) text = utf8Decoder.decode(body);
-  else throw new OtlpDecodeError('invalid OTLP/JSON: body is neither a string nor bytes');
+  if (typeof body === 'string') {
+    checkJsonDepthString(body);
+    text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  } else if (body instanceof Uint8Array) {
+    checkJsonDepthBytes(body);
+    text = utf8Decoder.decode(body);
+  } else {
+    throw new OtlpDecodeError('invalid OTLP/JSON: body is neither a string nor bytes');
+  }
   let root: unknown;
   try {
     root = JSON.parse(text);

@@ -6,7 +6,7 @@ export { SPAN_COLUMNS, RowBinaryWriter, HEX_HI, HEX_LO, encodeRowBinaryString } 
 export { OtlpDecodeError } from './errors';
 export type { DecodeResult, DecodeOptions } from './types';
 export { decodeTraceRequestProtobuf, MAX_ANYVALUE_DEPTH } from './decode-protobuf';
-export { decodeTraceRequestJson } from './decode-json';
+export { decodeTraceRequestJson, MAX_JSON_DEPTH } from './decode-json';
 export { encodeExportTraceServiceResponse, exportTraceServiceResponseJson } from './response';
 export type { ExportTraceServiceResponseJson } from './response';
 export {
