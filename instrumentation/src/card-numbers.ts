@@ -75,7 +75,7 @@ function hexValue(code: number): number {
 const SEPARATOR_CHARS = new Set([
   0x20, 0x09, 0xa0, 0x2007, 0x2009, 0x202f, 0x3000, // spaces: plain, tab, no-break, figure, thin, narrow, ideographic
   0x2d, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212, // dashes and minus
-  0x2e, 0x2b, 0x2f, 0x5f, // . + / _
+  0x2e, 0x2b, 0x2f, 0x5f, 0x3d, // . + / _ = (a query re-serialized from `?4111&nbsp;1111` reads `4111=&nbsp;1111=`)
 ]);
 // Bytes that separate groups when percent-encoded: space, tab, - . + / _
 const SEPARATOR_BYTES = new Set([0x20, 0x09, 0x2d, 0x2e, 0x2b, 0x2f, 0x5f]);
@@ -96,20 +96,24 @@ function separatorAt(text: string, i: number): number {
     const byte = percentByte(text, i);
     if (SEPARATOR_BYTES.has(byte)) return 3;
     if (byte === 0xc2 && percentByte(text, i + 3) === 0xa0) return 6; // UTF-8 no-break space
+    if (byte === 0x5c) return backslashEscapeAt(text, i + 3, 3); // an encoded JSON escape
+    if (byte === 0x26 && text.startsWith('nbsp%3B', i + 3)) return 10; // an encoded &nbsp;
     return 0;
   }
-  if (code === 92) {
-    // JSON / JS escapes: \t, \/, \u0020, \u00a0, \u002d
-    const next = text.charCodeAt(i + 1);
-    if (next === 116 || next === 47) return 2;
-    if (next === 117 && i + 5 < text.length) {
-      const escaped = parseInt(text.slice(i + 2, i + 6), 16);
-      return /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)) && SEPARATOR_CHARS.has(escaped) ? 6 : 0;
-    }
-    return 0;
-  }
+  if (code === 92) return backslashEscapeAt(text, i + 1, 1);
   if (code === 38 && text.startsWith('&nbsp;', i)) return 6;
   if (code === 38 && text.startsWith('&#160;', i)) return 6;
+  return 0;
+}
+
+/** A JSON / JS escape (`\t`, `\/`, `\u00a0`, …) whose backslash, `backslashLength` long, ends at `i`. */
+function backslashEscapeAt(text: string, i: number, backslashLength: number): number {
+  const next = text.charCodeAt(i);
+  if (next === 116 || next === 47) return backslashLength + 1;
+  if (next === 117 && i + 4 < text.length) {
+    const hex = text.slice(i + 1, i + 5);
+    return /^[0-9a-fA-F]{4}$/.test(hex) && SEPARATOR_CHARS.has(parseInt(hex, 16)) ? backslashLength + 5 : 0;
+  }
   return 0;
 }
 
@@ -185,7 +189,8 @@ export function maskCardNumbers(text: string): string {
     const isDigit = digitValue(code) >= 0;
     if (!isDigit && !isAsciiLetter(code)) {
       endChain();
-      i++;
+      // A `%XX` escape is one character: its hex digits are not digits of a number.
+      i += percentByte(text, i) >= 0 ? 3 : 1;
       continue;
     }
     // A word: letters and digits. Hexadecimal ids of the usual lengths with a letter in them (span

@@ -39,12 +39,35 @@ export class SpanRedactor {
    */
   redactText(text: string): string {
     try {
-      let out = maskTokenShapes(text);
-      if (this.maskCards) out = maskCardNumbers(out);
-      return maskKeyValues(out, this.keys);
+      let out = this.redactLayer(text);
+      // Percent-encoding can hide a secret from the rules above, or split a card so that a
+      // `key=value` rule cuts it short. Up to two decoded layers are redacted too; when the
+      // exported text, decoded, would show anything else than the decoded layer redacted, the
+      // decoded layer is exported instead (readable, and never more than its redaction).
+      let outDepth = 0;
+      let layer = text;
+      for (let depth = 1; depth <= 2 && layer.includes('%'); depth++) {
+        const decoded = percentDecode(layer);
+        if (decoded === layer) break;
+        const redacted = this.redactLayer(decoded);
+        let view = out;
+        for (let d = outDepth; d < depth; d++) view = percentDecode(view);
+        if (view !== redacted) {
+          out = redacted;
+          outDepth = depth;
+        }
+        layer = decoded;
+      }
+      return out;
     } catch {
       return REDACTED;
     }
+  }
+
+  private redactLayer(text: string): string {
+    let out = maskTokenShapes(text);
+    if (this.maskCards) out = maskCardNumbers(out);
+    return maskKeyValues(out, this.keys);
   }
 
   private redactNumber(value: number): AttributeValue {
@@ -169,6 +192,11 @@ export class SpanRedactor {
     const redacted = this.redactAttributes(attributes);
     return redacted === attributes ? resource : resourceFromAttributes(redacted, { schemaUrl: resource.schemaUrl });
   }
+}
+
+/** `%XX` escapes decoded as UTF-8; everything else kept. */
+function percentDecode(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (escapes) => Buffer.from(escapes.replace(/%/g, ''), 'hex').toString('utf8'));
 }
 
 // A copy that reads each value once; a value whose getter throws is replaced rather than read again.

@@ -70,20 +70,55 @@ function isKeyChar(code: number): boolean {
 }
 
 const MAX_KEY_LENGTH = 128;
-const AUTH_SCHEME_AT = /(?:Bearer|Basic|Digest|Token|Negotiate|NTLM|OAuth|HOBA|Mutual|AWS4-HMAC-SHA256|WECHATPAY2-SHA256-RSA2048)[ \t]/iy;
+const AUTH_SCHEME_AT = /(?:Bearer|Basic|Digest|Token|Negotiate|NTLM|OAuth|HOBA|Mutual|AWS4-HMAC-SHA256|WECHATPAY2-SHA256-RSA2048)(?:[ \t]|%20|\+)/iy;
 
-function isSpace(code: number): boolean {
-  return code === 32 || code === 9;
+/** The byte a `%XX` escape at `i` stands for, or -1. */
+function percentByte(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 37) return -1;
+  const byte = parseInt(text.slice(i + 1, i + 3), 16);
+  return Number.isNaN(byte) || !/^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3)) ? -1 : byte;
 }
 
-/** End of a quoted value starting after the opening quote at `from`: the next unescaped `quote`. */
-function closingQuote(text: string, from: number, quote: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 92) i++;
-    else if (c === quote) return i;
+/** Length of a space ending at `end` (a space, a tab, `+` or `%20`), else 0. */
+function spaceBefore(text: string, end: number): number {
+  const c = text.charCodeAt(end - 1);
+  if (c === 32 || c === 9 || c === 43) return 1;
+  return end >= 3 && percentByte(text, end - 3) === 0x20 ? 3 : 0;
+}
+
+/** Length of a space at `i`: a space, a tab, `%20` or `+` (a space in a query), else 0. */
+function spaceAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 32 || c === 9 || c === 43) return 1;
+  return percentByte(text, i) === 0x20 ? 3 : 0;
+}
+
+// Quotes as they appear in text, JSON inside JSON, and URL-encoded: longest first.
+const QUOTES = ['%5C%22', '%5c%22', '\\"', '%22', '%27', '"', "'"];
+
+function quoteAt(text: string, i: number): string | undefined {
+  for (const quote of QUOTES) if (text.startsWith(quote, i)) return quote;
+  return undefined;
+}
+
+function quoteBefore(text: string, end: number): number {
+  for (const quote of QUOTES) if (end >= quote.length && text.startsWith(quote, end - quote.length)) return quote.length;
+  return 0;
+}
+
+/** End of a value that opened with `quote` just before `from`: the matching close, or the end of the text. */
+function closingQuote(text: string, from: number, quote: string): number {
+  if (quote === '"' || quote === "'") {
+    const code = quote.charCodeAt(0);
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 92) i++;
+      else if (c === code) return i;
+    }
+    return text.length;
   }
-  return text.length;
+  const close = text.indexOf(quote, from);
+  return close === -1 ? text.length : close;
 }
 
 /**
@@ -115,20 +150,37 @@ function bracketEnd(text: string, from: number): number {
   let depth = 1;
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 34) i = closingQuote(text, i + 1, 34);
+    if (c === 34) i = closingQuote(text, i + 1, '"');
     else if (c === 123 || c === 91) depth++;
     else if ((c === 125 || c === 93) && --depth === 0) return i;
   }
   return text.length;
 }
 
+/** `bracketEnd` for percent-encoded JSON: `%7B…%7D`, `%5B…%5D`, strings in `%22`. */
+function encodedBracketEnd(text: string, from: number): number {
+  let depth = 1;
+  for (let i = from; i < text.length; i++) {
+    const byte = percentByte(text, i);
+    if (byte === 0x22) i = closingQuote(text, i + 3, '%22') + 2;
+    else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if ((byte === 0x7d || byte === 0x5d) && --depth === 0) return i;
+  }
+  return text.length;
+}
+
+// Bytes that end a bare value, literal or percent-encoded: space " ' & ; , < > ) } ] | \
+const BARE_VALUE_END = new Set([32, 34, 39, 38, 59, 44, 60, 62, 41, 125, 93, 124, 92]);
+
 function bareValueEnd(text: string, from: number): number {
   let i = from;
   while (i < text.length) {
     const c = text.charCodeAt(i);
-    // whitespace " ' & ; , < > ) } ] | \ and `%26` end a bare value
-    if (c <= 32 || c === 34 || c === 39 || c === 38 || c === 59 || c === 44 || c === 60 || c === 62 || c === 41 || c === 125 || c === 93 || c === 124 || c === 92) break;
-    if (c === 37 && text.charCodeAt(i + 1) === 50 && text.charCodeAt(i + 2) === 54) break;
+    if (c < 32 || BARE_VALUE_END.has(c)) break;
+    if (c === 37) {
+      const byte = percentByte(text, i);
+      if (byte >= 0 && (byte < 32 || BARE_VALUE_END.has(byte))) break;
+    }
     i++;
   }
   return i;
@@ -136,7 +188,8 @@ function bareValueEnd(text: string, from: number): number {
 
 /**
  * Masks the values of sensitive keys in text: `?password=…&`, `"client_secret": "…"`,
- * `token%3D…`, `Cookie: a=1; b=2` (every cookie), `Authorization: AWS4-HMAC-SHA256 Credential=…`.
+ * `token%3D…`, `%22password%22%3A%22…%22`, `Cookie: a=1; b=2` (every cookie),
+ * `Authorization: AWS4-HMAC-SHA256 Credential=…` (to the end of the line).
  */
 export function maskKeyValues(text: string, keys: SensitiveKeys): string {
   if (text.indexOf('=') === -1 && text.indexOf(':') === -1 && text.indexOf('%3') === -1) return text;
@@ -152,38 +205,44 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
       if (x === 100 || x === 97) separator = 3; // %3D %3A
     }
     if (separator === 0) continue;
-    // The key: back over spaces and a closing quote (`"key": …`, `\"key\":`), then key characters.
+    // The key: back over spaces and a closing quote (`"key": …`, `\"key\":`, `%22key%22%3A`), then key characters.
     let keyEnd = i;
-    while (keyEnd > copied && i - keyEnd < 4 && isSpace(text.charCodeAt(keyEnd - 1))) keyEnd--;
-    const quote = text.charCodeAt(keyEnd - 1);
-    if (quote === 34 || quote === 39) {
-      keyEnd--;
-      if (text.charCodeAt(keyEnd - 1) === 92) keyEnd--;
+    for (let spaces = 0; spaces < 4 && keyEnd > copied; spaces++) {
+      const length = spaceBefore(text, keyEnd);
+      if (length === 0) break;
+      keyEnd -= length;
     }
+    keyEnd -= quoteBefore(text, keyEnd);
     let keyStart = keyEnd;
     while (keyStart > copied && keyEnd - keyStart < MAX_KEY_LENGTH && isKeyChar(text.charCodeAt(keyStart - 1))) keyStart--;
-    if (keyStart === keyEnd || !keys.has(text.slice(keyStart, keyEnd))) continue;
+    // `%22key`: the escape's hex digits are not part of the key.
+    if (keyStart > 0 && text.charCodeAt(keyStart - 1) === 37 && percentByte(text, keyStart - 1) >= 0) keyStart += 2;
+    if (keyStart >= keyEnd || !keys.has(text.slice(keyStart, keyEnd))) continue;
 
     let valueStart = i + separator;
-    while (valueStart < n && valueStart - i <= 8 && isSpace(text.charCodeAt(valueStart))) valueStart++;
-    if (text.startsWith(REDACTED, valueStart)) continue;
+    for (let spaces = 0; spaces < 8; spaces++) {
+      const length = spaceAt(text, valueStart);
+      if (length === 0) break;
+      valueStart += length;
+    }
+    if (valueStart >= n || text.startsWith(REDACTED, valueStart)) continue;
     const first = text.charCodeAt(valueStart);
+    const quote = quoteAt(text, valueStart);
     let valueEnd: number;
-    if (first === 34 || first === 39) {
-      valueStart++;
-      valueEnd = closingQuote(text, valueStart, first);
-    } else if (first === 92 && text.charCodeAt(valueStart + 1) === 34) {
-      valueStart += 2;
-      valueEnd = text.indexOf('\\"', valueStart);
-      if (valueEnd === -1) valueEnd = n;
+    if (quote !== undefined) {
+      valueStart += quote.length;
+      valueEnd = closingQuote(text, valueStart, quote);
     } else if (first === 123 || first === 91) {
       // `"password": {…}`, `"set-cookie": […]`: all of it
       valueStart++;
       valueEnd = bracketEnd(text, valueStart);
+    } else if (percentByte(text, valueStart) === 0x7b || percentByte(text, valueStart) === 0x5b) {
+      valueStart += 3;
+      valueEnd = encodedBracketEnd(text, valueStart);
     } else {
       AUTH_SCHEME_AT.lastIndex = valueStart;
       const name = text.slice(keyStart, keyEnd).toLowerCase();
-      const wholeLine = WHOLE_LINE_SUFFIXES.some((s) => name.endsWith(s)) || AUTH_SCHEME_AT.test(text);
+      const wholeLine = WHOLE_LINE_SUFFIXES.some((suffix) => name.endsWith(suffix)) || AUTH_SCHEME_AT.test(text);
       valueEnd = wholeLine ? headerValueEnd(text, valueStart, c === 61 || separator === 3) : bareValueEnd(text, valueStart);
     }
     if (valueEnd <= valueStart) continue;
@@ -196,27 +255,29 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
 
 // Credentials recognised by their shape, wherever they appear. Each alternative starts with a
 // literal after a word boundary and has no nested quantifier.
+// A word boundary before a token: not after a word character, or right after a `%XX` escape.
+const after = (word: string): string => `(?:(?<![${word}])|(?<=%[0-9A-Fa-f]{2}))`;
 const TOKEN_SHAPES = new RegExp(
   [
-    '(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}', // Stripe secret, restricted and publishable keys
-    '(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{6,}', // Stripe webhook signing secret
-    '(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])', // AWS key ids
-    '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}(?:\\.[A-Za-z0-9_-]*){2,4}', // JWT / JWS / JWE
-    '(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{20,}', // GitHub tokens
-    '(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,}', // Slack tokens
-    '(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}', // Google API keys
-    '(?<![A-Za-z0-9])sq0(?:atp|csp)-[0-9A-Za-z_-]{20,}', // Square
+    `${after('A-Za-z0-9_')}(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}`, // Stripe secret, restricted and publishable keys
+    `${after('A-Za-z0-9_')}whsec_[A-Za-z0-9]{6,}`, // Stripe webhook signing secret
+    `${after('A-Za-z0-9')}(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])`, // AWS key ids
+    `${after('A-Za-z0-9_-')}eyJ[A-Za-z0-9_-]{2,}(?:\\.[A-Za-z0-9_-]*){2,4}`, // JWT / JWS / JWE
+    `${after('A-Za-z0-9_')}gh[pousr]_[A-Za-z0-9]{20,}`, // GitHub tokens
+    `${after('A-Za-z0-9')}xox[abposr]-[A-Za-z0-9-]{10,}`, // Slack tokens
+    `${after('A-Za-z0-9')}AIza[0-9A-Za-z_-]{35}`, // Google API keys
+    `${after('A-Za-z0-9')}sq0(?:atp|csp)-[0-9A-Za-z_-]{20,}`, // Square
     'access_token\\$(?:production|sandbox)\\$[0-9a-z]{16}\\$[0-9a-f]{32}', // PayPal / Braintree
   ].join('|'),
   'g',
 );
 // `Bearer <token>` and `Basic <user:password in base64>` without a header name in front.
-const BEARER = /(?<![A-Za-z0-9])(Bearer(?:[ \t]{1,8}|%20|\+))([A-Za-z0-9._~+/=-]{8,})/gi;
-const BASIC = /(?<![A-Za-z0-9])(Basic(?:[ \t]{1,8}|%20|\+))([A-Za-z0-9+/]{4,}={0,2})/g;
-const DIGEST = /(?<![A-Za-z0-9])(Digest[ \t]{1,8})(username=[^\r\n]*)/g;
+const BEARER = new RegExp(`${after('A-Za-z0-9')}(Bearer(?:[ \\t]{1,8}|%20|\\+))([A-Za-z0-9._~+/=-]{8,})`, 'gi');
+const BASIC = new RegExp(`${after('A-Za-z0-9')}(Basic(?:[ \\t]{1,8}|%20|\\+))([A-Za-z0-9+/]{4,}={0,2})`, 'g');
+const DIGEST = new RegExp(`${after('A-Za-z0-9')}(Digest(?:[ \\t]{1,8}|%20|\\+))(username(?:=|%3D)[^\\r\\n]*)`, 'gi');
 // Passwords in URLs: scheme://user:password@host
 const URL_PASSWORD = /(\/\/[^\s/?#@:]{1,128}:)([^\s/?#@]{1,256})@/g;
-const PEM_BEGIN = '-----BEGIN ';
+const PEM_BEGIN = '-----BEGIN';
 const QUICK_CHECK = /_(?:live|test)_|whsec_|A[KSGIRNBC][A-Z]A|eyJ|gh[pousr]_|xox|AIza|sq0|\$production\$|\$sandbox\$|earer|Basic|Digest|:\/\/|-----BEGIN/i;
 
 function isBasicCredential(base64: string): boolean {
@@ -233,15 +294,15 @@ function maskPrivateKeys(text: string): string {
     if (headerEnd === -1) break;
     const label = text.slice(at + PEM_BEGIN.length, headerEnd);
     const bodyStart = headerEnd + 5;
-    if (label.length > 64 || !label.includes('PRIVATE KEY')) {
+    if (label.length > 64 || !label.includes('PRIVATE')) {
       at = text.indexOf(PEM_BEGIN, bodyStart);
       continue;
     }
-    const end = text.indexOf('-----END ', bodyStart);
+    const end = text.indexOf('-----END', bodyStart);
     const bodyEnd = end === -1 ? text.length : end;
     out += text.slice(copied, bodyStart) + REDACTED;
     copied = bodyEnd;
-    at = end === -1 ? -1 : text.indexOf(PEM_BEGIN, end + 9);
+    at = end === -1 ? -1 : text.indexOf(PEM_BEGIN, end + 8);
   }
   return copied === 0 ? text : out + text.slice(copied);
 }

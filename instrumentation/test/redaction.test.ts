@@ -58,6 +58,20 @@ describe('card numbers: every brand and length, every separator', () => {
     }
   });
 
+  it('percent-encoded once or twice after a secret key, no card shows more than its last four', () => {
+    const leaks: string[] = [];
+    for (const card of CARDS) {
+      for (const [, separator] of SEPARATORS) {
+        const once = encodeURIComponent(`pan: ${formatCard(card, separator)}`);
+        for (const text of [`?note=${once}&x=1`, `?next=${encodeURIComponent(`/cb?note=${once}`)}`]) {
+          const out = redactor.redactText(text);
+          if (leaksCard(out, card.digits)) leaks.push(`${text} → ${out}`);
+        }
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+
   it('finding: a card after a key is masked whole, not only its first group', () => {
     const out = redactor.redactText('card_number=5500 0055 5555 5559');
     expect(out).not.toContain('0055 5555');
@@ -98,6 +112,14 @@ describe('secrets in text', () => {
     for (const secret of c.secrets) expect(out, out).not.toContain(secret);
     for (const kept of c.keep ?? []) expect(out).toContain(kept);
     expect(out).toContain(REDACTED);
+  });
+
+  it.each(SECRETS.map((c) => [c.label, c] as const))('%s, percent-encoded in a query string', (_label, c) => {
+    const out = redactor.redactText(`https://shop.example/cb?note=${encodeURIComponent(c.text)}&order=ord-77`);
+    for (const secret of c.secrets) {
+      expect(out, out).not.toContain(secret);
+      expect(out, out).not.toContain(encodeURIComponent(secret));
+    }
   });
 
   it('masks every cookie of a Cookie header, not only the first', () => {

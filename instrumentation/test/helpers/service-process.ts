@@ -23,6 +23,8 @@ export interface StartOptions {
   preload?: string[];
   /** Wait for `listening <port>` on stdout (servers) or not (scripts). @default true */
   waitForPort?: boolean;
+  /** Command-line arguments after the fixture's path. */
+  args?: string[];
 }
 
 /** Starts a fixture the way a service team would: `node --import @payscope/instrumentation/register <file>`. */
@@ -34,7 +36,7 @@ export async function startService(file: string, options: StartOptions = {}): Pr
   // The test runner's own OTel / payscope settings must not leak into the fixture.
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_') || key.startsWith('PAYSCOPE_') || key === 'NODE_OPTIONS') delete env[key];
   Object.assign(env, options.env);
-  const child = spawn(process.execPath, [...(options.preload ?? ['--import', '@payscope/instrumentation/register']), `${fixturesDir}${file}`], {
+  const child = spawn(process.execPath, [...(options.preload ?? ['--import', '@payscope/instrumentation/register']), `${fixturesDir}${file}`, ...(options.args ?? [])], {
     cwd: repoRoot,
     env: env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,6 +16,7 @@ export interface StoredSpan {
   attributes: Record<string, string>;
   status: { code: 'UNSET' | 'OK' | 'ERROR'; message: string };
   events: Array<{ name: string; attributes: Record<string, string> }>;
+  links: Array<{ attributes: Record<string, string> }>;
 }
 
 export interface TraceBackend {
@@ -81,6 +82,7 @@ export function decodeTraceRequest(body: Uint8Array): StoredSpan[] {
           attributes?: KeyValueObject[];
           status?: { code?: number; message?: string };
           events?: Array<{ name: string; attributes?: KeyValueObject[] }>;
+          links?: Array<{ attributes?: KeyValueObject[] }>;
         }>;
       }>;
     }>;
@@ -102,6 +104,7 @@ export function decodeTraceRequest(body: Uint8Array): StoredSpan[] {
           attributes: attributeMap(s.attributes),
           status: { code: STATUS[s.status?.code ?? 0], message: s.status?.message ?? '' },
           events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributeMap(e.attributes) })),
+          links: (s.links ?? []).map((l) => ({ attributes: attributeMap(l.attributes) })),
         });
       }
     }
@@ -175,13 +178,15 @@ async function startPayscopeIngest(): Promise<TraceBackend> {
     StatusMessage: string;
     eventNames: string[];
     eventAttributes: Array<Record<string, string>>;
+    linkAttributes: Array<Record<string, string>>;
   }
   const backend: TraceBackend = {
     endpoint: `http://127.0.0.1:${server.ports.otlpHttp}`,
     async spans() {
       const rows = await server.store.query<Row>(sql`
         SELECT TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes,
-               StatusCode, StatusMessage, Events.Name AS eventNames, Events.Attributes AS eventAttributes
+               StatusCode, StatusMessage, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
+               Links.Attributes AS linkAttributes
         FROM otel_traces ORDER BY Timestamp`);
       return rows.map((r) => ({
         traceId: r.TraceId,
@@ -194,6 +199,7 @@ async function startPayscopeIngest(): Promise<TraceBackend> {
         attributes: r.SpanAttributes,
         status: { code: INGEST_STATUS[r.StatusCode] ?? 'UNSET', message: r.StatusMessage },
         events: r.eventNames.map((name, i) => ({ name, attributes: r.eventAttributes[i] ?? {} })),
+        links: r.linkAttributes.map((attributes) => ({ attributes })),
       }));
     },
     waitForSpans: (done, timeoutMs) => pollSpans(backend, done, timeoutMs),
