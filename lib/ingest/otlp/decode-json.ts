@@ -23,6 +23,7 @@ import {
 import { MAX_ANYVALUE_DEPTH } from './decode-protobuf';
 import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
 import type { DecodeOptions, DecodeResult } from './types';
+import { StartTimeCheck } from './start-time-window';
 
 type Obj = Record<string, unknown>;
 
@@ -113,6 +114,7 @@ class JsonTraceDecoder {
   accepted = 0;
   rejected = 0;
   firstReject = '';
+  startCheck: StartTimeCheck | undefined;
   jsonFailed = false;
   lo = 0;
   hi = 0;
@@ -133,6 +135,7 @@ class JsonTraceDecoder {
     this.w = opts?.into ?? new RowBinaryWriter(Math.floor(sizeHint * 0.6) + 4096);
     this.start = this.w.pos;
     this.escapeHtml = opts?.escapeHtmlInJson ?? true;
+    this.startCheck = opts?.startTimeWindow ? new StartTimeCheck(opts.startTimeWindow) : undefined;
   }
 
   private where(): string {
@@ -388,6 +391,11 @@ class JsonTraceDecoder {
     }
   }
 
+  private reject(reason: string, name: string): void {
+    if (this.rejected === 0) this.firstReject = `${reason} (span '${name.length > 200 ? name.slice(0, 200) + '…' : name}')`;
+    this.rejected++;
+  }
+
   private span(v: unknown, block: Uint8Array): void {
     if (!isObj(v)) this.fail(`expected an object, got ${describe(v)}`);
     const traceId = this.str(get(v, 'traceId', 'trace_id'), 'traceId');
@@ -412,8 +420,7 @@ class JsonTraceDecoder {
     else if (isAllZeroHex(sid)) reason = 'all-zero span_id';
     else if (pid === null || (pid.length !== 0 && pid.length !== 16)) reason = `invalid parent_span_id ${JSON.stringify(parentSpanId.slice(0, 64))} (expected 16 hex digits)`;
     if (reason) {
-      if (this.rejected === 0) this.firstReject = `${reason} (span '${name.length > 200 ? name.slice(0, 200) + '…' : name}')`;
-      this.rejected++;
+      this.reject(reason, name);
       return;
     }
 
@@ -424,6 +431,13 @@ class JsonTraceDecoder {
     this.u64(get(v, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano');
     const eLo = this.lo;
     const eHi = this.hi;
+    if (this.startCheck) {
+      const late = this.startCheck.reason(sLo, sHi);
+      if (late) {
+        this.reject(late, name);
+        return;
+      }
+    }
 
     w.writeUInt64(sLo, sHi);
     w.writeString(tid as string);

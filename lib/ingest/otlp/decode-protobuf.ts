@@ -22,6 +22,7 @@ import {
 } from './gofmt';
 import { copyBytes, encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
 import type { DecodeOptions, DecodeResult } from './types';
+import { StartTimeCheck } from './start-time-window';
 
 const KIND_BYTES: Uint8Array[] = [0, 1, 2, 3, 4, 5].map((k) => encodeRowBinaryString(spanKindName(k)));
 const STATUS_BYTES: Uint8Array[] = [0, 1, 2].map((c) => encodeRowBinaryString(statusCodeName(c)));
@@ -152,6 +153,7 @@ class ProtobufTraceDecoder {
   accepted = 0;
   rejected = 0;
   firstReject = '';
+  startCheck: StartTimeCheck | undefined;
   // scratch, shared across requests (decoding is synchronous and never re-entered)
   ev: Int32Array = SCRATCH.ev;
   lk: Int32Array = SCRATCH.lk;
@@ -165,6 +167,7 @@ class ProtobufTraceDecoder {
     this.w = opts?.into ?? new RowBinaryWriter(Math.floor(body.length * 1.25) + 4096);
     this.start = this.w.pos;
     this.escapeHtml = opts?.escapeHtmlInJson ?? true;
+    this.startCheck = opts?.startTimeWindow ? new StartTimeCheck(opts.startTimeWindow) : undefined;
   }
 
   // ---------------------------------------------------------------- errors
@@ -763,6 +766,7 @@ class ProtobufTraceDecoder {
     else if (sidLen !== 8) reason = `invalid span_id length ${sidLen}`;
     else if (allZero(b, sidS, sidE)) reason = 'all-zero span_id';
     else if (parLen !== 0 && parLen !== 8) reason = `invalid parent_span_id length ${parLen}`;
+    else if (this.startCheck) reason = startPos >= 0 ? this.startCheck.reason(u32(b, startPos), u32(b, startPos + 4)) : this.startCheck.reason(0, 0);
     if (reason) {
       this.reject(reason, nameS, nameE);
       return;

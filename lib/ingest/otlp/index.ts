@@ -5,6 +5,7 @@
 export { SPAN_COLUMNS, RowBinaryWriter, HEX_HI, HEX_LO, encodeRowBinaryString } from './rowbinary';
 export { OtlpDecodeError } from './errors';
 export type { DecodeResult, DecodeOptions } from './types';
+export { startTimeWindow, type StartTimeWindow } from './start-time-window';
 export { decodeTraceRequestProtobuf, MAX_ANYVALUE_DEPTH } from './decode-protobuf';
 export { decodeTraceRequestJson, MAX_JSON_DEPTH } from './decode-json';
 export { encodeExportTraceServiceResponse, exportTraceServiceResponseJson } from './response';

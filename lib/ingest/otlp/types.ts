@@ -1,4 +1,5 @@
 import type { RowBinaryWriter } from './rowbinary';
+import type { StartTimeWindow } from './start-time-window';
 
 /** Result of decoding one OTLP trace export request. */
 export interface DecodeResult {
@@ -6,7 +7,7 @@ export interface DecodeResult {
   rows: Buffer;
   /** Spans written to `rows`. */
   accepted: number;
-  /** Spans dropped for invalid ids (OTLP partial success). */
+  /** Spans dropped for invalid ids or a start time outside the window (OTLP partial success). */
   rejected: number;
   /** '' when nothing was rejected, else e.g. "2 spans rejected: invalid trace_id length 5 (span 'GET /x')". */
   errorMessage: string;
@@ -26,4 +27,9 @@ export interface DecodeOptions {
    * Default true.
    */
   escapeHtmlInJson?: boolean;
+  /**
+   * Spans starting outside this window are dropped and reported as partial success, like spans with
+   * invalid ids. payscope's rule is `startTimeWindow(retentionDays)`. Default: every start time.
+   */
+  startTimeWindow?: StartTimeWindow;
 }
