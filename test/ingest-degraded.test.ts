@@ -233,6 +233,30 @@ describe('a batch the store rejects for its content', () => {
   }, 60_000);
 });
 
+describe('a spool file that vanished', () => {
+  it('is given up, and the batches behind it are stored', async () => {
+    const lost = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(3, 'vanished-lost')));
+    const kept = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(2, 'vanished-kept')));
+    const spoolDir = path.join(tmp.dir, 'spool-vanished');
+    const flaky = flakyStore(store);
+    const logs: string[] = [];
+    const pipeline = pipelineFor(flaky, spoolDir, { log: (l: string) => logs.push(l) });
+    await pipeline.start();
+    await pipeline.submit(lost.rows, lost.accepted); // acknowledged into the spool: the store is down
+    const [file] = rowbinaryFiles(spoolDir);
+    fs.rmSync(path.join(spoolDir, file));
+    await pipeline.submit(kept.rows, kept.accepted);
+    flaky.down = false;
+    while (!pipeline.stats().storeUp || pipeline.stats().spoolFiles > 0) await new Promise((r) => setTimeout(r, 20));
+    await pipeline.flush();
+    expect(await countService('vanished-kept')).toBe(2);
+    expect(await countService('vanished-lost')).toBe(0);
+    expect(pipeline.stats().spoolBytes).toBe(0);
+    expect(logs.join('\n')).toMatch(/could not be set aside/);
+    await pipeline.close();
+  });
+});
+
 describe('health', () => {
   it('is degraded, with the reason, while the store is unreachable; /api/health says so', async () => {
     const rows = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(3)));

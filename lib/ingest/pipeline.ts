@@ -381,7 +381,7 @@ export class IngestPipeline {
       this.inflight++;
       const bytes = item.bytes;
       this.inflightBytes += bytes;
-      void this.insert(item).finally(() => {
+      void this.insert(item).catch((err) => this.log(`ingest: batch ${item.id}: ${(err as Error).message}`)).finally(() => {
         this.inflight--;
         this.inflightBytes -= bytes;
         // Group commit: whatever arrived during that insert goes next, as one batch.
@@ -446,6 +446,8 @@ export class IngestPipeline {
    */
   private async contentRejected(item: SpoolItem, err: Error): Promise<void> {
     const code = err instanceof ClickHouseError ? ` (code ${err.code})` : '';
+    // The batch leaves the queue; a split puts its bytes back as parts.
+    this.spoolBytes -= item.bytes;
     try {
       if (item.requests.length > 1) {
         const data = await fs.promises.readFile(item.file);
@@ -462,12 +464,12 @@ export class IngestPipeline {
           at += w.bytes;
         }
         await fs.promises.rm(item.file, { force: true });
+        this.spoolBytes += item.bytes;
         this.queue.unshift(...parts);
         this.stats_.splitBatches++;
         this.log(`batch ${item.id} rejected by the store${code}: ${err.message}; inserting its ${parts.length} requests one by one`);
         return;
       }
-      this.spoolBytes -= item.bytes;
       const waiting = item.requests.filter((w) => !w.answered);
       if (waiting.length > 0) {
         // The client still waits: it keeps its spans and learns they cannot be stored.
@@ -488,7 +490,8 @@ export class IngestPipeline {
       const spans = item.spans >= 0 ? `${item.spans} acknowledged spans` : 'replayed batch';
       this.log(`batch ${item.id} (${spans}, ${item.bytes} bytes) rejected by the store${code}: ${err.message}; moved to ${this.deadLetterDir}`);
     } catch (fsErr) {
-      // The spool itself failed (disk full, file gone): nothing more can be done for this batch.
+      // The spool itself failed (disk full, file gone): nothing more can be done for this batch in
+      // this run; a file still in the spool directory is replayed at the next start.
       this.log(`batch ${item.id} rejected by the store${code} (${err.message}) and could not be set aside: ${(fsErr as Error).message}`);
       const e = new StoreUnavailableError(`cannot write the ingest spool: ${(fsErr as Error).message}`, { cause: fsErr });
       for (const w of item.requests) if (!w.answered) { w.answered = true; w.reject(e); }
@@ -581,7 +584,9 @@ async function writeSpoolFile(file: string, buffers: Buffer[], fsync: boolean): 
  * - `content`: this data cannot be inserted; retrying cannot help.
  */
 export function classifyInsertError(err: unknown): 'store' | 'suspect' | 'content' {
-  if (!(err instanceof ClickHouseError)) return 'store'; // StoreUnavailableError, network, spool file I/O
+  // The spool file is gone (streamed to a server): retrying cannot bring it back.
+  if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return 'content';
+  if (!(err instanceof ClickHouseError)) return 'store'; // StoreUnavailableError, network
   const code = String(err.code);
   // TOO_MANY_PARTS is also the code of "too many partitions for a single INSERT block": the first
   // is the store behind on merges, the second the batch's own spread of days.
