@@ -84,35 +84,33 @@ function pickRoot(nodes: Node[], byId: Map<string, Node>): Node | null {
   return best;
 }
 
-function shiftSubtree(n: Node, delta: number, shifts: Map<string, number>, seen: Set<Node>): void {
-  const stack = [n];
-  while (stack.length) {
-    const x = stack.pop()!;
-    if (seen.has(x)) continue;
-    seen.add(x);
-    x.start += delta;
-    x.end += delta;
-    shifts.set(x.span.spanId, (shifts.get(x.span.spanId) ?? 0) + delta);
-    for (const c of x.children) stack.push(c);
-  }
-}
-
-/** Top-down clock-skew correction of cross-service children (see the module comment). */
+/**
+ * Top-down clock-skew correction of cross-service children (see the module comment). A child's
+ * subtree moves with it: each span inherits its parent's total shift before its own correction is
+ * worked out, so every span is visited once (no walk per shifted subtree, no recursion).
+ */
 function adjustClockSkew(root: Node, shifts: Map<string, number>): void {
+  const total = new Map<Node, number>([[root, 0]]);
   const queue = [root];
-  const visited = new Set<Node>();
-  while (queue.length) {
-    const p = queue.shift()!;
-    if (visited.has(p)) continue;
-    visited.add(p);
+  for (let q = 0; q < queue.length; q++) {
+    const p = queue[q];
+    const inherited = total.get(p)!;
     for (const c of p.children) {
+      if (total.has(c)) continue;
+      c.start += inherited;
+      c.end += inherited;
+      let delta = inherited;
       const cross = c.span.service !== undefined && p.span.service !== undefined && c.span.service !== p.span.service;
       const fits = c.start >= p.start && c.end <= p.end;
       const cDur = c.end - c.start;
       if (cross && !fits && cDur <= p.end - p.start) {
-        const delta = p.start + (p.end - p.start - cDur) / 2 - c.start;
-        shiftSubtree(c, delta, shifts, new Set());
+        const own = p.start + (p.end - p.start - cDur) / 2 - c.start;
+        c.start += own;
+        c.end += own;
+        delta += own;
       }
+      if (delta !== 0) shifts.set(c.span.spanId, (shifts.get(c.span.spanId) ?? 0) + delta);
+      total.set(c, delta);
       queue.push(c);
     }
   }
@@ -141,9 +139,18 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
   };
   const onPath = new Set<Node>();
 
-  // Walks `n` backwards from `until` (<= n.end) to lo = max(n.start, bound.start); returns nothing,
-  // appends segments in reverse time order.
-  const walk = (n: Node, lo: number, until: number) => {
+  // Walks each span backwards from `until` (<= its end) to lo = max(span start, bound start),
+  // appending segments in reverse time order. An explicit stack, not recursion: a trace's depth is
+  // the sender's to choose (a 100,000-span chain is a valid trace).
+  interface Frame {
+    n: Node;
+    lo: number;
+    kids: { c: Node; s: number; e: number }[];
+    i: number;
+    cursor: number;
+  }
+  const stack: Frame[] = [];
+  const enter = (n: Node, lo: number, until: number) => {
     if (onPath.has(n)) return; // a cycle in malformed parent ids
     onPath.add(n);
     // Children clipped to this span's part of the path; drop the ones outside it.
@@ -151,17 +158,27 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
       .map((c) => ({ c, s: Math.max(c.start, lo), e: Math.min(c.end, until) }))
       .filter((k) => k.e > k.s)
       .sort((a, b) => b.e - a.e || a.s - b.s);
-    let cursor = until;
-    for (const k of kids) {
-      if (k.e > cursor) continue; // still running when the path's current child started: not blocking
-      push(n.span.spanId, k.e, cursor);
-      walk(k.c, k.s, k.e);
-      cursor = k.s;
-      if (cursor <= lo) break;
-    }
-    push(n.span.spanId, lo, cursor);
+    stack.push({ n, lo, kids, i: 0, cursor: until });
   };
-  walk(root, root.start, root.end);
+  enter(root, root.start, root.end);
+  while (stack.length) {
+    const f = stack[stack.length - 1];
+    let next: { c: Node; s: number; e: number } | undefined;
+    while (f.i < f.kids.length && f.cursor > f.lo) {
+      const k = f.kids[f.i++];
+      if (k.e > f.cursor) continue; // still running when the path's current child started: not blocking
+      next = k;
+      break;
+    }
+    if (!next) {
+      push(f.n.span.spanId, f.lo, f.cursor);
+      stack.pop();
+      continue;
+    }
+    push(f.n.span.spanId, next.e, f.cursor);
+    f.cursor = next.s;
+    enter(next.c, next.s, next.e);
+  }
   segments.reverse();
 
   const spanIds: string[] = [];

@@ -46,18 +46,48 @@ export function layoutServiceMap(edges: readonly MapEdge[]): MapLayout {
     }
   }
   const ids = [...kind.keys()].sort();
-  // Longest path from the entries, by DFS with the current path as cycle guard.
-  const column = new Map<string, number>();
-  const visit = (id: string, depth: number, onPath: Set<string>) => {
-    if ((column.get(id) ?? -1) >= depth || onPath.has(id)) return;
-    column.set(id, depth);
-    onPath.add(id);
-    for (const next of out.get(id) ?? []) visit(next, depth + 1, onPath);
-    onPath.delete(id);
+  // Longest path from the entries, cycles cut: a depth-first search from the entries (then from any
+  // node not reached, i.e. only inside cycles) drops the edges that close a cycle, and the longest
+  // path over the remaining acyclic graph is found in topological order. Both are linear in the
+  // edges and use explicit stacks: the graph comes from span data, so its depth is unbounded.
+  const state = new Map<string, 1 | 2>(); // 1 on the current path, 2 done
+  const kept = new Map<string, string[]>();
+  const dfs = (start: string) => {
+    if (state.has(start)) return;
+    state.set(start, 1);
+    const stack: { id: string; i: number }[] = [{ id: start, i: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const next = (out.get(top.id) ?? [])[top.i++];
+      if (next === undefined) {
+        state.set(top.id, 2);
+        stack.pop();
+        continue;
+      }
+      if (state.get(next) === 1) continue; // closes a cycle: cut
+      (kept.get(top.id) ?? kept.set(top.id, []).get(top.id)!).push(next);
+      if (!state.has(next)) {
+        state.set(next, 1);
+        stack.push({ id: next, i: 0 });
+      }
+    }
   };
   const entries = ids.filter((id) => !indegree.get(id));
-  for (const id of entries.length ? entries : ids.slice(0, 1)) visit(id, 0, new Set());
-  for (const id of ids) if (!column.has(id)) visit(id, 0, new Set()); // nodes only inside cycles
+  for (const id of entries.length ? entries : ids.slice(0, 1)) dfs(id);
+  for (const id of ids) dfs(id);
+  const column = new Map<string, number>(ids.map((id) => [id, 0]));
+  const pending = new Map<string, number>();
+  for (const targets of kept.values()) for (const t of targets) pending.set(t, (pending.get(t) ?? 0) + 1);
+  const ready = ids.filter((id) => !pending.get(id));
+  while (ready.length) {
+    const id = ready.pop()!;
+    for (const t of kept.get(id) ?? []) {
+      column.set(t, Math.max(column.get(t)!, column.get(id)! + 1));
+      const left = pending.get(t)! - 1;
+      pending.set(t, left);
+      if (left === 0) ready.push(t);
+    }
+  }
 
   const columns: string[][] = [];
   for (const id of ids) (columns[column.get(id)!] ??= []).push(id);

@@ -145,8 +145,8 @@ export function visibleRows(tree: SpanTree, collapsed: ReadonlySet<number>): num
 /** The rows (ancestors first) that must be expanded for row `row` to be visible. */
 export function ancestorRows(tree: SpanTree, row: number): number[] {
   const out: number[] = [];
-  for (let p = tree.rows[row]?.parent ?? -1; p !== -1; p = tree.rows[p].parent) out.unshift(p);
-  return out;
+  for (let p = tree.rows[row]?.parent ?? -1; p !== -1; p = tree.rows[p].parent) out.push(p);
+  return out.reverse();
 }
 
 /** Every row with children at depth >= `depth`: collapsing them shows the tree down to `depth`. */
