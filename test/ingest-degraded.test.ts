@@ -177,7 +177,8 @@ describe('a batch the store rejects for its content', () => {
     const degraded = pipeline.health();
     expect(degraded.status).toBe('degraded');
     expect(degraded.reasons).toHaveLength(1);
-    expect(degraded.reasons[0]).toMatch(/1 acknowledged batch\(es\) the store rejected are in .*dead-letter/);
+    expect(degraded.reasons[0]).toMatch(/^1 acknowledged batch\(es\) the store rejected are in the spool's dead-letter folder/);
+    expect(degraded.reasons[0]).not.toContain(spoolDir);
     await pipeline.close();
 
     // Restart: nothing replayed, the dead letter still reported.

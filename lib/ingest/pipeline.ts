@@ -538,7 +538,8 @@ export class IngestPipeline {
     }
     const dead = this.stats_.deadLetterBatches;
     if (dead > 0) {
-      reasons.push(`${dead} acknowledged batch(es) the store rejected are in ${this.deadLetterDir} ` +
+      // No path here: health is open to anyone who can reach it; stats() and the log name the folder.
+      reasons.push(`${dead} acknowledged batch(es) the store rejected are in the spool's dead-letter folder ` +
         '(see the log; move a file back into the spool directory to retry it at the next start)');
     }
     return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
