@@ -47,6 +47,28 @@ export interface PayscopeConfig {
   insertConcurrency: number;
   /** fsync spool files before acknowledging (survives power loss, not only a process crash). @default false */
   spoolFsync: boolean;
+  /** HTTP listeners: a request's headers must arrive within this. @default 10000 ms */
+  headersTimeoutMs: number;
+  /** HTTP listeners: a whole request (headers and body) must arrive within this. @default 30000 ms */
+  requestTimeoutMs: number;
+  /** OTLP/HTTP: a body that sends nothing for this long is refused (408). @default 10000 ms */
+  bodyIdleTimeoutMs: number;
+  /** Open connections per HTTP listener; more are closed as they come. @default 4096 */
+  maxConnections: number;
+  /** OTLP/gRPC: concurrent calls per connection. @default 100 */
+  grpcMaxStreams: number;
+  /** OTLP/gRPC: a connection without calls is closed after this. @default 300000 ms */
+  grpcMaxConnectionIdleMs: number;
+  /** OTLP/gRPC: a connection is asked to go away after this... @default 1800000 ms */
+  grpcMaxConnectionAgeMs: number;
+  /** ...and closed this much later. @default 30000 ms */
+  grpcMaxConnectionAgeGraceMs: number;
+  /** Worker threads decoding large OTLP bodies; 0 decodes all on the main thread. @default 2 */
+  decodeWorkers: number;
+  /** OTLP bodies smaller than this are decoded on the main thread. @default 1 MiB */
+  decodeInlineBelowBytes: number;
+  /** Large bodies waiting for a decode worker before ingest refuses more (429 / UNAVAILABLE). @default 8 */
+  decodeMaxQueued: number;
   /** Bearer token OTLP requests must present; unset = open. */
   ingestToken?: string;
   /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
@@ -97,6 +119,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     batchWaitMs: intEnv(env, 'PAYSCOPE_BATCH_WAIT_MS', 20, 0),
     insertConcurrency: intEnv(env, 'PAYSCOPE_INSERT_CONCURRENCY', 1, 1),
     spoolFsync: env.PAYSCOPE_SPOOL_FSYNC === '1' || env.PAYSCOPE_SPOOL_FSYNC === 'true',
+    headersTimeoutMs: intEnv(env, 'PAYSCOPE_HEADERS_TIMEOUT_MS', 10_000, 1),
+    requestTimeoutMs: intEnv(env, 'PAYSCOPE_REQUEST_TIMEOUT_MS', 30_000, 1),
+    bodyIdleTimeoutMs: intEnv(env, 'PAYSCOPE_BODY_IDLE_TIMEOUT_MS', 10_000, 1),
+    maxConnections: intEnv(env, 'PAYSCOPE_MAX_CONNECTIONS', 4096, 1),
+    grpcMaxStreams: intEnv(env, 'PAYSCOPE_GRPC_MAX_STREAMS', 100, 1),
+    grpcMaxConnectionIdleMs: intEnv(env, 'PAYSCOPE_GRPC_MAX_CONNECTION_IDLE_MS', 300_000, 1),
+    grpcMaxConnectionAgeMs: intEnv(env, 'PAYSCOPE_GRPC_MAX_CONNECTION_AGE_MS', 1_800_000, 1),
+    grpcMaxConnectionAgeGraceMs: intEnv(env, 'PAYSCOPE_GRPC_MAX_CONNECTION_AGE_GRACE_MS', 30_000, 1),
+    decodeWorkers: intEnv(env, 'PAYSCOPE_DECODE_WORKERS', 2, 0),
+    decodeInlineBelowBytes: intEnv(env, 'PAYSCOPE_DECODE_INLINE_BYTES', 1024 * 1024, 0),
+    decodeMaxQueued: intEnv(env, 'PAYSCOPE_DECODE_QUEUE', 8, 0),
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
   };

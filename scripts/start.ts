@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
-import { startServer } from '../server/payscope-server';
+import { exposureWarning, startServer } from '../server/payscope-server';
 
 const HELP = `Usage: npm start [-- --no-dashboard]     production server (builds the dashboard first when needed)
        npm run dev                         development server (Next.js dev mode)
@@ -52,6 +52,8 @@ if (dashboard && !dev && !args.has('--no-build') && buildIsStale()) {
 
 const config = loadConfig();
 const server = await startServer({ config, dashboard: dashboard ? { dev } : false });
+const warning = exposureWarning(config, dashboard);
+if (warning) console.warn(warning);
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {

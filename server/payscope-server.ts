@@ -8,6 +8,7 @@ import { IngestPipeline } from '../lib/ingest/pipeline';
 import { handleOtlpTraces } from '../lib/ingest/otlp-http';
 import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
 import { SPAN_COLUMNS } from '../lib/ingest/otlp';
+import { DecodePool } from '../lib/ingest/decode-pool';
 import { isAuthorized } from '../lib/access';
 
 /**
@@ -28,6 +29,8 @@ export interface StartOptions {
 export interface RunningServer {
   readonly store: Store;
   readonly pipeline: IngestPipeline;
+  /** Decodes large OTLP bodies on worker threads. */
+  readonly decoder: DecodePool;
   readonly ports: { dashboard?: number; otlpHttp?: number; grpc?: number };
   /** Stops the listeners, stores what was accepted, closes the store. */
   close(): Promise<void>;
@@ -43,6 +46,36 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
+/**
+ * An HTTP listener that bounds what a slow or idle client can hold: headers and whole request in
+ * time, connections in number (more are closed as they arrive).
+ */
+function createHttpServer(config: PayscopeConfig, handler: http.RequestListener): http.Server {
+  const requestTimeout = config.requestTimeoutMs;
+  const headersTimeout = Math.min(config.headersTimeoutMs, requestTimeout);
+  const server = http.createServer({
+    requestTimeout,
+    headersTimeout,
+    // How often Node looks for expired requests; its default (30 s) would let one overrun by as much.
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))),
+  }, handler);
+  server.maxConnections = config.maxConnections;
+  return server;
+}
+
+/**
+ * The warning for a listener reachable beyond this machine with no token to keep strangers from
+ * sending spans (ingest) or reading them (dashboard); undefined when there is none.
+ */
+export function exposureWarning(config: PayscopeConfig, dashboard: boolean): string | undefined {
+  if (/^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(config.host)) return undefined;
+  const open: string[] = [];
+  if (!config.ingestToken && (config.otlpHttpPort || config.otlpGrpcPort || dashboard)) open.push('anyone who can reach it can send spans (set PAYSCOPE_INGEST_TOKEN)');
+  if (!config.apiToken && dashboard) open.push('anyone who can reach it can read the dashboard and API (set PAYSCOPE_API_TOKEN)');
+  if (open.length === 0) return undefined;
+  return `WARNING: payscope listens on ${config.host}, reachable beyond this machine, without access tokens: ${open.join('; ')}. Or set HOST=127.0.0.1 to listen on this machine only.`;
+}
+
 function closeHttp(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
@@ -50,16 +83,20 @@ function closeHttp(server: http.Server): Promise<void> {
   });
 }
 
-function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store): http.RequestListener {
+function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store, decoder: DecodePool): http.RequestListener {
+  const ingest = { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken, decoder, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs };
   return (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v1/traces' || url.startsWith('/v1/traces?')) {
-      void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken });
+      void handleOtlpTraces(req, res, ingest);
       return;
     }
     if (req.method === 'GET' && (url === '/' || url === '/health')) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'ok', store: store.kind, ingest: pipeline.stats() }));
+      // Status stays open for load balancers; the counters tell about traffic, so they need the token.
+      const counters = isAuthorized(config.ingestToken, req.headers) ? { ingest: pipeline.stats() } : {};
+      const { status, reasons } = pipeline.health();
+      res.end(JSON.stringify({ status, ...(reasons.length > 0 ? { reasons } : {}), store: store.kind, ...counters }));
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
@@ -96,17 +133,28 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     });
     await pipeline.start();
     cleanups.push(() => pipeline.close());
+    const decoder = new DecodePool({ workers: config.decodeWorkers, inlineBelowBytes: config.decodeInlineBelowBytes, maxQueued: config.decodeMaxQueued });
+    cleanups.push(() => decoder.close());
     const bound: RunningServer['ports'] = {};
 
     if (ports.otlpHttp !== null) {
-      const server = http.createServer(otlpOnlyHandler(pipeline, config, store));
+      const server = createHttpServer(config, otlpOnlyHandler(pipeline, config, store, decoder));
       server.keepAliveTimeout = 65_000;
       bound.otlpHttp = await listen(server, config.host, ports.otlpHttp);
       cleanups.unshift(() => closeHttp(server));
       log(`OTLP/HTTP listening on http://${config.host}:${bound.otlpHttp}/v1/traces`);
     }
     if (ports.grpc !== null) {
-      const server: grpc.Server = createOtlpGrpcServer({ pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken });
+      const server: grpc.Server = createOtlpGrpcServer({
+        pipeline,
+        maxBodyBytes: config.maxBodyBytes,
+        token: config.ingestToken,
+        decoder,
+        maxConcurrentStreams: config.grpcMaxStreams,
+        maxConnectionIdleMs: config.grpcMaxConnectionIdleMs,
+        maxConnectionAgeMs: config.grpcMaxConnectionAgeMs,
+        maxConnectionAgeGraceMs: config.grpcMaxConnectionAgeGraceMs,
+      });
       bound.grpc = await listenGrpc(server, config.host, ports.grpc);
       cleanups.unshift(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
       log(`OTLP/gRPC listening on ${config.host}:${bound.grpc}`);
@@ -117,8 +165,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const app = next({ dev, dir: opts.dashboard?.dir ?? process.cwd(), hostname: config.host, port: ports.dashboard });
       await app.prepare();
       const handle = app.getRequestHandler();
-      const ingest = otlpOnlyHandler(pipeline, config, store);
-      const server = http.createServer((req, res) => {
+      const ingest = otlpOnlyHandler(pipeline, config, store, decoder);
+      const server = createHttpServer(config, (req, res) => {
         const url = req.url ?? '/';
         if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
         if (url !== '/api/health' && !isAuthorized(config.apiToken, req.headers)) {
@@ -127,6 +175,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
             'content-type': api ? 'application/json' : 'text/plain; charset=utf-8',
             // Browsers get a login prompt (any user name, the token as password); API clients use Bearer.
             'www-authenticate': api ? 'Bearer' : 'Basic realm="payscope", charset="UTF-8"',
+            connection: 'close',
           });
           res.end(api ? JSON.stringify({ error: 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN>' }) : 'payscope: log in with any user name and the PAYSCOPE_API_TOKEN as password');
           return;
@@ -150,6 +199,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     return {
       store,
       pipeline,
+      decoder,
       ports: bound,
       close() {
         closing ??= (async () => {

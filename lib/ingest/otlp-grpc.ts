@@ -1,13 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
-import { decodeTraceRequestProtobuf, encodeExportTraceServiceResponse, OtlpDecodeError } from './otlp';
+import { encodeExportTraceServiceResponse, OtlpDecodeError, type DecodeResult } from './otlp';
 import { OverloadedError, type IngestPipeline } from './pipeline';
 import { StoreUnavailableError } from '../store/store';
 import { isAuthorized } from '../access';
+import { decodeBody, type PoolDecodeOptions } from './decode-job';
+import type { DecodePool } from './decode-pool';
 
 /**
  * OTLP/gRPC `TraceService/Export`. Messages stay raw bytes (identity (de)serializers) and go through
  * the same decoder and pipeline as OTLP/HTTP protobuf. Status codes follow the OTLP spec: bad data
  * INVALID_ARGUMENT (not retried), overload or store down UNAVAILABLE (retried by exporters).
+ * The token and overload are checked on the call's metadata, before its message is read: a
+ * refused client never gets to have its message buffered.
  */
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -18,11 +22,49 @@ export interface OtlpGrpcOptions {
   maxBodyBytes: number;
   /** Bearer token the call's `authorization` metadata must carry; undefined = open. */
   token?: string;
+  /** Decodes large messages off the event loop; without it every message is decoded inline. */
+  decoder?: DecodePool;
+  /** Forwarded to the decoder. */
+  decodeOptions?: PoolDecodeOptions;
+  /** Concurrent calls (HTTP/2 streams) per connection. @default 100 */
+  maxConcurrentStreams?: number;
+  /** A connection with no call for this long is closed (GOAWAY). @default 300_000 */
+  maxConnectionIdleMs?: number;
+  /** A connection is asked to go away (GOAWAY) after this long... @default 1_800_000 */
+  maxConnectionAgeMs?: number;
+  /** ...and closed this much later, cutting off calls still running. @default 30_000 */
+  maxConnectionAgeGraceMs?: number;
+}
+
+/** Refuses a call on its metadata (token, overload) before any of its message is read. */
+function admission(opts: OtlpGrpcOptions): grpc.ServerInterceptor {
+  return (_method, call) => {
+    const listener = new grpc.ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        if (!isAuthorized(opts.token, { authorization: String(metadata.get('authorization')[0] ?? '') })) {
+          call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong ingest token: send authorization: Bearer <PAYSCOPE_INGEST_TOKEN>' });
+          return;
+        }
+        const early = opts.pipeline.refusal(0);
+        if (early) {
+          call.sendStatus({ code: grpc.status.UNAVAILABLE, details: early.message });
+          return;
+        }
+        next(metadata);
+      })
+      .build();
+    return new grpc.ServerInterceptingCall(call, new grpc.ResponderBuilder().withStart((next) => next(listener)).build());
+  };
 }
 
 export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxBodyBytes,
+    'grpc.max_concurrent_streams': opts.maxConcurrentStreams ?? 100,
+    'grpc.max_connection_idle_ms': opts.maxConnectionIdleMs ?? 300_000,
+    'grpc.max_connection_age_ms': opts.maxConnectionAgeMs ?? 1_800_000,
+    'grpc.max_connection_age_grace_ms': opts.maxConnectionAgeGraceMs ?? 30_000,
+    interceptors: [admission(opts)],
   });
   const definition: grpc.ServiceDefinition = {
     Export: {
@@ -36,34 +78,28 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
     },
   };
   const Export: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    if (!isAuthorized(opts.token, { authorization: String(call.metadata.get('authorization')[0] ?? '') })) {
-      callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong ingest token: send authorization: Bearer <PAYSCOPE_INGEST_TOKEN>' });
-      return;
-    }
-    const early = opts.pipeline.refusal(0);
-    if (early) {
-      callback({ code: grpc.status.UNAVAILABLE, details: early.message });
-      return;
-    }
-    let decoded;
-    try {
-      decoded = decodeTraceRequestProtobuf(call.request);
-    } catch (err) {
-      const message = err instanceof OtlpDecodeError ? err.message : `internal error: ${(err as Error).message}`;
-      callback({ code: err instanceof OtlpDecodeError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
-      return;
-    }
-    if (decoded.accepted === 0 && decoded.rejected > 0) {
-      callback({ code: grpc.status.INVALID_ARGUMENT, details: decoded.errorMessage });
-      return;
-    }
-    opts.pipeline.submit(decoded.rows, decoded.accepted, () => call.cancelled).then(
-      () => callback(null, Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage))),
-      (err: Error) => {
+    void (async () => {
+      let decoded: DecodeResult;
+      try {
+        decoded = opts.decoder
+          ? await opts.decoder.decode('protobuf', call.request, opts.decodeOptions)
+          : decodeBody('protobuf', call.request, opts.decodeOptions);
+      } catch (err) {
+        if (err instanceof OverloadedError) return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+        const message = err instanceof OtlpDecodeError ? err.message : `internal error: ${(err as Error).message}`;
+        return callback({ code: err instanceof OtlpDecodeError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
+      }
+      if (decoded.accepted === 0 && decoded.rejected > 0) {
+        return callback({ code: grpc.status.INVALID_ARGUMENT, details: decoded.errorMessage });
+      }
+      try {
+        await opts.pipeline.submit(decoded.rows, decoded.accepted, () => call.cancelled);
+      } catch (err) {
         const retryable = err instanceof OverloadedError || err instanceof StoreUnavailableError;
-        callback({ code: retryable ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: err.message });
-      },
-    );
+        return callback({ code: retryable ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });
+      }
+      callback(null, Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage)));
+    })();
   };
   server.addService(definition, { Export } as grpc.UntypedServiceImplementation);
   return server;

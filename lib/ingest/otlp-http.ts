@@ -1,15 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import {
-  decodeTraceRequestJson,
-  decodeTraceRequestProtobuf,
   encodeExportTraceServiceResponse,
   exportTraceServiceResponseJson,
   OtlpDecodeError,
   type DecodeResult,
 } from './otlp';
 import { OverloadedError, type IngestPipeline } from './pipeline';
+import { decodeBody, type PoolDecodeOptions } from './decode-job';
+import type { DecodePool } from './decode-pool';
 import { StoreUnavailableError } from '../store/store';
 import { isAuthorized } from '../access';
 
@@ -19,10 +20,12 @@ import { isAuthorized } from '../access';
  *   400  body cannot be decoded, or every span in it is invalid
  *   413  body, or its decompressed size, over the limit
  *   401  ingest token configured and not presented
+ *   408  the body stopped arriving (nothing for bodyIdleTimeoutMs)
  *   415  content type or encoding not supported
  *   429  ingest queue full; 503 store down and spool full, or shutting down — both with Retry-After
  * Error bodies are a google.rpc.Status in the request's encoding (protobuf or JSON), so exporters
  * log the message. Nothing of a rejected request is stored: decoding completes before anything is queued.
+ * A refused request is answered at once, without reading its body, and its connection closed.
  */
 
 const gunzip = promisify(zlib.gunzip);
@@ -33,6 +36,12 @@ export interface OtlpHttpOptions {
   maxBodyBytes: number;
   /** Bearer token the request must present (PAYSCOPE_INGEST_TOKEN); undefined = open. */
   token?: string;
+  /** Decodes large bodies off the event loop; without it every body is decoded inline. */
+  decoder?: DecodePool;
+  /** Forwarded to the decoder. */
+  decodeOptions?: PoolDecodeOptions;
+  /** A body that sends nothing for this long is refused with 408. @default 10_000 */
+  bodyIdleTimeoutMs?: number;
 }
 
 type Encoding = 'protobuf' | 'json';
@@ -50,22 +59,41 @@ function mediaType(req: IncomingMessage): Encoding | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage, limit: number, hold: (bytes: number) => void): Promise<Buffer> {
+/** The client went away (or the server's request timeout cut it off) while its body was read. */
+class ClientGone extends Error {}
+
+function readBody(req: IncomingMessage, limit: number, idleMs: number, hold: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {
-    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`);
+    return Promise.reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // destroyOnReturn false: leaving the loop over the limit must not reset the connection before
-  // the 413 is sent (see discardRest)
-  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body exceeds the limit of ${limit} bytes`);
-    hold((chunk as Buffer).length);
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: Error) => {
+      clearTimeout(idle);
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (err) {
+        req.resume(); // the rest is discarded, not buffered
+        reject(err);
+      } else {
+        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return done(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+      hold(chunk.length);
+      chunks.push(chunk);
+      idle.refresh();
+    };
+    const onEnd = () => done();
+    const onClose = () => done(new ClientGone('client closed the connection'));
+    // A body trickled a byte at a time would otherwise hold its connection and its buffered bytes
+    // until the server's request timeout.
+    const idle = setTimeout(() => done(new HttpError(408, `no request body bytes for ${idleMs} ms`)), idleMs);
+    req.on('data', onData).on('end', onEnd).on('close', onClose);
+  });
 }
 
 async function decompress(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
@@ -118,32 +146,31 @@ function overloaded(err: OverloadedError): HttpError {
   return new HttpError(err.status, err.message, { 'retry-after': String(err.retryAfterSec) });
 }
 
+/** How long a refused request's connection may go on delivering bytes after its answer (see closeAfterAnswer). */
+const LINGER_MS = 5_000;
+
 /**
- * After a 413 the client may still be sending. Answering and closing then makes the kernel answer
- * the rest with a reset, and a client that has not read the 413 by then gets only EPIPE/ECONNRESET
- * instead (found by fuzz/). So the rest of the body is read and discarded first — up to twice the
- * limit — and the 413 goes out after it. Resolves true once the body has ended, false when it is
- * (or is declared) longer than that or the client went away: the caller then closes the connection.
+ * Closes the connection once the answer is out, without reading the rest of a refused body.
+ * Node ends a `Connection: close` response with socket.destroySoon(), which closes the socket as
+ * soon as the answer is flushed; bytes the client is still sending then draw a reset, and a client
+ * that has not read the answer yet sees only EPIPE/ECONNRESET (found by fuzz/). So it lingers, as
+ * web servers do: half-close, discard what still arrives, close when the client does or after
+ * LINGER_MS.
  */
-function discardRest(req: IncomingMessage, limit: number): Promise<boolean> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > 2 * limit) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    let discarded = 0;
-    const onData = (chunk: Buffer) => {
-      discarded += chunk.length;
-      if (discarded > 2 * limit) done(false);
-    };
-    const done = (ended: boolean) => {
-      req.off('data', onData).off('end', onEnd).off('close', onClose);
-      resolve(ended);
-    };
-    const onEnd = () => done(true);
-    const onClose = () => done(false);
-    req.on('data', onData).on('end', onEnd).on('close', onClose);
-    req.resume();
-  });
+function closeAfterAnswer(res: ServerResponse, socket: Socket): void {
+  res.setHeader('connection', 'close');
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+    socket.resume();
+  };
 }
+
+/** Answers that refuse the client rather than its data: the connection is closed after them. */
+const REFUSALS = new Set([401, 405, 408, 413, 415, 429, 503]);
 
 /** Decodes and stores one OTLP/HTTP export request. Never throws; always answers while the client listens. */
 export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse, opts: OtlpHttpOptions): Promise<void> {
@@ -160,12 +187,15 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
     }
     const early = opts.pipeline.refusal(0);
     if (early) throw overloaded(early);
-    const raw = await readBody(req, opts.maxBodyBytes, hold);
+    const raw = await readBody(req, opts.maxBodyBytes, opts.bodyIdleTimeoutMs ?? 10_000, hold);
     const body = await decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes);
     let decoded: DecodeResult;
     try {
-      decoded = encoding === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body);
+      decoded = opts.decoder
+        ? await opts.decoder.decode(encoding, body, opts.decodeOptions)
+        : decodeBody(encoding, body, opts.decodeOptions);
     } catch (err) {
+      if (err instanceof OverloadedError) throw overloaded(err);
       if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message);
       throw err;
     }
@@ -188,13 +218,14 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
       : JSON.stringify(exportTraceServiceResponseJson(decoded.rejected, decoded.errorMessage));
     send(res, 200, encoding, payload);
   } catch (err) {
+    // Nobody to answer: the client left, or the server's request timeout cut it off.
+    if (err instanceof ClientGone || req.socket.destroyed) return;
     const httpErr = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error)?.message ?? err}`);
     if (httpErr.status === 500) console.error('ingest error', err);
-    // An oversize body not worth reading to its end: the connection is closed after the answer.
-    const cutOff = httpErr.status === 413 && !req.complete && !(await discardRest(req, opts.maxBodyBytes));
-    if (cutOff) httpErr.headers.connection = 'close';
+    // A refused client gets no further requests on this connection; nor does one whose body was
+    // not read to its end (the rest of it is not worth reading).
+    if (REFUSALS.has(httpErr.status) || !req.complete) closeAfterAnswer(res, req.socket);
     if (!res.headersSent) sendError(res, encoding ?? 'json', httpErr);
-    if (cutOff) req.resume();
   } finally {
     opts.pipeline.holdBytes(-held);
   }
