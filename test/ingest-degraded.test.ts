@@ -259,6 +259,21 @@ describe('a spool file that vanished', () => {
 });
 
 describe('health', () => {
+  it('/api/health answers ok, in its usual shape, while the ingest is well', async () => {
+    const { GET } = await import('../app/api/health/route');
+    const pipeline = pipelineFor(store, path.join(tmp.dir, 'spool-well'));
+    await pipeline.start();
+    setStore(store);
+    try {
+      const res = await GET();
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok', store: 'embedded' });
+    } finally {
+      setStore(undefined);
+      await pipeline.close();
+    }
+  });
+
   it('is degraded, with the reason, while the store is unreachable; /api/health says so', async () => {
     const rows = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(3)));
     const down = await openStore({ ...testConfig(tmp.dir), storeKind: 'clickhouse', clickhouseUrl: 'http://127.0.0.1:9' });

@@ -14,7 +14,7 @@ export async function GET() {
     const ingest = runningPipeline()?.health() ?? { status: 'ok', reasons: [] };
     const reasons = up ? ingest.reasons : ['store does not answer', ...ingest.reasons];
     const status = reasons.length > 0 ? 'degraded' : 'ok';
-    return Response.json({ status, store: store.kind, reasons }, { status: up ? 200 : 503 });
+    return Response.json({ status, store: store.kind, ...(reasons.length > 0 ? { reasons } : {}) }, { status: up ? 200 : 503 });
   } catch (err) {
     return Response.json({ status: 'down', error: (err as Error).message }, { status: 503 });
   }
