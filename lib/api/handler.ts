@@ -25,10 +25,42 @@ export interface RouteSpec<Q extends z.ZodType, P extends z.ZodType, B extends z
   status?: number;
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Refuses a state-changing request a browser sent on behalf of another site (CSRF): a page elsewhere
+ * can make the browser POST with its cached Basic credentials, and the browser then says where the
+ * request came from. `Sec-Fetch-Site` must be `same-origin` or `none` (typed by the user); `Origin`
+ * must name this host (as seen by the client: X-Forwarded-Host behind a proxy, like Next.js's own
+ * check for server actions). API clients such as curl send neither header and pass.
+ */
+function refuseCrossSite(req: Request): void {
+  if (!UNSAFE_METHODS.has(req.method)) return;
+  const site = req.headers.get('sec-fetch-site');
+  if (site !== null && site !== 'same-origin' && site !== 'none') throw new ApiError(403, `cross-site ${req.method} refused (Sec-Fetch-Site: ${site})`);
+  const origin = req.headers.get('origin');
+  if (origin === null) return;
+  const host = req.headers.get('x-forwarded-host')?.split(',')[0].trim() || req.headers.get('host') || new URL(req.url).host;
+  let originHost: string | null = null;
+  try {
+    originHost = origin === 'null' ? null : new URL(origin).host;
+  } catch {
+    // an unparsable Origin is refused below
+  }
+  if (originHost !== host) throw new ApiError(403, `cross-site ${req.method} refused (Origin ${JSON.stringify(origin.slice(0, 100))} is not this site)`);
+}
+
+/** A JSON body must say so: a form or text/plain body is what a cross-site page can send without CORS. */
+function requireJson(req: Request): void {
+  const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new ApiError(415, `the request body must be JSON with Content-Type: application/json (got ${JSON.stringify(type.slice(0, 100) || 'none')})`);
+}
+
 /**
  * A route handler: parse (query, path, body) with zod → call the lib function → answer JSON.
- * Errors become `{ error }`: 400 for bad parameters, 404 when the function returns null, 403 for a
- * built-in funnel, 503 (with Retry-After) when the store is unreachable, 500 otherwise.
+ * Errors become `{ error }`: 400 for bad parameters, 403 for a cross-site POST/PUT/PATCH/DELETE or a
+ * built-in funnel, 404 when the function returns null, 415 for a body that is not
+ * `application/json`, 503 (with Retry-After) when the store is unreachable, 500 otherwise.
  */
 export function apiRoute<Q extends z.ZodType = typeof NoQuery, P extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever>(
   spec: RouteSpec<Q, P, B>,
@@ -36,12 +68,14 @@ export function apiRoute<Q extends z.ZodType = typeof NoQuery, P extends z.ZodTy
 ) {
   return async (req: Request, ctx?: RouteContext): Promise<Response> => {
     try {
+      refuseCrossSite(req);
       const { values, repeated } = searchParamsObject(new URL(req.url).searchParams);
       if (repeated.length) throw new ApiError(400, `parameter ${repeated.map((k) => JSON.stringify(k)).join(', ')} given more than once`);
       const query = (spec.query ?? NoQuery).parse(values) as z.output<Q>;
       const params = (spec.params ? spec.params.parse((await ctx?.params) ?? {}) : undefined) as z.output<P>;
       let body = undefined as z.output<B>;
       if (spec.body) {
+        requireJson(req);
         let raw: unknown;
         try {
           raw = await req.json();
