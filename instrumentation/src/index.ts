@@ -35,7 +35,6 @@ export { isTimeoutError, TimeoutTracker } from './timeouts.js';
 export { PaymentContextSpanProcessor } from './payment-context-span-processor.js';
 
 export {
-  hasCardPrefix,
   isLuhnValid,
   maskCardNumbers,
   REDACTED,

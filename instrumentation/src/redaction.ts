@@ -5,7 +5,7 @@ import type { ReadableSpan, SpanExporter, TimedEvent } from '@opentelemetry/sdk-
 import { maskCardNumbers } from './card-numbers.js';
 import { maskKeyValues, maskTokenShapes, REDACTED, SensitiveKeys } from './secrets.js';
 
-export { hasCardPrefix, isLuhnValid, maskCardNumbers } from './card-numbers.js';
+export { isLuhnValid, maskCardNumbers } from './card-numbers.js';
 export { REDACTED, SENSITIVE_KEY_NAMES, SENSITIVE_KEY_SUFFIXES } from './secrets.js';
 
 export interface RedactionOptions {
@@ -38,6 +38,7 @@ export class SpanRedactor {
    * pairs, so a value the pair rule cuts short (`card_number=5500 0055 …`) is still masked whole.
    */
   redactText(text: string): string {
+    if (text.length < 5) return text; // shorter than any secret or card this can find (`pin=1`)
     try {
       let out = this.redactLayer(text);
       // Percent-encoding can hide a secret from the rules above, or split a card so that a

@@ -186,6 +186,8 @@ function bareValueEnd(text: string, from: number): number {
   return i;
 }
 
+const SEPARATOR_CANDIDATE = /[=:%]/g;
+
 /**
  * Masks the values of sensitive keys in text: `?password=…&`, `"client_secret": "…"`,
  * `token%3D…`, `%22password%22%3A%22…%22`, `Cookie: a=1; b=2` (every cookie),
@@ -196,7 +198,9 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
   let out = '';
   let copied = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  SEPARATOR_CANDIDATE.lastIndex = 0;
+  for (let found = SEPARATOR_CANDIDATE.exec(text); found !== null; found = SEPARATOR_CANDIDATE.exec(text)) {
+    const i = found.index;
     const c = text.charCodeAt(i);
     let separator = 0;
     if (c === 61 || c === 58) separator = 1;
@@ -248,7 +252,7 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
     if (valueEnd <= valueStart) continue;
     out += text.slice(copied, valueStart) + REDACTED;
     copied = valueEnd;
-    i = valueEnd - 1;
+    SEPARATOR_CANDIDATE.lastIndex = valueEnd;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
@@ -278,7 +282,7 @@ const DIGEST = new RegExp(`${after('A-Za-z0-9')}(Digest(?:[ \\t]{1,8}|%20|\\+))(
 // Passwords in URLs: scheme://user:password@host
 const URL_PASSWORD = /(\/\/[^\s/?#@:]{1,128}:)([^\s/?#@]{1,256})@/g;
 const PEM_BEGIN = '-----BEGIN';
-const QUICK_CHECK = /_(?:live|test)_|whsec_|A[KSGIRNBC][A-Z]A|eyJ|gh[pousr]_|xox|AIza|sq0|\$production\$|\$sandbox\$|earer|Basic|Digest|:\/\/|-----BEGIN/i;
+const QUICK_CHECK = /_(?:live|test)_|whsec_|A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|BIA|CCA|Iza)|eyJ|gh[pousr]_|xox[abposr]-|sq0|\$(?:production|sandbox)\$|[Bb]earer|BEARER|Basic|[Dd]igest|DIGEST|@|-----BEGIN/;
 
 function isBasicCredential(base64: string): boolean {
   return Buffer.from(base64, 'base64').toString('latin1').includes(':');
