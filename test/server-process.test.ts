@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../lib/store/store';
+import { exposureWarning } from '../server/payscope-server';
 import { sql } from '../lib/store/sql';
 import { tempDataDir, testConfig } from './helpers/store';
 import { makeSpans, protobufRequest } from './helpers/spans';
@@ -11,7 +12,8 @@ import { makeSpans, protobufRequest } from './helpers/spans';
 
 const root = path.resolve(import.meta.dirname, '..');
 const tmp = tempDataDir();
-afterAll(() => tmp.cleanup());
+const tmpOpen = tempDataDir();
+afterAll(() => { tmp.cleanup(); tmpOpen.cleanup(); });
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -57,5 +59,39 @@ describe('the payscope process', () => {
     const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
     await store.close();
     expect(Number(n)).toBe(45);
+  });
+
+  it('warns at start when it listens beyond loopback without tokens', async () => {
+    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-dashboard'], {
+      cwd: root,
+      env: { ...process.env, PAYSCOPE_DATA_DIR: tmpOpen.dir, CLICKHOUSE_URL: '', HOST: '0.0.0.0', PAYSCOPE_INGEST_TOKEN: '', PAYSCOPE_API_TOKEN: '', PAYSCOPE_OTLP_HTTP_PORT: String(httpPort), PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 200 && !stderr.includes('WARNING'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/WARNING: payscope listens on 0\.0\.0\.0, reachable beyond this machine, without access tokens: anyone who can reach it can send spans \(set PAYSCOPE_INGEST_TOKEN\)/);
+  });
+});
+
+describe('exposureWarning', () => {
+  const config = testConfig('/nonexistent');
+  it('is silent on loopback, or with the tokens that guard what listens', () => {
+    for (const host of ['127.0.0.1', '::1', 'localhost']) expect(exposureWarning({ ...config, host }, true)).toBeUndefined();
+    expect(exposureWarning({ ...config, host: '0.0.0.0', ingestToken: 'i', apiToken: 'a' }, true)).toBeUndefined();
+    expect(exposureWarning({ ...config, host: '0.0.0.0', ingestToken: 'i' }, false)).toBeUndefined();
+  });
+
+  it('names each open door beyond loopback', () => {
+    const both = exposureWarning({ ...config, host: '0.0.0.0' }, true)!;
+    expect(both).toMatch(/PAYSCOPE_INGEST_TOKEN/);
+    expect(both).toMatch(/PAYSCOPE_API_TOKEN/);
+    const apiOnly = exposureWarning({ ...config, host: '10.0.0.5', ingestToken: 'i' }, true)!;
+    expect(apiOnly).not.toMatch(/INGEST/);
+    expect(apiOnly).toMatch(/PAYSCOPE_API_TOKEN/);
   });
 });
