@@ -41,7 +41,10 @@ export const FunnelStepSchema = z
     stage: filterParam.optional(),
     service: filterParam.optional(),
     spanName: filterParam.optional(),
-    attributes: z.record(z.string().min(1).max(256), z.string().max(512)).optional(),
+    // Each attribute is one more condition in the funnel query: a few are all a step needs.
+    attributes: z.record(z.string().min(1).max(256), z.string().max(512))
+      .refine((a) => Object.keys(a).length <= 20, { message: 'at most 20 attributes per step' })
+      .optional(),
   })
   .refine((s) => s.stage !== undefined || s.service !== undefined || s.spanName !== undefined || Object.keys(s.attributes ?? {}).length > 0, {
     message: 'a step needs a stage, a service, a span name or attributes to match',

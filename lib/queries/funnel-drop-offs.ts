@@ -1,8 +1,9 @@
 import { DEFAULT_FLOW_KEY, type FunnelDefinition, type FunnelStepDef } from '../analytics/funnel';
 import type { GatewayHostArrays } from '../analytics/gateways';
-import { join, sql, UNSAFE_RAW_SQL, type SqlFragment } from '../store/sql';
+import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isoFromNs, num, queryConstants, type TimeRange } from './common';
+import { flowStepTimesSql, stepTimeSql } from './funnel';
 
 /**
  * The flows behind a funnel drop-off: those that reached step k−1 and not step k, with the same
@@ -56,18 +57,11 @@ export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promis
   const table = stageOnly ? sql`payment_stage_events` : sql`otel_traces`;
   const flowKey = f.flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${f.flowKey}]`;
   const ns = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
-  const arrays = steps.map((s, k) =>
-    sql`arraySort(groupArrayIf(${ns}, ${stepCondition(s)}${k === 0 ? sql` AND Timestamp < ${p.to}` : sql``})) AS ${UNSAFE_RAW_SQL(`a${k}`)}`);
-  const times = steps.map((_, k) => {
-    const [t, a, prev] = [`t${k}`, `a${k}`, `t${k - 1}`].map(UNSAFE_RAW_SQL);
-    return k === 0
-      ? sql`if(empty(${a}), toInt64(0), ${a}[1]) AS ${t}`
-      : sql`if(${prev} = 0, toInt64(0), arrayFirst(x -> x >= ${prev} AND x <= t0 + ${windowNs}, ${a})) AS ${t}`;
-  });
+  const arrays = steps.map((s, k) => sql`arraySort(groupArrayIf(${ns}, ${stepCondition(s)}${k === 0 ? sql` AND Timestamp < ${p.to}` : sql``}))`);
   const having: SqlFragment[] = [];
   if (p.channel !== undefined) having.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
   if (p.gateway !== undefined) having.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
-  const [reached, missed] = [`t${p.step - 1}`, `t${p.step}`].map(UNSAFE_RAW_SQL);
+  const [reached, missed] = [stepTimeSql(p.step - 1), stepTimeSql(p.step)];
   const rows = await store.query<{ flow: string; channel: string; gateway: string; lastNs: string; lastStage: string; errorCode: string; traceIds: string[]; total: string }>(sql`
     WITH ${queryConstants(hosts)}
     SELECT flow, channel, gateway, toString(${reached}) AS lastNs, lastStage, errorCode, traceIds, count() OVER () AS total
@@ -78,13 +72,13 @@ export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promis
              argMaxIf(toString(PaymentStage), Timestamp, PaymentStage != '') AS lastStage,
              argMaxIf(toString(PaymentErrorCode), Timestamp, PaymentErrorCode != '') AS errorCode,
              arraySort(groupUniqArray(TraceId)) AS traceIds,
-             ${join(arrays, ', ')}, ${join(times, ', ')}
+             ${flowStepTimesSql(arrays, windowNs)} AS ts
       FROM ${table}
       WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} ${stageOnly ? sql`` : sql`AND ${flowKey} != ''`}
       GROUP BY flow
       ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
     )
-    WHERE flow != '' AND t0 > 0 AND ${reached} > 0 AND ${missed} = 0
+    WHERE flow != '' AND ${stepTimeSql(0)} > 0 AND ${reached} > 0 AND ${missed} = 0
     ORDER BY ${reached} DESC, flow
     LIMIT ${p.limit ?? 50}`);
   return {

@@ -36,8 +36,7 @@ function stepCondition(step: FunnelStepDef): SqlFragment {
   if (step.service !== undefined) conds.push(sql`ServiceName = ${step.service}`);
   if (step.spanName !== undefined) conds.push(sql`SpanName = ${step.spanName}`);
   for (const [k, v] of Object.entries(step.attributes ?? {})) conds.push(sql`SpanAttributes[${k}] = ${v}`);
-  if (!conds.length) return sql`0`;
-  return conds.reduce((a, c) => sql`${a} AND ${c}`);
+  return conds.length ? join(conds, ' AND ') : sql`0`;
 }
 
 interface FunnelRow {
@@ -48,6 +47,23 @@ interface FunnelRow {
 }
 
 const NS = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
+
+/**
+ * A flow's step times `ts` (1-based: ts[k + 1] is step k; 0 = not reached) from `[a0, a1, …]`, each
+ * step's sorted match times: ts[1] = the first step-0 match (in range); ts[k + 1] = the first step-k
+ * match at or after ts[k] and within `windowNs` of ts[1]. One fold over the steps: the cost grows
+ * linearly with them (a chain of aliases, each using the previous one twice, doubled the expression
+ * per step once the engine expanded it).
+ */
+export function flowStepTimesSql(stepArrays: readonly SqlFragment[], windowNs: number): SqlFragment {
+  return sql`arrayFold((acc, a) -> arrayPushBack(acc,
+      if(empty(acc), if(empty(a), toInt64(0), a[1]),
+        if(acc[-1] = 0, toInt64(0), arrayFirst(x -> x >= acc[-1] AND x <= acc[1] + ${windowNs}, a)))),
+    [${joinSql(stepArrays, ', ')}], CAST([], 'Array(Int64)'))`;
+}
+
+/** `ts[k + 1]` of flowStepTimesSql: step k's time. */
+export const stepTimeSql = (k: number): SqlFragment => sql`${UNSAFE_RAW_SQL(`ts[${k + 1}]`)}`;
 
 /**
  * One query per range: group the matching spans by flow key (across traces), find each flow's step
@@ -62,17 +78,8 @@ async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts
   const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
   const flowKey = f.flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${f.flowKey}]`;
   const scanTo = new Date(range.to.getTime() + f.windowSec * 1000);
-  const stepArrays = f.steps.map((step, k) => {
-    const inRange = k === 0 ? sql` AND Timestamp < ${range.to}` : sql``;
-    return sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${inRange})) AS a${UNSAFE_RAW_SQL(String(k))}`;
-  });
-  // t0 = the first step 1 in range; tk = the first step k at or after t(k-1), within the window; 0 = not reached.
-  const stepTimes = f.steps.map((_, k) => {
-    const [t, a, prev] = [`t${k}`, `a${k}`, `t${k - 1}`].map(UNSAFE_RAW_SQL);
-    return k === 0
-      ? sql`if(empty(${a}), toInt64(0), ${a}[1]) AS ${t}`
-      : sql`if(${prev} = 0, toInt64(0), arrayFirst(x -> x >= ${prev} AND x <= t0 + ${windowNs}, ${a})) AS ${t}`;
-  });
+  const stepArrays = f.steps.map((step, k) =>
+    sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${k === 0 ? sql` AND Timestamp < ${range.to}` : sql``}))`);
   const conds: SqlFragment[] = [sql`Timestamp >= ${range.from}`, sql`Timestamp < ${scanTo}`];
   if (fast) conds.push(sql`PaymentStage IN (${[...new Set(f.steps.map((s) => s.stage!))]})`);
   else conds.push(sql`(${join(f.steps.map(stepCondition), ' OR ')})`);
@@ -84,22 +91,20 @@ async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts
   if (p.channel !== undefined) flowFilters.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
   if (p.gateway !== undefined) flowFilters.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
   const having = flowFilters.length ? sql`HAVING ${join(flowFilters, ' AND ')}` : sql``;
-  const reached = f.steps.map((_, k) => sql`countIf(${UNSAFE_RAW_SQL(`t${k}`)} > 0)`);
-  const waits = f.steps.map((_, k) => {
-    const [t, prev] = [`t${k}`, `t${k - 1}`].map(UNSAFE_RAW_SQL);
-    return k === 0 ? sql`[0, 0, 0]` : sql`quantilesExactIf(0.5, 0.95, 0.99)(${t} - ${prev}, ${t} > 0)`;
-  });
+  const reached = f.steps.map((_, k) => sql`countIf(${stepTimeSql(k)} > 0)`);
+  const waits = f.steps.map((_, k) =>
+    k === 0 ? sql`[0, 0, 0]` : sql`quantilesExactIf(0.5, 0.95, 0.99)(${stepTimeSql(k)} - ${stepTimeSql(k - 1)}, ${stepTimeSql(k)} > 0)`);
   return store.query<FunnelRow>(sql`
     WITH ${queryConstants(hosts)}
     SELECT value, ${p.split ? sql`grouping(value)` : sql`1`} AS isTotal, [${join(reached)}] AS reached, [${join(waits)}] AS waits
     FROM (
-      SELECT ${flowKey} AS flow, ${splitValue} AS value, ${join(stepArrays)}, ${join(stepTimes)}
+      SELECT ${flowKey} AS flow, ${splitValue} AS value, ${flowStepTimesSql(stepArrays, windowNs)} AS ts
       FROM ${table}
       WHERE ${join(conds, ' AND ')}
       GROUP BY flow
       ${having}
     )
-    WHERE flow != '' AND t0 > 0
+    WHERE flow != '' AND ${stepTimeSql(0)} > 0
     GROUP BY ${p.split ? sql`GROUPING SETS ((value), ())` : sql`value`}
     ORDER BY isTotal DESC, value`);
 }
