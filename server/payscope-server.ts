@@ -7,7 +7,7 @@ import { migrate } from '../clickhouse/migrate';
 import { IngestPipeline } from '../lib/ingest/pipeline';
 import { handleOtlpTraces } from '../lib/ingest/otlp-http';
 import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
-import { SPAN_COLUMNS } from '../lib/ingest/otlp';
+import { SPAN_COLUMNS, startTimeWindow } from '../lib/ingest/otlp';
 import { DecodePool } from '../lib/ingest/decode-pool';
 import { isAuthorized } from '../lib/access';
 
@@ -83,8 +83,13 @@ function closeHttp(server: http.Server): Promise<void> {
   });
 }
 
+/** What the receivers ask of the decoders: span start times within retention (docs/ingest.md). */
+function decodeOptions(config: PayscopeConfig) {
+  return { startTimeWindow: startTimeWindow(config.retentionDays) };
+}
+
 function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store, decoder: DecodePool): http.RequestListener {
-  const ingest = { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken, decoder, bodyIdleTimeoutMs: config.bodyIdleTimeoutMs };
+  const ingest = { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken, decoder, decodeOptions: decodeOptions(config), bodyIdleTimeoutMs: config.bodyIdleTimeoutMs };
   return (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v1/traces' || url.startsWith('/v1/traces?')) {
@@ -150,6 +155,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         maxBodyBytes: config.maxBodyBytes,
         token: config.ingestToken,
         decoder,
+        decodeOptions: decodeOptions(config),
         maxConcurrentStreams: config.grpcMaxStreams,
         maxConnectionIdleMs: config.grpcMaxConnectionIdleMs,
         maxConnectionAgeMs: config.grpcMaxConnectionAgeMs,

@@ -122,6 +122,21 @@ describe('payscope decoding large requests on worker threads', () => {
     expect(await count()).toBe(2 * protoSpans);
   });
 
+  it('applies the span start-time window to a body decoded on a worker', async () => {
+    const doc = JSON.parse(json.toString());
+    doc.resourceSpans[3].scopeSpans[0].spans[7].startTimeUnixNano = String(Date.UTC(2000, 0, 1) * 1e6);
+    const before = { offloaded: server.decoder.offloaded, count: await count() };
+    const r = await fetch(`http://127.0.0.1:${server.ports.otlpHttp}/v1/traces`, {
+      method: 'POST', body: JSON.stringify(doc), headers: { 'content-type': 'application/json' },
+    });
+    expect(r.status).toBe(200);
+    expect(server.decoder.offloaded).toBe(before.offloaded + 1);
+    // 20 spans with a bad id (see beforeAll), and the one that started in 2000
+    const partial = (await r.json()).partialSuccess;
+    expect(Number(partial.rejectedSpans)).toBe(20 + 1);
+    expect(await count()).toBe(before.count + jsonSpans - 21);
+  });
+
   it('answers another request while a large one is being decoded', async () => {
     const big = repeatProto(proto, 8);
     const before = await count();

@@ -99,6 +99,24 @@ describe('OTLP/HTTP bad input', () => {
     await stillServes();
   });
 
+  it('a span starting outside the retention window → partial success naming it; all outside → 400', async () => {
+    const doc = JSON.parse(validJson.toString());
+    const old = structuredClone(doc);
+    const first = old.resourceSpans[0].scopeSpans[0].spans[0];
+    first.startTimeUnixNano = String(Date.UTC(2000, 0, 1) * 1e6);
+    first.endTimeUnixNano = String(Date.UTC(2000, 0, 1) * 1e6 + 1e6);
+    const r = await post(JSON.stringify(old), JSON_CT);
+    expect(r.status).toBe(200);
+    const partial = JSON.parse(r.text).partialSuccess;
+    expect(Number(partial.rejectedSpans)).toBe(1);
+    expect(partial.errorMessage).toMatch(/older than 30 days/);
+    stored += 4;
+    expect(await countSpans()).toBe(stored);
+    for (const span of old.resourceSpans[0].scopeSpans[0].spans) span.startTimeUnixNano = first.startTimeUnixNano;
+    expect((await post(JSON.stringify(old), JSON_CT)).status).toBe(400);
+    expect(await countSpans()).toBe(stored);
+  });
+
   it('unsupported content type or encoding → 415', async () => {
     expect((await post(validProto, { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await post(validProto, { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' })).status).toBe(415);
