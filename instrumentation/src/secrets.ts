@@ -72,11 +72,19 @@ function isKeyChar(code: number): boolean {
 const MAX_KEY_LENGTH = 128;
 const AUTH_SCHEME_AT = /(?:Bearer|Basic|Digest|Token|Negotiate|NTLM|OAuth|HOBA|Mutual|AWS4-HMAC-SHA256|WECHATPAY2-SHA256-RSA2048)(?:[ \t]|%20|\+)/iy;
 
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
 /** The byte a `%XX` escape at `i` stands for, or -1. */
 function percentByte(text: string, i: number): number {
   if (text.charCodeAt(i) !== 37) return -1;
-  const byte = parseInt(text.slice(i + 1, i + 3), 16);
-  return Number.isNaN(byte) || !/^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3)) ? -1 : byte;
+  const hi = hexValue(text.charCodeAt(i + 1));
+  const lo = hexValue(text.charCodeAt(i + 2));
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
 /** Length of a space ending at `end` (a space, a tab, `+` or `%20`), else 0. */
@@ -102,6 +110,8 @@ function quoteAt(text: string, i: number): string | undefined {
 }
 
 function quoteBefore(text: string, end: number): number {
+  const last = text.charCodeAt(end - 1);
+  if (last !== 34 && last !== 39 && last !== 50 && last !== 55) return 0; // every quote ends in " ' 2 or 7
   for (const quote of QUOTES) if (end >= quote.length && text.startsWith(quote, end - quote.length)) return quote.length;
   return 0;
 }
@@ -186,8 +196,6 @@ function bareValueEnd(text: string, from: number): number {
   return i;
 }
 
-const SEPARATOR_CANDIDATE = /[=:%]/g;
-
 /**
  * Masks the values of sensitive keys in text: `?password=…&`, `"client_secret": "…"`,
  * `token%3D…`, `%22password%22%3A%22…%22`, `Cookie: a=1; b=2` (every cookie),
@@ -198,9 +206,20 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
   let out = '';
   let copied = 0;
   const n = text.length;
-  SEPARATOR_CANDIDATE.lastIndex = 0;
-  for (let found = SEPARATOR_CANDIDATE.exec(text); found !== null; found = SEPARATOR_CANDIDATE.exec(text)) {
-    const i = found.index;
+  // Next `=`, `:` and `%` at or after `from`, each found by a native search and kept until passed.
+  let nextEquals = -2;
+  let nextColon = -2;
+  let nextPercent = -2;
+  for (let from = 0; ; ) {
+    if (nextEquals !== -1 && nextEquals < from) nextEquals = text.indexOf('=', from);
+    if (nextColon !== -1 && nextColon < from) nextColon = text.indexOf(':', from);
+    if (nextPercent !== -1 && nextPercent < from) nextPercent = text.indexOf('%', from);
+    let i = n;
+    if (nextEquals !== -1) i = nextEquals;
+    if (nextColon !== -1 && nextColon < i) i = nextColon;
+    if (nextPercent !== -1 && nextPercent < i) i = nextPercent;
+    if (i === n) break;
+    from = i + 1;
     const c = text.charCodeAt(i);
     let separator = 0;
     if (c === 61 || c === 58) separator = 1;
@@ -252,7 +271,7 @@ export function maskKeyValues(text: string, keys: SensitiveKeys): string {
     if (valueEnd <= valueStart) continue;
     out += text.slice(copied, valueStart) + REDACTED;
     copied = valueEnd;
-    SEPARATOR_CANDIDATE.lastIndex = valueEnd;
+    from = valueEnd;
   }
   return copied === 0 ? text : out + text.slice(copied);
 }
