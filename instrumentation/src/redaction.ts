@@ -16,8 +16,9 @@ export interface RedactionOptions {
 }
 
 /**
- * Redacts exported spans and resources; pure apart from small caches. Nothing it does throws: a
- * value that cannot be redacted becomes `[REDACTED]`.
+ * Redacts exported spans and resources; pure apart from small caches. Once built (bad
+ * `sensitiveKeys` throw here, at start), nothing it does throws: a value that cannot be redacted
+ * becomes `[REDACTED]`.
  */
 export class SpanRedactor {
   private readonly maskCards: boolean;

@@ -24,7 +24,7 @@ export const SENSITIVE_KEY_SUFFIXES: readonly string[] = Object.freeze([
 // Values of these run to the end of the line: `Cookie: a=1; b=2`, `Authorization: Digest username="…", response="…"`.
 const WHOLE_LINE_SUFFIXES = ['authorization', 'cookie'];
 
-export function normalizeKeyName(key: string): string {
+function normalizeKeyName(key: string): string {
   const dot = key.lastIndexOf('.');
   const segment = (dot === -1 ? key : key.slice(dot + 1)).toLowerCase();
   let out = '';
