@@ -69,6 +69,12 @@ export interface PayscopeConfig {
   decodeInlineBelowBytes: number;
   /** Large bodies waiting for a decode worker before ingest refuses more (429 / UNAVAILABLE). @default 8 */
   decodeMaxQueued: number;
+  /** Time budget of one dashboard/API query, seconds (answered 504 above). @default 30; 0 = none */
+  queryTimeoutSec: number;
+  /** Memory budget of one dashboard/API query, bytes (answered 503 above). @default 4 GiB; 0 = none */
+  queryMaxMemoryBytes: number;
+  /** Threads one dashboard/API query may use. @default 1 (inserts keep the other cores); 0 = the engine's default (all cores) */
+  queryMaxThreads: number;
   /** Bearer token OTLP requests must present; unset = open. */
   ingestToken?: string;
   /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
@@ -130,6 +136,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     decodeWorkers: intEnv(env, 'PAYSCOPE_DECODE_WORKERS', 2, 0),
     decodeInlineBelowBytes: intEnv(env, 'PAYSCOPE_DECODE_INLINE_BYTES', 1024 * 1024, 0),
     decodeMaxQueued: intEnv(env, 'PAYSCOPE_DECODE_QUEUE', 8, 0),
+    queryTimeoutSec: intEnv(env, 'PAYSCOPE_QUERY_TIMEOUT_SEC', 30, 0),
+    queryMaxMemoryBytes: intEnv(env, 'PAYSCOPE_QUERY_MAX_MEMORY_BYTES', 4 * 1024 * 1024 * 1024, 0),
+    queryMaxThreads: intEnv(env, 'PAYSCOPE_QUERY_MAX_THREADS', 1, 0),
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FunnelNotEditableError } from '../queries/funnels';
-import { getStore, StoreUnavailableError, type Store } from '../store/store';
+import { getStore, QueryBudgetError, StoreUnavailableError, type Store } from '../store/store';
 import { describeZodError, searchParamsObject } from './params';
 import { NoQuery } from './schemas';
 
@@ -60,7 +60,8 @@ function requireJson(req: Request): void {
  * A route handler: parse (query, path, body) with zod → call the lib function → answer JSON.
  * Errors become `{ error }`: 400 for bad parameters, 403 for a cross-site POST/PUT/PATCH/DELETE or a
  * built-in funnel, 404 when the function returns null, 415 for a body that is not
- * `application/json`, 503 (with Retry-After) when the store is unreachable, 500 otherwise.
+ * `application/json`, 503 (with Retry-After) when the store is unreachable, 504 / 503 when a query
+ * runs past its time / memory budget, 500 otherwise.
  */
 export function apiRoute<Q extends z.ZodType = typeof NoQuery, P extends z.ZodType = z.ZodNever, B extends z.ZodType = z.ZodNever>(
   spec: RouteSpec<Q, P, B>,
@@ -97,6 +98,8 @@ export function errorResponse(err: unknown): Response {
   if (err instanceof z.ZodError) return Response.json({ error: describeZodError(err) }, { status: 400 });
   if (err instanceof ApiError) return Response.json({ error: err.message }, { status: err.status });
   if (err instanceof FunnelNotEditableError) return Response.json({ error: err.message }, { status: 403 });
+  // A query over its budget: the caller can narrow the range; the message names the budget and its knob.
+  if (err instanceof QueryBudgetError) return Response.json({ error: err.message }, { status: err.budget === 'time' ? 504 : 503 });
   if (err instanceof StoreUnavailableError) {
     return Response.json({ error: 'the store is unavailable; retry shortly' }, { status: 503, headers: { 'Retry-After': '5' } });
   }

@@ -45,12 +45,35 @@ export const CLUSTER_SETTINGS: ClickHouseSettings = {
   insert_distributed_sync: 1,
 };
 
+/** A dashboard/API query went over its time or memory budget (PAYSCOPE_QUERY_TIMEOUT_SEC, ..._MAX_MEMORY_BYTES). */
+export class QueryBudgetError extends Error {
+  constructor(readonly budget: 'time' | 'memory', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueryBudgetError';
+  }
+}
+
+/** Engine error codes of a budget overrun: TIMEOUT_EXCEEDED, TOO_SLOW (estimated to exceed it), MEMORY_LIMIT_EXCEEDED. */
+const BUDGET_CODES: Record<string, 'time' | 'memory'> = { '159': 'time', '160': 'time', '241': 'memory' };
+
+export interface QueryBudget {
+  /** Seconds; 0 = none. */
+  timeoutSec: number;
+  /** Bytes; 0 = none. */
+  maxMemoryBytes: number;
+  /** 0 = the engine's default (all cores). */
+  maxThreads: number;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'clickhouse';
   readonly database: string;
   readonly cluster: string;
   readonly client: ClickHouseClient;
-  /** Runs a SELECT built with `sql` and returns its rows. */
+  /**
+   * Runs a SELECT built with `sql` and returns its rows, within the query budget (time, memory,
+   * threads); an overrun throws QueryBudgetError.
+   */
   query<T = Record<string, unknown>>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]>;
   /** Runs a statement that returns nothing (DDL, INSERT ... SELECT). */
   command(q: SqlFragment, settings?: ClickHouseSettings): Promise<void>;
@@ -78,8 +101,15 @@ function isConnectionFailure(err: unknown): boolean {
  * loads `@clickhouse/client-common` through CommonJS, the app may load its ES module build), so they
  * are re-made as this module's ClickHouseError: callers can rely on `instanceof` and `.code`.
  */
-function wrap(err: unknown): never {
+function wrap(err: unknown, budget?: ClickHouseSettings): never {
   const e = err as { name?: string; constructor?: { name?: string }; code?: unknown; type?: unknown; message?: string };
+  const over = budget && typeof e?.code === 'string' ? BUDGET_CODES[e.code] : undefined;
+  if (over === 'time') {
+    throw new QueryBudgetError('time', `the query ran past its time budget of ${budget!.max_execution_time} s (PAYSCOPE_QUERY_TIMEOUT_SEC); narrow the time range or filters`, { cause: err });
+  }
+  if (over === 'memory') {
+    throw new QueryBudgetError('memory', `the query needed more than its memory budget of ${budget!.max_memory_usage} bytes (PAYSCOPE_QUERY_MAX_MEMORY_BYTES); narrow the time range or filters`, { cause: err });
+  }
   if (!(err instanceof ClickHouseError) && e?.constructor?.name === 'ClickHouseError' && typeof e.code === 'string') {
     const same = new ClickHouseError({ message: e.message ?? '', code: e.code, type: typeof e.type === 'string' ? e.type : undefined });
     (same as Error).cause = err;
@@ -91,32 +121,59 @@ function wrap(err: unknown): never {
 
 const SPOOL_FILE = /^[A-Za-z0-9._/-]+\.rowbinary$/;
 
+const NO_BUDGET: QueryBudget = { timeoutSec: 0, maxMemoryBytes: 0, maxThreads: 0 };
+
+const budgetOf = (config: PayscopeConfig): QueryBudget => ({
+  timeoutSec: config.queryTimeoutSec,
+  maxMemoryBytes: config.queryMaxMemoryBytes,
+  maxThreads: config.queryMaxThreads,
+});
+
 class ClickHouseStore implements Store {
   private readonly settings: ClickHouseSettings;
+  private readonly budgetSettings: ClickHouseSettings;
+  private readonly unbudgeted: ClickHouseSettings;
 
+  /**
+   * `insertClient`: the embedded engine runs the statements of one connection one at a time, so a
+   * dashboard query on the connection the ingest inserts through would hold acknowledgements until it
+   * finished; the embedded store gives inserts a connection of their own (a server takes requests in
+   * parallel: the same client).
+   */
   constructor(
     readonly kind: 'embedded' | 'clickhouse',
     readonly client: ClickHouseClient,
     readonly database: string,
     readonly cluster: string,
+    budget: QueryBudget = NO_BUDGET,
+    private readonly insertClient: ClickHouseClient = client,
   ) {
     this.settings = cluster ? { ...STORE_SETTINGS, ...CLUSTER_SETTINGS } : STORE_SETTINGS;
+    this.budgetSettings = {
+      max_execution_time: budget.timeoutSec,
+      timeout_overflow_mode: 'throw',
+      max_memory_usage: String(budget.maxMemoryBytes),
+      max_threads: budget.maxThreads,
+    };
+    // The embedded connection applies settings with SET, which outlives the statement: commands
+    // (migrations, funnel saves) on it clear the query budget instead of inheriting it.
+    this.unbudgeted = kind === 'embedded' ? { max_execution_time: 0, max_memory_usage: '0', max_threads: 0 } : {};
   }
 
   async query<T>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]> {
     const { text, params } = render(q);
     try {
-      const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...this.settings, ...settings } });
+      const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...this.settings, ...this.budgetSettings, ...settings } });
       return await rs.json<T>();
     } catch (err) {
-      wrap(err);
+      wrap(err, this.budgetSettings);
     }
   }
 
   async command(q: SqlFragment, settings?: ClickHouseSettings): Promise<void> {
     const { text, params } = render(q);
     try {
-      await this.client.command({ query: text, query_params: params, clickhouse_settings: { ...this.settings, ...settings } });
+      await this.client.command({ query: text, query_params: params, clickhouse_settings: { ...this.settings, ...this.unbudgeted, ...settings } });
     } catch (err) {
       wrap(err);
     }
@@ -139,7 +196,7 @@ class ClickHouseStore implements Store {
         const structure = columns.map((c) => `\`${c.name}\` ${c.type.replaceAll('LowCardinality(String)', 'String')}`).join(', ');
         // The token also goes in the statement's own SETTINGS: the embedded engine runs statements of
         // one session in turn, but a SET could still be seen by a statement of another caller.
-        await this.client.command({
+        await this.insertClient.command({
           query: `INSERT INTO ${table} (${cols}) SETTINGS insert_deduplication_token = '${dedupToken}', max_partitions_per_insert_block = 0 SELECT * FROM file('${file}', 'RowBinary', '${structure}')`,
           clickhouse_settings: settings,
         });
@@ -162,6 +219,7 @@ class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await this.client.close();
+    if (this.insertClient !== this.client) await this.insertClient.close();
   }
 }
 
@@ -178,24 +236,32 @@ export async function openStore(config: PayscopeConfig = loadConfig()): Promise<
       // Failures surface as StoreUnavailableError and are logged once by the caller, not per request.
       log: { level: ClickHouseLogLevel.OFF },
     });
-    return new ClickHouseStore('clickhouse', client, config.database, config.cluster);
+    return new ClickHouseStore('clickhouse', client, config.database, config.cluster, budgetOf(config));
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Loaded lazily: the native engine is ~500 MB and only the embedded store needs it.
   const { createChdbConnection } = await import('chdb/connection');
-  let connection;
+  const connect = () => {
+    try {
+      return createChdbConnection({ path: config.dataDir });
+    } catch (err) {
+      throw new StoreUnavailableError(
+        `cannot open the embedded store at ${config.dataDir}: ${(err as Error).message}. ` +
+          'Only one process may hold an embedded data directory; stop the other payscope process or set PAYSCOPE_DATA_DIR.',
+        { cause: err },
+      );
+    }
+  };
+  const client = createClient({ connection: connect() } as Parameters<typeof createClient>[0]);
+  let insertClient: ClickHouseClient;
   try {
-    connection = createChdbConnection({ path: config.dataDir });
+    insertClient = createClient({ connection: connect() } as Parameters<typeof createClient>[0]);
   } catch (err) {
-    throw new StoreUnavailableError(
-      `cannot open the embedded store at ${config.dataDir}: ${(err as Error).message}. ` +
-        'Only one process may hold an embedded data directory; stop the other payscope process or set PAYSCOPE_DATA_DIR.',
-      { cause: err },
-    );
+    await client.close();
+    throw err;
   }
-  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
   // The embedded store is private to this process: its tables live in the engine's `default` database.
-  return new ClickHouseStore('embedded', client, 'default', '');
+  return new ClickHouseStore('embedded', client, 'default', '', budgetOf(config), insertClient);
 }
 
 type StoreHolder = { promise?: Promise<Store> };
