@@ -9,10 +9,11 @@ import path from 'node:path';
 import { benchIngest } from './ingest';
 import { benchQueries } from './queries';
 import { benchPages } from './pages';
+import { benchContention } from './contention';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages] [-- --quick] [-- --concurrency N]
+  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages|contention] [-- --quick] [-- --concurrency N] [-- --data-dir DIR]
 
 Parts:
   ingest   OTLP/protobuf posted by a separate load process to a payscope process; spans/s counted
@@ -20,6 +21,10 @@ Parts:
   queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
   pages    time to first meaningful content of each dashboard page in Chromium on ~10M seeded spans,
            and render time of a 5,000-span trace
+  contention  ingest acknowledgement p50/p99/max at a steady 20 exports/s (200 spans each), alone
+           and while 4 simulated users run heavy dashboard queries (24 h funnel, hops, traces search,
+           a 12-step funnel) in the payscope process, on ~5M seeded spans (--quick: ~1M; --data-dir:
+           an already seeded PAYSCOPE_DATA_DIR, which keeps the benchmark's spans)
   overhead instrumentation cost: a payment endpoint with 3 downstream calls, uninstrumented vs plain
            upstream NodeSDK vs @payscope/instrumentation, each in its own process under fixed load
 
@@ -65,6 +70,18 @@ if (!only || only === 'queries') {
   console.log(`seeded ${fmt(r.seed.spans)} spans in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s); ` +
     `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
   fs.writeFileSync(path.join(outDir, 'queries.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+}
+
+if (!only || only === 'contention') {
+  console.log('contention: ingest acknowledgements while the dashboard queries');
+  const dataDir = args.includes('--data-dir') ? path.resolve(args[args.indexOf('--data-dir') + 1]) : undefined;
+  const r = await benchContention({ dataDir, ...(quick ? { payments: 52_000, seconds: 15 } : {}), onProgress: (l) => console.error(`  ${l}`) });
+  console.table(r.summary.map((p) => ({
+    phase: p.phase, requests: p.requests, statuses: JSON.stringify(p.statuses), 'ack p50 ms': fmt(p.p50Ms, 1), 'ack p99 ms': fmt(p.p99Ms, 1), 'ack max ms': fmt(p.maxMs, 1),
+  })));
+  const ms = (n: number | null) => (n === null || Number.isNaN(n) ? '—' : fmt(n));
+  console.table(r.queries.map((q) => ({ query: q.query, ok: q.ok, errors: q.errors, 'p50 ms': ms(q.p50Ms), 'p95 ms': ms(q.p95Ms), 'max ms': ms(q.maxMs), 'last error': q.lastError })));
+  fs.writeFileSync(path.join(outDir, 'contention.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
 }
 
 if (!only || only === 'overhead') {
