@@ -30,14 +30,18 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * Refuses a state-changing request a browser sent on behalf of another site (CSRF): a page elsewhere
  * can make the browser POST with its cached Basic credentials, and the browser then says where the
- * request came from. `Sec-Fetch-Site` must be `same-origin` or `none` (typed by the user); `Origin`
- * must name this host (as seen by the client: X-Forwarded-Host behind a proxy, like Next.js's own
- * check for server actions). API clients such as curl send neither header and pass.
+ * request came from. As Go's net/http CrossOriginProtection: `Sec-Fetch-Site` (set by the browser,
+ * not by page scripts) decides when present: `same-origin` or `none` (typed by the user) pass.
+ * Browsers without it: `Origin` must name this host (as the client saw it: X-Forwarded-Host behind
+ * a proxy, like Next.js's own check for server actions). API clients such as curl send neither.
  */
 function refuseCrossSite(req: Request): void {
   if (!UNSAFE_METHODS.has(req.method)) return;
   const site = req.headers.get('sec-fetch-site');
-  if (site !== null && site !== 'same-origin' && site !== 'none') throw new ApiError(403, `cross-site ${req.method} refused (Sec-Fetch-Site: ${site})`);
+  if (site !== null) {
+    if (site === 'same-origin' || site === 'none') return;
+    throw new ApiError(403, `cross-site ${req.method} refused (Sec-Fetch-Site: ${site.slice(0, 40)})`);
+  }
   const origin = req.headers.get('origin');
   if (origin === null) return;
   const host = req.headers.get('x-forwarded-host')?.split(',')[0].trim() || req.headers.get('host') || new URL(req.url).host;
