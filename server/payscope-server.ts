@@ -99,7 +99,7 @@ function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store
     if (req.method === 'GET' && (url === '/' || url === '/health')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       // Status stays open for load balancers; the counters tell about traffic, so they need the token.
-      const counters = isAuthorized(config.ingestToken, req.headers) ? { ingest: pipeline.stats() } : {};
+      const counters = isAuthorized(config.ingestToken, req.headers) ? { ingest: pipeline.stats(), decodedOnWorkers: decoder.offloaded } : {};
       const { status, reasons } = pipeline.health();
       res.end(JSON.stringify({ status, ...(reasons.length > 0 ? { reasons } : {}), store: store.kind, ...counters }));
       return;

@@ -36,7 +36,8 @@ describe('the payscope process', () => {
     const [httpPort, grpcPort] = [await freePort(), await freePort()];
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--no-dashboard'], {
       cwd: root,
-      env: { ...process.env, PAYSCOPE_DATA_DIR: tmp.dir, CLICKHOUSE_URL: '', HOST: '127.0.0.1', PAYSCOPE_OTLP_HTTP_PORT: String(httpPort), PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort) },
+      // every body decoded on a worker thread: the worker must load under `node --import tsx` too
+      env: { ...process.env, PAYSCOPE_DATA_DIR: tmp.dir, CLICKHOUSE_URL: '', HOST: '127.0.0.1', PAYSCOPE_OTLP_HTTP_PORT: String(httpPort), PAYSCOPE_OTLP_GRPC_PORT: String(grpcPort), PAYSCOPE_DECODE_INLINE_BYTES: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -51,6 +52,8 @@ describe('the payscope process', () => {
       method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/x-protobuf' },
     })));
     expect(sends.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const health = await (await fetch(`http://127.0.0.1:${httpPort}/health`)).json();
+    expect(health.decodedOnWorkers).toBe(5);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toMatch(/SIGTERM: storing accepted spans/);
