@@ -52,6 +52,21 @@ describe('DecodePool', () => {
     expect(decodeTraceRequestProtobuf(proto).accepted).toBe(protoSpans);
   });
 
+  it('transfers a body to the worker instead of copying it, unless it is a view into a buffer it does not own', async () => {
+    const own = Buffer.from(proto);
+    const r1 = await pool.decode('protobuf', own);
+    expect(own.buffer.byteLength).toBe(0); // moved to the worker, not copied
+    // a view, like a chunk sliced from a socket's read buffer: copied, the buffer left alone
+    const framed = Buffer.concat([Buffer.alloc(5), proto]);
+    const r2 = await pool.decode('protobuf', framed.subarray(5));
+    expect(framed.buffer.byteLength).toBe(proto.length + 5);
+    // the same view handed over whole (as grpc-js's frame is): transferred with the buffer
+    const r3 = await pool.decode('protobuf', framed.subarray(5), undefined, true);
+    expect(framed.buffer.byteLength).toBe(0);
+    for (const r of [r1, r2, r3]) expect(r.accepted).toBe(protoSpans);
+    expect(Buffer.compare(r2.rows, r3.rows)).toBe(0);
+  });
+
   it('decodes small bodies inline', async () => {
     const small = protobufRequest(await makeSpans(3));
     const before = pool.offloaded;

@@ -32,9 +32,15 @@ export function transferable(rows: Uint8Array): ArrayBuffer[] {
 }
 
 /**
- * `body` on an ArrayBuffer of its own, ready to transfer. A request body usually is one (Buffer.concat
- * of the chunks read); one chunk may be a slice of a socket's read buffer, which is copied instead.
+ * `body` on an ArrayBuffer that may be transferred. A request body usually is one (Buffer.concat of
+ * the chunks read); one chunk may be a slice of a socket's read buffer, and is copied. `whole`: the
+ * caller hands over the whole ArrayBuffer body is a view of (nothing else lives in it), so a large
+ * body is transferred as it is, with the bytes around it.
  */
-export function ownedBody(body: Uint8Array): Uint8Array {
-  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body : body.slice();
+export function ownedBody(body: Uint8Array, whole = false): Uint8Array {
+  // new Uint8Array(view) copies into a fresh ArrayBuffer (Buffer#slice would not copy, Buffer.from may use the pool)
+  if (!(body.buffer instanceof ArrayBuffer)) return new Uint8Array(body);
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body;
+  // Buffers under 4 KiB may come from Node's shared pool even when the caller means well.
+  return whole && body.byteLength >= 64 * 1024 ? body : new Uint8Array(body);
 }

@@ -51,9 +51,9 @@ export class DecodePool {
 
   /**
    * Decodes `body`; one decoded on a worker is transferred there (left empty here), unless it is a
-   * view of a larger buffer, which is copied.
+   * view of a larger buffer, which is copied — or, with `whole`, transferred with that buffer.
    */
-  decode(encoding: OtlpEncoding, body: Uint8Array, options?: PoolDecodeOptions): Promise<DecodeResult> {
+  decode(encoding: OtlpEncoding, body: Uint8Array, options?: PoolDecodeOptions, whole = false): Promise<DecodeResult> {
     if (this.opts.workers === 0 || body.byteLength < this.opts.inlineBelowBytes) {
       try {
         return Promise.resolve(decodeBody(encoding, body, options));
@@ -67,7 +67,7 @@ export class DecodePool {
       return Promise.reject(new OverloadedError(`decode queue full (${this.opts.maxQueued} large requests waiting)`, 1));
     }
     return new Promise<DecodeResult>((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, encoding, body: ownedBody(body), options }, resolve, reject });
+      this.queue.push({ job: { id: this.nextId++, encoding, body: ownedBody(body, whole), options }, resolve, reject });
       this.dispatch();
     });
   }

@@ -81,8 +81,10 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
     void (async () => {
       let decoded: DecodeResult;
       try {
+        // grpc-js gives each message a buffer of its own (the frame it gathered, or the inflated
+        // message): handing it over whole saves copying a large message on the event loop.
         decoded = opts.decoder
-          ? await opts.decoder.decode('protobuf', call.request, opts.decodeOptions)
+          ? await opts.decoder.decode('protobuf', call.request, opts.decodeOptions, true)
           : decodeBody('protobuf', call.request, opts.decodeOptions);
       } catch (err) {
         if (err instanceof OverloadedError) return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
