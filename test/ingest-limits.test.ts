@@ -102,6 +102,28 @@ describe('OTLP/HTTP connection limits', () => {
     expect(await count()).toBe(0);
   });
 
+  it('answers 429 (queue full) at once with Connection: close; gRPC refuses UNAVAILABLE before reading the message', async () => {
+    // As many body bytes in flight as the queue holds: what a crowd of large requests being read does.
+    server.pipeline.holdBytes(server.config.maxQueueBytes);
+    try {
+      const c = rawConnection();
+      c.socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000000\r\n\r\nxxxx`);
+      expect(await within(c.ended, 20_000)).toBe('end');
+      const [statusLine, ...headers] = c.received().split('\r\n\r\n')[0].split('\r\n');
+      expect(statusLine).toBe('HTTP/1.1 429 Too Many Requests');
+      expect(headers.map((h) => h.toLowerCase())).toEqual(expect.arrayContaining(['connection: close', 'retry-after: 1']));
+      c.socket.destroy();
+
+      const relay = await countingRelay(server.ports.grpc!);
+      expect(await grpcExport(relay.port, Buffer.alloc(16 * 1024 * 1024, 0x0a), { authorization: `Bearer ${TOKEN}` })).toBe(grpc.status.UNAVAILABLE);
+      expect(relay.bytes()).toBeLessThan(1024 * 1024);
+      await relay.close();
+    } finally {
+      server.pipeline.holdBytes(-server.config.maxQueueBytes);
+    }
+    expect(await count()).toBe(0);
+  });
+
   it('cuts off a body trickled a byte at a time once the request timeout passes', async () => {
     const c = rawConnection();
     c.socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/x-protobuf\r\nContent-Length: 1000\r\n\r\n`);
@@ -122,8 +144,9 @@ describe('OTLP/HTTP connection limits', () => {
     const c = rawConnection();
     c.socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"resourceSpans":`);
     expect(await within(c.ended, 20_000)).toBe('end');
-    expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
-    expect(c.received().toLowerCase()).toContain('connection: close');
+    const [statusLine, ...headers] = c.received().split('\r\n\r\n')[0].split('\r\n');
+    expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    expect(headers.map((h) => h.toLowerCase())).toContain('connection: close');
     expect(c.received()).toMatch(/no request body bytes for 1000 ms/);
     c.socket.destroy();
   });
