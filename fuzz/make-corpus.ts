@@ -100,10 +100,13 @@ const CASES: Record<string, Uint8Array | string> = {
   'ok-pb-noncanonical-varints.pb': oneSpanRequest(concat(len(1, TID), len(2, SID), [0x2a, 0x82, 0x80, 0x80, 0x80, 0x00], Buffer.from('ab'), [0x30, 0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00])),
   // the span's fields split over two occurrences of the same message (merged), scalars last-wins
   'ok-pb-merged-fields.pb': oneSpanRequest(concat(simpleSpan([kv('a', av.int(1))]), len(5, 'renamed'), len(9, kv('b', av.bool(true))), len(15, len(2, 'm1')), len(15, vint(3, 2)))),
+  // extreme times: the earliest start and the latest end there are (a start past tomorrow is refused: below)
   'ok-pb-extreme-scalars.pb': oneSpanRequest(spanMsg({
-    traceId: TID, spanId: SID, name: '', kind: 99, start: (1n << 64n) - 1n, end: 0n, status: { code: 7, message: '' },
+    traceId: TID, spanId: SID, name: '', kind: 99, start: 0n, end: (1n << 64n) - 1n, status: { code: 7, message: '' },
     attributes: [kv('neg', av.int(-1)), kv('min', av.int(-(2n ** 63n))), kv('nan', av.double(NaN)), kv('inf', av.double(Infinity)), kv('tiny', av.double(5e-324)), kv('nothing', av.empty()), kv('keyonly')],
   })),
+  // a client clock centuries ahead: the only span starts outside the accepted window → 400
+  'bad-pb-far-future-start.pb': oneSpanRequest(simpleSpan([], { start: (1n << 64n) - 1n, end: (1n << 64n) - 1n })),
   'ok-pb-invalid-utf8.pb': oneSpanRequest(simpleSpan([kv(Uint8Array.from([0xff, 0xfe]), av.str(Uint8Array.from([0xc0, 0x80, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80])))], { name: '\u0000op\u0000' }),
     [kv('service.name', av.str(Uint8Array.from([0xe2, 0x82])))]),
   'ok-pb-all-anyvalue-kinds.pb': oneSpanRequest(simpleSpan([

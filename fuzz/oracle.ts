@@ -5,7 +5,7 @@
  * decompression limit, decode, "every span invalid" → 400).
  */
 import zlib from 'node:zlib';
-import { decodeTraceRequestJson, decodeTraceRequestProtobuf, OtlpDecodeError } from '../lib/ingest/otlp';
+import { decodeTraceRequestJson, decodeTraceRequestProtobuf, OtlpDecodeError, startTimeWindow, type DecodeOptions } from '../lib/ingest/otlp';
 import type { ContentKind } from './generators';
 
 export interface Prediction {
@@ -25,12 +25,18 @@ export function mediaKind(contentType: string | undefined): ContentKind | undefi
 }
 
 /**
+ * The fuzz run's payscope keeps spans forever (retention 0), so it accepts span start times from
+ * any past to one day ahead; the decoders get the same window here.
+ */
+const OPTIONS: DecodeOptions = { startTimeWindow: startTimeWindow(0) };
+
+/**
  * Decodes as the server would. Throws whatever the decoder throws other than OtlpDecodeError: that
  * is a decoder bug, and the caller reports it as a failure.
  */
 export function predictDecode(body: Uint8Array, type: ContentKind): Prediction {
   try {
-    const r = type === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body);
+    const r = type === 'protobuf' ? decodeTraceRequestProtobuf(body, OPTIONS) : decodeTraceRequestJson(body, OPTIONS);
     if (r.accepted === 0 && r.rejected > 0) return { status: 400, accepted: 0, rejected: 0 };
     return { status: 200, accepted: r.accepted, rejected: r.rejected };
   } catch (err) {

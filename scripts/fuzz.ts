@@ -561,8 +561,12 @@ export async function runFuzz(options: Partial<FuzzOptions> = {}): Promise<FuzzR
     if (peakRss > opts.maxRssMb) endFail(`peak RSS ${peakRss.toFixed(0)} MB over the bound of ${opts.maxRssMb} MB`);
     if (stopped) {
       const config = loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dataDir, CLICKHOUSE_URL: '' });
-      const left = fs.existsSync(config.spoolDir) ? fs.readdirSync(config.spoolDir) : [];
+      // the dead-letter folder is made at start; anything in it is a batch the store refused
+      const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
+      const left = list(config.spoolDir).filter((name) => name !== 'dead-letter');
       if (left.length) endFail(`spool not empty after a clean stop: ${left.join(', ')}`);
+      const dead = list(path.join(config.spoolDir, 'dead-letter'));
+      if (dead.length) endFail(`batches refused by the store (dead-letter): ${dead.join(', ')}`);
       const store = await openStore(config);
       try {
         const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeExportTraceServiceResponse, OtlpDecodeError, type DecodeResult } from './otlp';
-import { OverloadedError, type IngestPipeline } from './pipeline';
+import { OverloadedError, SpansRejectedError, type IngestPipeline } from './pipeline';
 import { StoreUnavailableError } from '../store/store';
 import { isAuthorized } from '../access';
 import { decodeBody, type PoolDecodeOptions } from './decode-job';
@@ -98,7 +98,8 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
         await opts.pipeline.submit(decoded.rows, decoded.accepted, () => call.cancelled);
       } catch (err) {
         const retryable = err instanceof OverloadedError || err instanceof StoreUnavailableError;
-        return callback({ code: retryable ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });
+        const code = retryable ? grpc.status.UNAVAILABLE : err instanceof SpansRejectedError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+        return callback({ code, details: (err as Error).message });
       }
       callback(null, Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage)));
     })();

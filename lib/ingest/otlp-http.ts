@@ -8,7 +8,7 @@ import {
   OtlpDecodeError,
   type DecodeResult,
 } from './otlp';
-import { OverloadedError, type IngestPipeline } from './pipeline';
+import { OverloadedError, SpansRejectedError, type IngestPipeline } from './pipeline';
 import { decodeBody, type PoolDecodeOptions } from './decode-job';
 import type { DecodePool } from './decode-pool';
 import { StoreUnavailableError } from '../store/store';
@@ -211,6 +211,8 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
     } catch (err) {
       if (err instanceof OverloadedError) throw overloaded(err);
       if (err instanceof StoreUnavailableError) throw new HttpError(503, err.message, { 'retry-after': '5' });
+      // the store refused these spans for what they are: sending them again would not help
+      if (err instanceof SpansRejectedError) throw new HttpError(400, err.message);
       throw err;
     }
     const payload = encoding === 'protobuf'
