@@ -15,6 +15,10 @@ export default function PageError({ error, retry }: { error: unknown; retry: () 
         <li>The store is starting or busy: try again in a few seconds.</li>
         <li>Another process holds the embedded data directory (only one <code>npm start</code> per directory).</li>
         <li>With <code>CLICKHOUSE_URL</code>: the ClickHouse server is down or the credentials are wrong.</li>
+        <li>
+          The query ran past its time or memory budget (a long range, a funnel of many steps): narrow the range; the limits are{' '}
+          <code>PAYSCOPE_QUERY_TIMEOUT_SEC</code> and <code>PAYSCOPE_QUERY_MAX_MEMORY_BYTES</code>.
+        </li>
       </ul>
       <p className="muted small">The server log has the details{digest ? <> (error id <code>{digest}</code>)</> : null}.</p>
       <button type="button" className="primary" onClick={() => retry()}>Try again</button>
