@@ -75,15 +75,32 @@ export interface PayscopeConfig {
   queryMaxMemoryBytes: number;
   /** Threads one dashboard/API query may use. @default 1 (inserts keep the other cores); 0 = the engine's default (all cores) */
   queryMaxThreads: number;
+  /** Gateway host entries added to the built-in table (`PAYSCOPE_GATEWAY_HOSTS="host=gateway,*.suffix=gateway"`). */
+  gatewayHosts: ReadonlyArray<readonly [string, string]>;
+  /** Seconds a gateway request may wait for its callback before the payment is stuck. */
+  callbackSla: CallbackSla;
+  /** Log each ingest batch (`PAYSCOPE_INGEST_DEBUG=1`). @default false */
+  ingestDebug: boolean;
   /** Bearer token OTLP requests must present; unset = open. */
   ingestToken?: string;
   /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
   apiToken?: string;
 }
 
+/** Callback SLA: seconds a gateway request may wait for its callback before the payment is stuck. */
+export interface CallbackSla {
+  /** `PAYSCOPE_CALLBACK_SLA_SEC`. @default 300 */
+  defaultSec: number;
+  /** Per gateway, overriding the default (`PAYSCOPE_CALLBACK_SLA="paypal=900,alipay=120"`). */
+  byGateway: Record<string, number>;
+}
+
+/** The environment variables read (process.env, or a plain object in tests and tools). */
+type Env = Record<string, string | undefined>;
+
 const projectRoot = process.env.PAYSCOPE_HOME ?? process.cwd();
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function intEnv(env: Env, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -93,9 +110,54 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   return n;
 }
 
+/**
+ * `paypal=900,alipay=120`: seconds per gateway (the environment's `PAYSCOPE_CALLBACK_SLA` and the
+ * API's `sla` parameter). Throws on an item that is not gateway=seconds with seconds > 0.
+ */
+export function parseGatewaySeconds(text: string, what = 'PAYSCOPE_CALLBACK_SLA'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.lastIndexOf('=');
+    const gateway = item.slice(0, eq).trim();
+    const sec = Number(item.slice(eq + 1));
+    if (eq <= 0 || !gateway || !Number.isFinite(sec) || sec <= 0) {
+      throw new Error(`${what}: expected gateway=seconds, got ${JSON.stringify(item)}`);
+    }
+    out[gateway] = sec;
+  }
+  return out;
+}
+
+/** `host=gateway,*.suffix=gateway` (`PAYSCOPE_GATEWAY_HOSTS`); throws on an item without both sides. */
+export function parseGatewayHosts(text: string): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf('=');
+    const pattern = item.slice(0, Math.max(eq, 0)).trim();
+    const gateway = item.slice(eq + 1).trim();
+    if (eq <= 0 || !pattern || !gateway || /\s/.test(pattern)) {
+      throw new Error(`PAYSCOPE_GATEWAY_HOSTS: expected host=gateway or *.suffix=gateway, got ${JSON.stringify(item)}`);
+    }
+    entries.push([pattern, gateway]);
+  }
+  return entries;
+}
+
+function positiveNumberEnv(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number of seconds > 0, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig {
+/**
+ * Reads and validates the whole configuration; throws one clear message on the first bad variable
+ * (`npm start` prints it and exits before anything listens).
+ */
+export function loadConfig(env: Env = process.env): PayscopeConfig {
   const base = path.resolve(projectRoot, env.PAYSCOPE_DATA_DIR ?? '.payscope-data');
   const database = env.CLICKHOUSE_DATABASE || 'default';
   const cluster = env.PAYSCOPE_CLICKHOUSE_CLUSTER ?? '';
@@ -139,7 +201,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PayscopeConfig
     queryTimeoutSec: intEnv(env, 'PAYSCOPE_QUERY_TIMEOUT_SEC', 30, 0),
     queryMaxMemoryBytes: intEnv(env, 'PAYSCOPE_QUERY_MAX_MEMORY_BYTES', 4 * 1024 * 1024 * 1024, 0),
     queryMaxThreads: intEnv(env, 'PAYSCOPE_QUERY_MAX_THREADS', 1, 0),
+    gatewayHosts: parseGatewayHosts(env.PAYSCOPE_GATEWAY_HOSTS ?? ''),
+    callbackSla: {
+      defaultSec: positiveNumberEnv(env, 'PAYSCOPE_CALLBACK_SLA_SEC', 300),
+      byGateway: parseGatewaySeconds(env.PAYSCOPE_CALLBACK_SLA ?? ''),
+    },
+    ingestDebug: env.PAYSCOPE_INGEST_DEBUG === '1',
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
   };
+}
+
+let processConfig: PayscopeConfig | undefined;
+
+/**
+ * This process's configuration, read from `process.env` once: what pages and the query layer use for
+ * settings (gateway hosts, callback SLA) that are not passed to them explicitly.
+ */
+export function getConfig(): PayscopeConfig {
+  processConfig ??= loadConfig();
+  return processConfig;
 }

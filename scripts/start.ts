@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type PayscopeConfig } from '../lib/config';
 import { exposureWarning, startServer } from '../server/payscope-server';
 
 const HELP = `Usage: npm start [-- --no-dashboard]     production server (builds the dashboard first when needed)
@@ -25,6 +25,14 @@ const args = new Set(process.argv.slice(2));
 if (args.has('--help') || args.has('-h')) {
   console.log(HELP);
   process.exit(0);
+}
+// Configuration errors first: before a build that takes minutes, with the message and no stack.
+let config: PayscopeConfig;
+try {
+  config = loadConfig();
+} catch (err) {
+  console.error(`payscope: configuration error: ${(err as Error).message}`);
+  process.exit(2);
 }
 const dev = args.has('--dev');
 const dashboard = !args.has('--no-dashboard');
@@ -50,7 +58,6 @@ if (dashboard && !dev && !args.has('--no-build') && buildIsStale()) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const config = loadConfig();
 const server = await startServer({ config, dashboard: dashboard ? { dev } : false });
 const warning = exposureWarning(config, dashboard);
 if (warning) console.warn(warning);

@@ -5,7 +5,8 @@ import { Kpi } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { hasAnySpans } from '@/lib/queries/overview';
-import { callbackSlaFromEnv, listInconsistentPayments, listStuckPayments } from '@/lib/queries/stuck';
+import { getConfig } from '@/lib/config';
+import { listInconsistentPayments, listStuckPayments } from '@/lib/queries/stuck';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatSec, formatTime, shortId } from '@/lib/ui/format';
 import { flatParams, numberParam, paymentHref, traceHref } from '@/lib/ui/links';
@@ -29,7 +30,7 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
   const sp = await searchParams;
   const range = resolveTimeRange(sp);
   const slaSec = numberParam(sp, 'slaSec', 30 * 86_400) || undefined;
-  const env = callbackSlaFromEnv();
+  const env = getConfig().callbackSla;
   const sla = { defaultSec: slaSec ?? env.defaultSec, byGateway: slaSec !== undefined ? {} : env.byGateway };
   const store = await getStore();
   const [stuck, bad] = await Promise.all([

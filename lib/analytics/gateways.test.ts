@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayHostTable, gatewayHostArrays, gatewayHostTableFromEnv, gatewayOf, isTimeout } from './gateways';
+import { parseGatewayHosts } from '../config';
+import { GatewayHostTable, gatewayHostArrays, gatewayOf, isTimeout } from './gateways';
 
 /** The SQL lookup (lib/queries/gateway-sql.ts) evaluated in JS: exact host, then first suffix. */
 function arraysLookup(a: ReturnType<typeof gatewayHostArrays>, host: string): string {
@@ -10,7 +11,7 @@ function arraysLookup(a: ReturnType<typeof gatewayHostArrays>, host: string): st
 }
 
 describe('gateway classification', () => {
-  const table = gatewayHostTableFromEnv({ PAYSCOPE_GATEWAY_HOSTS: 'pay.example.com=acme, *.psp.example.org=examplepsp, api.stripe.com=stripe-eu' });
+  const table = new GatewayHostTable(parseGatewayHosts('pay.example.com=acme, *.psp.example.org=examplepsp, api.stripe.com=stripe-eu'));
 
   it.each([
     ['stripe', 'api.stripe.com', 'stripe'],

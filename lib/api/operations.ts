@@ -1,11 +1,12 @@
 import type { z } from 'zod';
+import { getConfig } from '../config';
 import { DEFAULT_CHECKOUT_FUNNEL, DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC, type FunnelDefinition } from '../analytics/funnel';
 import { getFunnel } from '../queries/funnel';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel } from '../queries/funnels';
 import { getGatewayHealth } from '../queries/gateway-health';
 import { getSlowestHops } from '../queries/hops';
 import { getStageLatency } from '../queries/stage-latency';
-import { callbackSlaFromEnv, listInconsistentPayments, listStuckPayments } from '../queries/stuck';
+import { listInconsistentPayments, listStuckPayments } from '../queries/stuck';
 import { searchTraces } from '../queries/traces';
 import type { Store } from '../store/store';
 import { ApiError } from './handler';
@@ -50,10 +51,10 @@ export function hops(store: Store, { query: q }: { query: z.output<typeof HopsQu
 
 /** `slaSec` replaces the configured SLA for every gateway; `sla=gw=sec,...` sets single gateways. */
 export function stuck(store: Store, { query: q }: { query: z.output<typeof StuckQuery> }) {
-  const env = callbackSlaFromEnv();
+  const configured = getConfig().callbackSla;
   const sla = {
-    defaultSec: q.slaSec ?? env.defaultSec,
-    byGateway: { ...(q.slaSec !== undefined ? {} : env.byGateway), ...q.sla },
+    defaultSec: q.slaSec ?? configured.defaultSec,
+    byGateway: { ...(q.slaSec !== undefined ? {} : configured.byGateway), ...q.sla },
   };
   return listStuckPayments(store, { from: q.from, to: q.to, sla, limit: q.limit });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseGatewaySeconds } from '../config';
 import { DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC } from '../analytics/funnel';
 import { filterParam, limitParam, rangeShape, resolveRange, timeParam } from './params';
 
@@ -129,20 +130,14 @@ export const HopsQuery = z
   })
   .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
 
-/** `paypal=900,alipay=120`: callback SLA per gateway, seconds. */
+/** `paypal=900,alipay=120`: callback SLA per gateway, seconds (the format of PAYSCOPE_CALLBACK_SLA). */
 const slaMapParam = z.string().transform((v, ctx) => {
-  const out: Record<string, number> = {};
-  for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const eq = item.lastIndexOf('=');
-    const g = item.slice(0, eq).trim();
-    const sec = Number(item.slice(eq + 1));
-    if (eq <= 0 || !g || !Number.isFinite(sec) || sec <= 0) {
-      ctx.addIssue({ code: 'custom', message: `sla: expected gateway=seconds, got ${JSON.stringify(item)}` });
-      return z.NEVER;
-    }
-    out[g] = sec;
+  try {
+    return parseGatewaySeconds(v, 'sla');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
   }
-  return out;
 });
 
 export const StuckQuery = z

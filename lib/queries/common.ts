@@ -1,4 +1,5 @@
-import { gatewayHostArrays, gatewayHostTableFromEnv, TIMEOUT_ERROR_TYPES, type GatewayHostArrays, type GatewayHostTable } from '../analytics/gateways';
+import { GatewayHostTable, gatewayHostArrays, TIMEOUT_ERROR_TYPES, type GatewayHostArrays } from '../analytics/gateways';
+import { getConfig, type PayscopeConfig } from '../config';
 import { sql, UNSAFE_RAW_SQL, type SqlFragment } from '../store/sql';
 
 /** A half-open time range [from, to). */
@@ -7,19 +8,25 @@ export interface TimeRange {
   to: Date;
 }
 
-let envTable: GatewayHostTable | undefined;
-let envHosts: GatewayHostArrays | undefined;
+// Built once per configuration: every query binds the arrays.
+let built: { entries: PayscopeConfig['gatewayHosts']; table: GatewayHostTable; hosts: GatewayHostArrays } | undefined;
 
-/** The gateway host table of this process: built-ins + PAYSCOPE_GATEWAY_HOSTS. */
+function builtFor(entries: PayscopeConfig['gatewayHosts']) {
+  if (built?.entries !== entries) {
+    const table = new GatewayHostTable(entries);
+    built = { entries, table, hosts: gatewayHostArrays(table) };
+  }
+  return built;
+}
+
+/** The gateway host table of this process: built-ins + the configured gateway hosts (lib/config.ts). */
 export function defaultGatewayHostTable(): GatewayHostTable {
-  envTable ??= gatewayHostTableFromEnv();
-  return envTable;
+  return builtFor(getConfig().gatewayHosts).table;
 }
 
 /** The same table as SQL arrays. */
 export function defaultGatewayHosts(): GatewayHostArrays {
-  envHosts ??= gatewayHostArrays(defaultGatewayHostTable());
-  return envHosts;
+  return builtFor(getConfig().gatewayHosts).hosts;
 }
 
 /**

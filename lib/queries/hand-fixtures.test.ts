@@ -132,8 +132,8 @@ describe('getGatewayHealth', () => {
   });
 
   it('a host added by configuration counts as that gateway, history included', async () => {
-    const { gatewayHostArrays, gatewayHostTableFromEnv } = await import('../analytics/gateways');
-    const hosts = gatewayHostArrays(gatewayHostTableFromEnv({ PAYSCOPE_GATEWAY_HOSTS: 'openapi.alipay.com=alipay-cn' }));
+    const { GatewayHostTable, gatewayHostArrays } = await import('../analytics/gateways');
+    const hosts = gatewayHostArrays(new GatewayHostTable({ 'openapi.alipay.com': 'alipay-cn' }));
     const { gateways } = await getGatewayHealth(store, { ...hour, hosts });
     expect(gateways.map((g) => g.gateway).sort()).toEqual(['alipay-cn', 'paypal', 'stripe', 'wechatpay']);
   });
@@ -181,8 +181,8 @@ describe('getSlowestHops', () => {
     ]);
   });
   it('a host configured as a gateway turns an external hop into a gateway hop', async () => {
-    const { gatewayHostTableFromEnv } = await import('../analytics/gateways');
-    const r = await getSlowestHops(store, { ...range, hostTable: gatewayHostTableFromEnv({ PAYSCOPE_GATEWAY_HOSTS: 'fx.internal=fxpay' }) });
+    const { GatewayHostTable } = await import('../analytics/gateways');
+    const r = await getSlowestHops(store, { ...range, hostTable: new GatewayHostTable({ 'fx.internal': 'fxpay' }) });
     expect(r.hops.find((h) => h.to === 'fxpay')).toMatchObject({ from: 'payment', toKind: 'gateway', calls: 1, criticalPathShare: 0.2 });
   });
   it('filters by channel and gateway through the payment flows', async () => {

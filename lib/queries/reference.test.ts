@@ -9,7 +9,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { computeCriticalPath } from '../analytics/critical-path';
 import { DEFAULT_CHECKOUT_FUNNEL, funnelStepResults, matchFlowSteps } from '../analytics/funnel';
 import { judgeGatewayHealth } from '../analytics/gateway-health';
-import { gatewayHostTableFromEnv, gatewayOf, isTimeout } from '../analytics/gateways';
+import { GatewayHostTable, gatewayOf, isTimeout } from '../analytics/gateways';
 import { criticalPathByHop, hopCalls, hopKey, type HopSpan } from '../analytics/hops';
 import { quantiles } from '../analytics/percentiles';
 import { stageWaits } from '../analytics/stages';
@@ -99,7 +99,7 @@ const PART = { from: new Date(END - 3 * 3_600_000), to: new Date(END - 1_800_000
 const inRange = (s: Ref, r: { from: Date; to: Date }) => s.start >= relOf(r.from) && s.start < relOf(r.to);
 const stage = (s: Ref) => s.attrs['payment.stage'] ?? '';
 const order = (s: Ref) => s.attrs['payment.order_id'] ?? '';
-const table = gatewayHostTableFromEnv({});
+const table = new GatewayHostTable();
 const gw = (s: Ref) => gatewayOf(table, s.attrs['payment.gateway'] ?? '', (s.attrs['server.address'] ?? '').toLowerCase());
 
 describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, range) => {

@@ -1,28 +1,8 @@
 import type { GatewayHostArrays } from '../analytics/gateways';
+import { getConfig, type CallbackSla } from '../config';
 import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isoFromNs, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
-
-/** Callback SLA: seconds a gateway request may wait for its callback before the payment is stuck. */
-export interface CallbackSla {
-  /** @default 300 */
-  defaultSec: number;
-  /** Per gateway, overriding the default. */
-  byGateway: Record<string, number>;
-}
-
-const DEFAULT_CALLBACK_SLA_SEC = 300;
-
-/** `PAYSCOPE_CALLBACK_SLA_SEC` (default) and `PAYSCOPE_CALLBACK_SLA="paypal=900,alipay=120"`. */
-export function callbackSlaFromEnv(env: Record<string, string | undefined> = process.env): CallbackSla {
-  const byGateway: Record<string, number> = {};
-  for (const item of (env.PAYSCOPE_CALLBACK_SLA ?? '').split(',')) {
-    const [g, v] = item.split('=').map((x) => x?.trim());
-    if (g && v && Number.isFinite(Number(v)) && Number(v) > 0) byGateway[g] = Number(v);
-  }
-  const d = Number(env.PAYSCOPE_CALLBACK_SLA_SEC);
-  return { defaultSec: Number.isFinite(d) && d > 0 ? d : DEFAULT_CALLBACK_SLA_SEC, byGateway };
-}
 
 export interface StuckParams extends TimeRange {
   sla?: CallbackSla;
@@ -90,7 +70,7 @@ async function flowDetails(store: Store, range: TimeRange, orderIds: string[], h
  */
 export async function listStuckPayments(store: Store, p: StuckParams): Promise<{ payments: StuckPayment[]; total: number }> {
   const hosts = p.hosts ?? defaultGatewayHosts();
-  const sla = p.sla ?? callbackSlaFromEnv();
+  const sla = p.sla ?? getConfig().callbackSla;
   const slaGateways = Object.keys(sla.byGateway);
   const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
   const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
