@@ -6,7 +6,7 @@ import { Kpi, NumLink } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
-import { getGatewayHealth } from '@/lib/queries/gateway-health';
+import { gateways as gatewayHealth } from '@/lib/api/operations';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { cachedFilterValues } from '@/lib/ui/filter-values';
@@ -26,7 +26,7 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
   const split = choice(sp, 'split', ['channel'] as const);
   const store = await getStore();
   const [{ gateways }, values] = await Promise.all([
-    getGatewayHealth(store, { ...range, channel, splitByChannel: split === 'channel' }),
+    gatewayHealth(store, { query: { ...range, channel, split } }),
     cachedFilterValues(store, range),
   ]);
   if (!gateways.length && !(await hasAnySpans(store))) {

@@ -1,5 +1,6 @@
 /**
- * A gateway's health verdict: its current window against its own recent baseline, in words.
+ * A gateway's health verdict: its current window against its own recent baseline, with the
+ * findings as data (lib/ui/health-reasons.ts words them for the page and the API).
  *
  *   baseline window (default: the 24 h before)        current window
  *   ├──────────────────────────────────────────────┤├──────────┤
@@ -28,33 +29,31 @@ export interface GatewayWindowStats {
   p95Ms: number | null;
 }
 
+/** One finding. Rates are fractions 0..1; a `baseline` of null means there was none to compare with. */
+export type HealthReason =
+  | { code: 'no_requests' }
+  | { code: 'too_few_requests'; requests: number; errors: number }
+  | { code: 'mostly_failed'; requests: number; errors: number }
+  | { code: 'error_rate' | 'timeout_rate'; rate: number; baseline: number | null }
+  | { code: 'p95'; ms: number; baselineMs: number }
+  /** Healthy: the figures it was judged on. */
+  | { code: 'figures'; errorRate: number; baselineErrorRate: number | null; timeoutRate: number; p95Ms: number | null; baselineP95Ms: number | null };
+
 export interface HealthJudgement {
   verdict: HealthVerdict;
-  /** One sentence per finding, most important first; for healthy, the figures it was judged on. */
-  reasons: string[];
+  /** The findings, most important first; for healthy, the figures it was judged on. */
+  reasons: HealthReason[];
 }
 
 const MIN_REQUESTS = 20;
 const MIN_BASELINE_REQUESTS = 50;
 const Z_MIN = 3;
 
-export function formatPct(rate: number): string {
-  const pct = rate * 100;
-  return `${pct >= 10 || pct === 0 ? pct.toFixed(1) : pct.toFixed(2)}%`;
-}
-
-export function formatMs(ms: number): string {
-  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)} s`;
-  return `${ms >= 10 ? Math.round(ms) : ms.toFixed(1)} ms`;
-}
-
 /** How many standard errors `rate` over `n` trials lies above `base` (the baseline rate, floored). */
 function zScore(rate: number, n: number, base: number): number {
   const p0 = Math.min(0.99, Math.max(base, 0.002));
   return (rate - p0) / Math.sqrt((p0 * (1 - p0)) / Math.max(1, n));
 }
-
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}x` : 'new');
 
 export function judgeGatewayHealth(current: GatewayWindowStats, baseline: GatewayWindowStats | null): HealthJudgement {
   const n = current.requests;
@@ -64,36 +63,37 @@ export function judgeGatewayHealth(current: GatewayWindowStats, baseline: Gatewa
   const bErr = hasBase ? baseline!.errors / baseline!.requests : 0;
   const bTmo = hasBase ? baseline!.timeouts / baseline!.requests : 0;
   const bP95 = hasBase ? baseline!.p95Ms : null;
-  const errVs = hasBase ? ` vs ${formatPct(bErr)} baseline (${ratio(err, bErr)})` : '';
-  const tmoVs = hasBase ? ` vs ${formatPct(bTmo)} baseline (${ratio(tmo, bTmo)})` : '';
+  const errReason: HealthReason = { code: 'error_rate', rate: err, baseline: hasBase ? bErr : null };
+  const tmoReason: HealthReason = { code: 'timeout_rate', rate: tmo, baseline: hasBase ? bTmo : null };
 
-  if (n === 0) return { verdict: 'healthy', reasons: ['no requests in this window'] };
+  if (n === 0) return { verdict: 'healthy', reasons: [{ code: 'no_requests' }] };
   if (n < MIN_REQUESTS) {
-    if (current.errors >= 5 && err >= 0.5) return { verdict: 'failing', reasons: [`${current.errors} of ${n} requests failed`] };
-    return { verdict: 'healthy', reasons: [`only ${n} requests: too few to judge (${current.errors} failed)`] };
+    if (current.errors >= 5 && err >= 0.5) return { verdict: 'failing', reasons: [{ code: 'mostly_failed', requests: n, errors: current.errors }] };
+    return { verdict: 'healthy', reasons: [{ code: 'too_few_requests', requests: n, errors: current.errors }] };
   }
 
   const errSignificant = zScore(err, n, bErr) >= Z_MIN;
   const tmoSignificant = zScore(tmo, n, bTmo) >= Z_MIN;
-  const failing: string[] = [];
-  if (err >= 0.25) failing.push(`error rate ${formatPct(err)}${errVs}`);
-  else if (err >= 0.1 && hasBase && err >= 5 * bErr && errSignificant) failing.push(`error rate ${formatPct(err)}${errVs}`);
-  if (tmo >= 0.1) failing.push(`timeout rate ${formatPct(tmo)}${tmoVs}`);
+  const failing: HealthReason[] = [];
+  if (err >= 0.25) failing.push(errReason);
+  else if (err >= 0.1 && hasBase && err >= 5 * bErr && errSignificant) failing.push(errReason);
+  if (tmo >= 0.1) failing.push(tmoReason);
   if (failing.length) return { verdict: 'failing', reasons: failing };
 
-  const degraded: string[] = [];
+  const degraded: HealthReason[] = [];
   if (hasBase) {
-    if (err >= 2 * bErr && err - bErr >= 0.01 && errSignificant) degraded.push(`error rate ${formatPct(err)}${errVs}`);
-    if (tmo >= 2 * bTmo && tmo - bTmo >= 0.005 && tmoSignificant) degraded.push(`timeout rate ${formatPct(tmo)}${tmoVs}`);
+    if (err >= 2 * bErr && err - bErr >= 0.01 && errSignificant) degraded.push(errReason);
+    if (tmo >= 2 * bTmo && tmo - bTmo >= 0.005 && tmoSignificant) degraded.push(tmoReason);
     if (current.p95Ms !== null && bP95 !== null && bP95 > 0 && current.p95Ms >= 1.5 * bP95 && current.p95Ms - bP95 >= 100) {
-      degraded.push(`p95 ${formatMs(current.p95Ms)} vs ${formatMs(bP95)} baseline (${ratio(current.p95Ms, bP95)})`);
+      degraded.push({ code: 'p95', ms: current.p95Ms, baselineMs: bP95 });
     }
   } else if (err >= 0.05 && errSignificant) {
-    degraded.push(`error rate ${formatPct(err)} (no baseline to compare with)`);
+    degraded.push(errReason);
   }
   if (degraded.length) return { verdict: 'degraded', reasons: degraded };
 
-  const p95 = current.p95Ms === null ? '' : `, p95 ${formatMs(current.p95Ms)}${bP95 !== null ? ` (baseline ${formatMs(bP95)})` : ''}`;
-  const base = hasBase ? ` (baseline ${formatPct(bErr)})` : ' (no baseline yet)';
-  return { verdict: 'healthy', reasons: [`error rate ${formatPct(err)}${base}, timeout rate ${formatPct(tmo)}${p95}`] };
+  return {
+    verdict: 'healthy',
+    reasons: [{ code: 'figures', errorRate: err, baselineErrorRate: hasBase ? bErr : null, timeoutRate: tmo, p95Ms: current.p95Ms, baselineP95Ms: bP95 }],
+  };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_FUNNEL_ID, getSavedFunnel } from '../queries/funnels';
 import { getGatewayHealth } from '../queries/gateway-health';
 import { getSlowestHops } from '../queries/hops';
 import { getStageLatency } from '../queries/stage-latency';
+import { describeHealthReason } from '../ui/health-reasons';
 import { listInconsistentPayments, listStuckPayments } from '../queries/stuck';
 import { searchTraces } from '../queries/traces';
 import type { Store } from '../store/store';
@@ -38,11 +39,13 @@ export async function funnel(store: Store, { query: q }: { query: z.output<typeo
   return { funnel: def, ...result };
 }
 
-export function gateways(store: Store, { query: q }: { query: z.output<typeof GatewaysQuery> }) {
-  return getGatewayHealth(store, {
+/** Gateway health, its reasons in the words the Gateways page shows. */
+export async function gateways(store: Store, { query: q }: { query: z.output<typeof GatewaysQuery> }) {
+  const { gateways: rows } = await getGatewayHealth(store, {
     from: q.from, to: q.to, channel: q.channel, splitByChannel: q.split === 'channel',
     baselineMs: q.baselineHours !== undefined ? q.baselineHours * 3_600_000 : undefined,
   });
+  return { gateways: rows.map((g) => ({ ...g, healthReasons: g.healthReasons.map(describeHealthReason) })) };
 }
 
 export function hops(store: Store, { query: q }: { query: z.output<typeof HopsQuery> }) {

@@ -1,9 +1,9 @@
-import { DEFAULT_FLOW_KEY, type FunnelDefinition, type FunnelStepDef } from '../analytics/funnel';
+import type { FunnelDefinition } from '../analytics/funnel';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isoFromNs, num, queryConstants, type TimeRange } from './common';
-import { flowStepTimesSql, stepTimeSql } from './funnel';
+import { flowKeySql, flowStepTimesSql, stageOnly, stepArraysSql, stepTimeSql } from './funnel';
 
 /**
  * The flows behind a funnel drop-off: those that reached step k−1 and not step k, with the same
@@ -36,15 +36,6 @@ export interface DroppedFlow {
   traceIds: string[];
 }
 
-function stepCondition(step: FunnelStepDef): SqlFragment {
-  const conds: SqlFragment[] = [];
-  if (step.stage !== undefined) conds.push(sql`PaymentStage = ${step.stage}`);
-  if (step.service !== undefined) conds.push(sql`ServiceName = ${step.service}`);
-  if (step.spanName !== undefined) conds.push(sql`SpanName = ${step.spanName}`);
-  for (const [k, v] of Object.entries(step.attributes ?? {})) conds.push(sql`SpanAttributes[${k}] = ${v}`);
-  return conds.length ? join(conds, ' AND ') : sql`0`;
-}
-
 export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promise<{ flows: DroppedFlow[]; total: number }> {
   const f = p.funnel;
   if (!Number.isInteger(p.step) || p.step < 1 || p.step >= f.steps.length) return { flows: [], total: 0 };
@@ -52,12 +43,11 @@ export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promis
   const steps = f.steps.slice(0, p.step + 1);
   const windowNs = Math.round(f.windowSec * 1e9);
   const scanTo = new Date(p.to.getTime() + f.windowSec * 1000);
-  const stageOnly = f.flowKey === DEFAULT_FLOW_KEY && steps.every((s) => s.stage !== undefined && !s.service && !s.spanName && !s.attributes);
+  const fast = stageOnly(f.flowKey, steps);
   // Every span of the flow is read (not only the steps' spans) to say where it ended and why.
-  const table = stageOnly ? sql`payment_stage_events` : sql`otel_traces`;
-  const flowKey = f.flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${f.flowKey}]`;
-  const ns = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
-  const arrays = steps.map((s, k) => sql`arraySort(groupArrayIf(${ns}, ${stepCondition(s)}${k === 0 ? sql` AND Timestamp < ${p.to}` : sql``}))`);
+  const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
+  const flowKey = flowKeySql(f.flowKey);
+  const arrays = stepArraysSql(steps, p.to);
   const having: SqlFragment[] = [];
   if (p.channel !== undefined) having.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
   if (p.gateway !== undefined) having.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
@@ -74,7 +64,7 @@ export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promis
              arraySort(groupUniqArray(TraceId)) AS traceIds,
              ${flowStepTimesSql(arrays, windowNs)} AS ts
       FROM ${table}
-      WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} ${stageOnly ? sql`` : sql`AND ${flowKey} != ''`}
+      WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} ${fast ? sql`` : sql`AND ${flowKey} != ''`}
       GROUP BY flow
       ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
     )

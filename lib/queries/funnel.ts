@@ -24,9 +24,11 @@ export interface FunnelResult {
   compare?: { from: string; to: string; steps: FunnelStepResult[] };
 }
 
+// What a funnel step matches, shared by the funnel and its drop-offs (lib/queries/funnel-drop-offs.ts).
+
 /** Whether every step matches by stage alone and the flow key is the order id: the rollup can answer. */
-function stageOnly(f: FunnelDefinition): boolean {
-  return f.flowKey === DEFAULT_FLOW_KEY && f.steps.every((s) => s.stage !== undefined && !s.service && !s.spanName && !s.attributes);
+export function stageOnly(flowKey: string, steps: readonly FunnelStepDef[]): boolean {
+  return flowKey === DEFAULT_FLOW_KEY && steps.every((s) => s.stage !== undefined && !s.service && !s.spanName && !s.attributes);
 }
 
 /** SQL condition for one step on otel_traces (or on payment_stage_events when `stage` is all it uses). */
@@ -39,14 +41,29 @@ function stepCondition(step: FunnelStepDef): SqlFragment {
   return conds.length ? join(conds, ' AND ') : sql`0`;
 }
 
+/** Any step's condition: the spans a funnel query needs to read. */
+function anyStepSql(steps: readonly FunnelStepDef[]): SqlFragment {
+  return sql`(${join(steps.map(stepCondition), ' OR ')})`;
+}
+
+/** The column or attribute that joins a flow's spans. */
+export function flowKeySql(flowKey: string): SqlFragment {
+  return flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${flowKey}]`;
+}
+
+const NS = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
+
+/** Per step, the sorted times of the flow's matching spans; step 1 only before `to` (it must start in the range). */
+export function stepArraysSql(steps: readonly FunnelStepDef[], to: Date): SqlFragment[] {
+  return steps.map((step, k) => sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${k === 0 ? sql` AND Timestamp < ${to}` : sql``}))`);
+}
+
 interface FunnelRow {
   value: string;
   isTotal: number;
   reached: string[];
   waits: unknown[][];
 }
-
-const NS = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
 
 /**
  * A flow's step times `ts` (1-based: ts[k + 1] is step k; 0 = not reached) from `[a0, a1, …]`, each
@@ -74,15 +91,12 @@ export const stepTimeSql = (k: number): SqlFragment => sql`${UNSAFE_RAW_SQL(`ts[
 async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts: GatewayHostArrays): Promise<FunnelRow[]> {
   const f = p.funnel;
   const windowNs = Math.round(f.windowSec * 1e9);
-  const fast = stageOnly(f);
+  const fast = stageOnly(f.flowKey, f.steps);
   const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
-  const flowKey = f.flowKey === DEFAULT_FLOW_KEY ? sql`PaymentOrderId` : sql`SpanAttributes[${f.flowKey}]`;
   const scanTo = new Date(range.to.getTime() + f.windowSec * 1000);
-  const stepArrays = f.steps.map((step, k) =>
-    sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${k === 0 ? sql` AND Timestamp < ${range.to}` : sql``}))`);
   const conds: SqlFragment[] = [sql`Timestamp >= ${range.from}`, sql`Timestamp < ${scanTo}`];
   if (fast) conds.push(sql`PaymentStage IN (${[...new Set(f.steps.map((s) => s.stage!))]})`);
-  else conds.push(sql`(${join(f.steps.map(stepCondition), ' OR ')})`);
+  else conds.push(anyStepSql(f.steps));
   const splitValue =
     p.split === 'channel' ? sql`anyIf(toString(PaymentChannel), PaymentChannel != '')`
     : p.split === 'gateway' ? sql`anyIf(${gatewayOfSql()}, ${gatewayOfSql()} != '')`
@@ -98,7 +112,7 @@ async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts
     WITH ${queryConstants(hosts)}
     SELECT value, ${p.split ? sql`grouping(value)` : sql`1`} AS isTotal, [${join(reached)}] AS reached, [${join(waits)}] AS waits
     FROM (
-      SELECT ${flowKey} AS flow, ${splitValue} AS value, ${flowStepTimesSql(stepArrays, windowNs)} AS ts
+      SELECT ${flowKeySql(f.flowKey)} AS flow, ${splitValue} AS value, ${flowStepTimesSql(stepArraysSql(f.steps, range.to), windowNs)} AS ts
       FROM ${table}
       WHERE ${join(conds, ' AND ')}
       GROUP BY flow

@@ -1,4 +1,4 @@
-import { judgeGatewayHealth, type HealthVerdict } from '../analytics/gateway-health';
+import { judgeGatewayHealth, type HealthReason, type HealthVerdict } from '../analytics/gateway-health';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { sql } from '../store/sql';
 import type { Store } from '../store/store';
@@ -28,8 +28,8 @@ export interface GatewayHealthRow {
   /** Most frequent provider error codes of failed calls ('timeout' for timeouts), most frequent first. */
   topErrors: { code: string; count: number }[];
   health: HealthVerdict;
-  /** Why, in words. */
-  healthReasons: string[];
+  /** Why, as data (lib/ui/health-reasons.ts words it). */
+  healthReasons: HealthReason[];
   baseline: { from: string; to: string; requests: number; errorRate: number; timeoutRate: number; p95Ms: number | null };
 }
 
