@@ -220,7 +220,8 @@ describe('a batch the store rejects for its content', () => {
     const tight = Object.create(real) as Store;
     tight.insertRowBinaryFile = async () => {
       attempts++;
-      await real.query(sql`SELECT groupArray(number) FROM numbers(1000000) SETTINGS max_memory_usage = 1000000`);
+      // command(): the raw engine error (query() turns an overrun of its own budget into QueryBudgetError)
+      await real.command(sql`SELECT groupArray(number) FROM numbers(1000000) SETTINGS max_memory_usage = 1000000`);
     };
     const pipeline = pipelineFor(tight, spoolDir);
     await pipeline.start();
