@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useActionState, useState } from 'react';
-import { saveFunnelAction, type FunnelFormState } from '@/app/funnel/actions';
+import { saveFunnelAction, type FunnelFormState } from '@/lib/actions/funnel';
 
 interface StepRow {
   name: string;

@@ -16,6 +16,9 @@ fi
 echo "== build the instrumentation package"
 npm run build -w @payscope/instrumentation
 
+echo "== lint (layers: imports point down the data path)"
+npm run lint
+
 echo "== typecheck"
 npx tsc --noEmit
 

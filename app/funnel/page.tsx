@@ -18,7 +18,7 @@ import { colorFor } from '@/lib/ui/colors';
 import { formatCount, formatMs, formatPct, formatPp, formatTime } from '@/lib/ui/format';
 import { choice, flatParams, href, pageHref, param, timeParams, tracesHref, type TraceFilters } from '@/lib/ui/links';
 import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
-import { deleteFunnelAction } from './actions';
+import { deleteFunnelAction } from '@/lib/actions/funnel';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Funnel' };

@@ -13,21 +13,8 @@ export {
 } from './payment-context.js';
 export type { OutcomeOptions, PaymentContext, PaymentOutcome } from './payment-context.js';
 
-export {
-  ATTR_PAYMENT_AMOUNT,
-  ATTR_PAYMENT_CHANNEL,
-  ATTR_PAYMENT_CURRENCY,
-  ATTR_PAYMENT_ERROR_CODE,
-  ATTR_PAYMENT_GATEWAY,
-  ATTR_PAYMENT_ORDER_ID,
-  ATTR_PAYMENT_OUTCOME,
-  ATTR_PAYMENT_STAGE,
-  ATTR_PAYMENT_TIMEOUT,
-  ERROR_TYPE_TIMEOUT,
-} from './attributes.js';
-
-export { BUILTIN_GATEWAY_HOSTS, ENV_GATEWAY_HOSTS, GatewayHostTable, hostOfUrl } from './gateway-host-table.js';
-export type { GatewayHostTableOptions } from './gateway-host-table.js';
+// Attribute names, the gateway host table and timeout codes, also served alone as ./conventions.
+export * from './conventions.js';
 export { GatewaySpanProcessor } from './gateway-span-processor.js';
 export { GatewayAwareBaggagePropagator } from './gateway-baggage-propagator.js';
 export { isTimeoutError, TimeoutTracker } from './timeouts.js';

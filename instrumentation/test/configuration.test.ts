@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_INSTRUMENTATIONS, resolveEnabledInstrumentations, tracesUrl } from '../src/index.js';
 import { createInstrumentations } from '../src/instrumentations.js';
@@ -66,5 +67,19 @@ describe('package metadata', () => {
   it('reports the version in package.json', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
     expect({ name: PACKAGE_NAME, version: PACKAGE_VERSION }).toEqual({ name: pkg.name, version: pkg.version });
+  });
+});
+
+describe('@payscope/instrumentation/conventions', () => {
+  // The dashboard's analytics import the shared names by package name: both builds must serve them.
+  it('exports the shared names from the ESM and the CommonJS build', async () => {
+    const esm = (await import('@payscope/instrumentation/conventions')) as Record<string, unknown>;
+    const cjs = createRequire(import.meta.url)('@payscope/instrumentation/conventions') as Record<string, unknown>;
+    expect(Object.keys(cjs).sort()).toEqual(Object.keys(esm).sort());
+    expect(esm.ATTR_PAYMENT_ORDER_ID).toBe('payment.order_id');
+    expect(new (esm.GatewayHostTable as new () => { lookup(h: string): string | undefined })().lookup('api.stripe.com')).toBe('stripe');
+    expect(esm.TIMEOUT_ERROR_CODES).toContain('ETIMEDOUT');
+    const cjsTable = new (cjs.GatewayHostTable as new () => { lookup(h: string): string | undefined })();
+    expect(cjsTable.lookup('x.checkout-live.adyenpayments.com')).toBe('adyen');
   });
 });

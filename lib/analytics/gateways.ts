@@ -1,5 +1,4 @@
-import { GatewayHostTable } from '../../instrumentation/src/gateway-host-table';
-import { ERROR_TYPE_TIMEOUT, TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from '../../instrumentation/src/attributes';
+import { ERROR_TYPE_TIMEOUT, GatewayHostTable, TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from '@payscope/instrumentation/conventions';
 
 /**
  * Which third-party gateway a client span called, and whether it timed out. The host table is the

@@ -22,6 +22,8 @@ export interface StoredSpan {
 export interface TraceBackend {
   /** Base OTLP/HTTP URL, for OTEL_EXPORTER_OTLP_ENDPOINT (`/v1/traces` is appended by the SDK). */
   endpoint: string;
+  /** OTLP/gRPC URL; only the real payscope backend has one. */
+  grpcEndpoint?: string;
   /** Every span stored so far. */
   spans(): Promise<StoredSpan[]>;
   /** Polls the store until `done(spans)` holds; rejects after `timeoutMs` with what it saw. */
@@ -159,35 +161,45 @@ const INGEST_STATUS: Record<string, StoredSpan['status']['code']> = {
   Ok: 'OK', Error: 'ERROR', STATUS_CODE_OK: 'OK', STATUS_CODE_ERROR: 'ERROR',
 };
 
-/** payscope's own ingest and store (server/ + lib/, embedded ClickHouse), started in this process. */
+/** The otel_traces row the repository's payscope store gives back (test/helpers/payscope-trace-backend.ts). */
+export interface OtelTracesRow {
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  ResourceAttributes: Record<string, string>;
+  SpanAttributes: Record<string, string>;
+  StatusCode: string;
+  StatusMessage: string;
+  eventNames: string[];
+  eventAttributes: Array<Record<string, string>>;
+  linkAttributes: Array<Record<string, string>>;
+}
+export interface PayscopeTraceStore {
+  otlpHttpEndpoint: string;
+  otlpGrpcEndpoint: string;
+  rows(): Promise<OtelTracesRow[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * payscope's own ingest and store (embedded ClickHouse), started in this process. The package
+ * imports nothing of the app: the repository's vitest setup (test/helpers/vitest-setup.ts)
+ * registers the factory under this key.
+ */
 async function startPayscopeIngest(): Promise<TraceBackend> {
-  // Loaded lazily: the in-memory receiver needs none of the store.
-  const { startTestServer } = await import('../../../test/helpers/server.js');
-  const { sql } = await import('../../../lib/store/sql.js');
-  const server = await startTestServer();
-  interface Row {
-    TraceId: string;
-    SpanId: string;
-    ParentSpanId: string;
-    SpanName: string;
-    SpanKind: string;
-    ServiceName: string;
-    ResourceAttributes: Record<string, string>;
-    SpanAttributes: Record<string, string>;
-    StatusCode: string;
-    StatusMessage: string;
-    eventNames: string[];
-    eventAttributes: Array<Record<string, string>>;
-    linkAttributes: Array<Record<string, string>>;
+  const factory = (globalThis as Record<symbol, unknown>)[Symbol.for('payscope.test.traceStore')] as (() => Promise<PayscopeTraceStore>) | undefined;
+  if (factory === undefined) {
+    throw new Error("no payscope trace store registered: run through the repository's vitest config, or set PAYSCOPE_TEST_TRACE_BACKEND=receiver");
   }
+  const store = await factory();
   const backend: TraceBackend = {
-    endpoint: `http://127.0.0.1:${server.ports.otlpHttp}`,
+    endpoint: store.otlpHttpEndpoint,
+    grpcEndpoint: store.otlpGrpcEndpoint,
     async spans() {
-      const rows = await server.store.query<Row>(sql`
-        SELECT TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes,
-               StatusCode, StatusMessage, Events.Name AS eventNames, Events.Attributes AS eventAttributes,
-               Links.Attributes AS linkAttributes
-        FROM otel_traces ORDER BY Timestamp`);
+      const rows = await store.rows();
       return rows.map((r) => ({
         traceId: r.TraceId,
         spanId: r.SpanId,
@@ -203,7 +215,7 @@ async function startPayscopeIngest(): Promise<TraceBackend> {
       }));
     },
     waitForSpans: (done, timeoutMs) => pollSpans(backend, done, timeoutMs),
-    close: () => server.stop(),
+    close: () => store.close(),
   };
   return backend;
 }
