@@ -79,7 +79,171 @@ const cases: { name: string; diagram: string; path: string; spans: string[] }[] 
     path: 'long 0-3, A 3-7, long 7-11',
     spans: ['long', 'A'],
   },
+  {
+    name: 'several roots that do not overlap: each on the path, the time between them on none (Jaeger agrees)',
+    diagram: `
+      R1                          |=====|
+      R2                                     |=======|
+      R3                                       |===|`,
+    // Jaeger also walks R3 (13-17) on its own; here it is a sibling still running when R2 began.
+    path: 'R1 0-6, R2 11-19',
+    spans: ['R1', 'R2'],
+  },
+  {
+    name: 'roots alike in time: the lowest span id (Jaeger: each root walked on its own)',
+    diagram: `
+      b                           |=========|
+        b1                          |===|
+      a                           |=========|`,
+    path: 'a 0-10',
+    spans: ['a'],
+  },
+  {
+    name: 'children ending at the same clipped time: the earliest start is followed (Jaeger agrees)',
+    diagram: `
+      parent                      |=========|
+        A                         |===|
+        B                       |=====|`,
+    path: 'B 0-4, parent 4-10',
+    spans: ['B', 'parent'],
+  },
+  {
+    name: 'children alike in time: the lowest span id, not the one listed first',
+    diagram: `
+      parent                      |=========|
+        b                           |===|
+          b1                         |=|
+        a                           |===|`,
+    path: 'parent 0-2, a 2-6, parent 6-10',
+    spans: ['parent', 'a'],
+  },
+  {
+    name: 'a span sent twice (a retried export) counts once',
+    diagram: `
+      root                        |=========|
+        A                           |=====|
+          A1                         |==|
+        A                           |=====|`,
+    path: 'root 0-2, A 2-3, A1 3-6, A 6-8, root 8-10',
+    spans: ['root', 'A', 'A1'],
+  },
+  {
+    name: 'a payment callback through a queue: the consumer does not block its producer (Jaeger agrees)',
+    diagram: `
+      publish:gateway:producer    |=========|
+        handle:ledger:consumer      |===|
+          write:ledger:client        |=|`,
+    path: 'publish 0-10',
+    spans: ['publish'],
+  },
+  {
+    name: 'a consumer under a span of its own process (a poll loop) is waited on',
+    diagram: `
+      poll:ledger:internal        |=========|
+        handle:ledger:consumer      |===|`,
+    path: 'poll 0-2, handle 2-6, poll 6-10',
+    spans: ['poll', 'handle'],
+  },
 ];
+
+/**
+ * jaeger-ui's own critical-path cases (packages/jaeger-ui/src/components/TracePage/CriticalPath/
+ * testCases/test1..9.js), re-drawn at their times: column 0 is `t0`, one column per `unit` (1 ms
+ * unless given). Jaeger lists the sections latest first; here they are in time order.
+ */
+const jaegerCases: { name: string; diagram: string; t0: number; unit?: number; path: string; spans: string[] }[] = [
+  {
+    name: 'test1: two sequential children', t0: 1,
+    diagram: `
+      C                           |===================================================================================================|
+        D                                            |===================|
+        E                                                                          |=========|`,
+    path: 'C 1-20, D 20-40, C 40-50, E 50-60, C 60-101', spans: ['C', 'D', 'E'],
+  },
+  {
+    name: 'test2: overlapping children, the last-finishing one blocks', t0: 1,
+    diagram: `
+      X                           |===================================================================================================|
+        A                                  |=======================================|
+        C                                            |=======================================|`,
+    path: 'X 1-20, C 20-60, X 60-101', spans: ['X', 'C'],
+  },
+  {
+    name: 'test3: a child of another service starting after its parent ended', t0: 100, unit: 10,
+    diagram: `
+      A:one:producer              |===|
+        B:two:client                        |=============================|`,
+    path: 'A 100-140', spans: ['A'],
+  },
+  {
+    name: 'test4: a child after its parent ended, with its own child', t0: 1,
+    diagram: `
+      A                           |=============================|
+        B                                                                |=======================================|
+          C                                                                        |=========|`,
+    path: 'A 1-31', spans: ['A'],
+  },
+  {
+    name: 'test5: a consumer under a producer does not block it', t0: 1,
+    diagram: `
+      A:svc:producer              |=============================|
+        B:svc:consumer                     |=========|
+          C                                  |=|`,
+    path: 'A 1-31', spans: ['A'],
+  },
+  {
+    name: 'test6: a grandchild starting before its parent is clipped', t0: 1,
+    diagram: `
+      A                           |============================|
+        B                                       |===================|
+          C                                |==============|`,
+    path: 'A 1-15, C 15-25, B 25-30', spans: ['A', 'C', 'B'],
+  },
+  {
+    name: 'test7: children outliving their parents are clipped', t0: 1,
+    diagram: `
+      A                           |============================|
+        B                                       |===================|
+          C                                          |===================|`,
+    path: 'A 1-15, B 15-20, C 20-30', spans: ['A', 'B', 'C'],
+  },
+  {
+    name: 'test8: a child longer than its parent on both sides', t0: 10,
+    diagram: `
+      A                           |===================|
+        B                    |=============================|`,
+    path: 'B 10-30', spans: ['B'],
+  },
+  {
+    name: 'test9: a child that ended before its parent started', t0: 10,
+    diagram: `
+      A                           |===================|
+        B                |===|`,
+    path: 'A 10-30', spans: ['A'],
+  },
+];
+
+const jaegerSpans = (c: (typeof jaegerCases)[number]) =>
+  spansFromDiagram(c.diagram, c.unit).map((s) => ({ ...s, start: s.start + c.t0 }));
+
+const allTraces = [...cases.map((c) => spansFromDiagram(c.diagram)), ...jaegerCases.map(jaegerSpans)];
+
+/** A seeded shuffle (mulberry32), so a failure can be replayed. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let a = seed;
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
 
 describe('computeCriticalPath', () => {
   it.each(cases)('$name', ({ diagram, path, spans }) => {
@@ -88,16 +252,43 @@ describe('computeCriticalPath', () => {
     expect(result.spanIds).toEqual(spans);
   });
 
-  it('covers the root span exactly once, segments contiguous', () => {
-    for (const { diagram } of cases) {
-      const spans = spansFromDiagram(diagram);
+  it.each(jaegerCases)('jaeger-ui $name', (c) => {
+    const result = computeCriticalPath(jaegerSpans(c));
+    expect(formatSegments(result.segments)).toBe(c.path);
+    expect(result.spanIds).toEqual(c.spans);
+  });
+
+  it('covers a single root exactly once, segments contiguous; several roots without overlap', () => {
+    for (const spans of allTraces) {
       const r = computeCriticalPath(spans);
-      const root = spans.find((s) => s.spanId === r.rootSpanId)!;
+      for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBeGreaterThanOrEqual(r.segments[i - 1].end);
+      if (r.rootSpanIds.length !== 1) continue;
+      const root = spans.find((s) => s.spanId === r.rootSpanIds[0])!;
       expect(r.segments[0].start).toBe(root.start);
       expect(r.segments.at(-1)!.end).toBe(root.start + root.duration);
       for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBe(r.segments[i - 1].end);
       const total = r.segments.reduce((a, s) => a + (s.end - s.start), 0);
       expect(total).toBeCloseTo(root.duration, 9);
+    }
+  });
+
+  // The hops query reads a trace's spans in no fixed order: the same trace must give the same path.
+  it('gives the same answer whatever the order of the spans', () => {
+    // A span id sent twice with different times (a faulty sender): one copy is kept, the same one.
+    const conflicting = [
+      { spanId: 'root', parentSpanId: '', start: 0, duration: 10 },
+      { spanId: 'A', parentSpanId: 'root', start: 2, duration: 6 },
+      { spanId: 'A', parentSpanId: 'root', start: 2, duration: 4 },
+    ];
+    for (const spans of [...allTraces, conflicting]) {
+      const want = computeCriticalPath(spans);
+      for (const order of [[...spans].reverse(), ...Array.from({ length: 20 }, (_, seed) => shuffled(spans, seed))]) {
+        const got = computeCriticalPath(order);
+        expect(got.segments).toEqual(want.segments);
+        expect(got.spanIds).toEqual(want.spanIds);
+        expect(got.rootSpanIds).toEqual(want.rootSpanIds);
+        expect(got.skewShifts).toEqual(want.skewShifts);
+      }
     }
   });
 
@@ -112,7 +303,7 @@ describe('computeCriticalPath', () => {
       { spanId: 'a', parentSpanId: 'b', start: 0, duration: 5 },
       { spanId: 'b', parentSpanId: 'a', start: 1, duration: 2 },
     ];
-    expect(computeCriticalPath(cyclic).rootSpanId).toBeNull();
+    expect(computeCriticalPath(cyclic).rootSpanIds).toEqual([]);
     const selfParent = [{ spanId: 'a', parentSpanId: 'a', start: 0, duration: 5 }];
     expect(formatSegments(computeCriticalPath(selfParent).segments)).toBe('a 0-5');
   });

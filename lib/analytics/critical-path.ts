@@ -36,6 +36,32 @@
  *   client (checkout)   |==========|          10..20
  *   server (order)    |======|                 8..14   (order's clock is 4 ms behind)
  *   → server shifted by +4 to 12..18, centred in 10..20
+ *
+ * Where payscope and jaeger-ui agree and differ (their CriticalPath test cases are re-drawn in
+ * critical-path.test.ts):
+ * - A CONSUMER child of a PRODUCER is not waited on (a payment callback through a queue): it and its
+ *   subtree are left out, as in Jaeger.
+ *
+ *     publish:checkout:producer  |==========|       0..10
+ *       handle:ledger:consumer     |====|           2..6   ← not on the path
+ *     path: publish 0-10
+ *
+ * - Children ending at the same (clipped) time: the earliest start is followed, as in Jaeger; then
+ *   the lowest span id, so the answer never depends on the order the spans arrive in (the hops query
+ *   reads them in no fixed order). A span id sent twice (a retried export) counts once.
+ * - Back-to-back siblings (one ends the instant the next starts) are both on the path; Jaeger follows
+ *   only a child that ended strictly before, so it gives the earlier sibling's time to the parent.
+ *   Payscope's choice is deliberate: a call that starts the moment the previous one returned is a
+ *   sequential await at timestamp resolution, and the parent did no work in between.
+ * - Several roots (a parent lost, or not arrived yet): Jaeger walks each root on its own and lists
+ *   every path, so roots that overlap count the same time twice. Payscope walks the roots as
+ *   siblings under the trace: the same answer as Jaeger's when they do not overlap, one path when they
+ *   do. Time that no root on the path covers belongs to no span (a gap between segments).
+ *
+ *     R1   |=====|                  0..6
+ *     R2            |=======|      11..19
+ *     R3              |===|        13..17   ← inside R2: not on the path (Jaeger: R3 13-17 too)
+ *     path: R1 0-6 · R2 11-19
  */
 
 export interface CriticalPathSpan {
@@ -47,6 +73,8 @@ export interface CriticalPathSpan {
   duration: number;
   /** Used to tell a cross-process hop (clock skew possible) from in-process children. */
   service?: string;
+  /** The materialized Kind ('client', 'server', 'producer', 'consumer', 'internal', …): a consumer under a producer is not waited on. */
+  kind?: string;
 }
 
 export interface CriticalPathSegment {
@@ -56,11 +84,14 @@ export interface CriticalPathSegment {
 }
 
 export interface CriticalPathResult {
-  /** The root the path was computed for (the longest root when there are several), or null. */
-  rootSpanId: string | null;
+  /** The trace's roots (spans without a parent in it), earliest first; [] when there is none (a parent cycle). */
+  rootSpanIds: string[];
   /** Spans on the path, in the order the path first reaches them in time. */
   spanIds: string[];
-  /** The path as time slices, each attributed to the one span doing the work; ascending, contiguous. */
+  /**
+   * The path as time slices, each attributed to the one span doing the work; ascending, contiguous
+   * while a root on the path runs (a gap only between roots).
+   */
   segments: CriticalPathSegment[];
   /** Per span id, how far it was shifted to correct clock skew (only shifted spans). */
   skewShifts: Map<string, number>;
@@ -73,30 +104,31 @@ interface Node {
   children: Node[];
 }
 
-/** Picks the root: the longest span without a parent in the trace (earliest on ties). */
-function pickRoot(nodes: Node[], byId: Map<string, Node>): Node | null {
-  let best: Node | null = null;
-  for (const n of nodes) {
-    const p = n.span.parentSpanId;
-    if (p !== '' && byId.has(p) && p !== n.span.spanId) continue;
-    if (!best || n.end - n.start > best.end - best.start || (n.end - n.start === best.end - best.start && n.start < best.start)) best = n;
-  }
-  return best;
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A total order on span records, to keep one of a span id sent twice whatever the input order. */
+function compareSpans(a: CriticalPathSpan, b: CriticalPathSpan): number {
+  return a.start - b.start || b.duration - a.duration || byString(a.parentSpanId, b.parentSpanId) ||
+    byString(a.service ?? '', b.service ?? '') || byString(a.kind ?? '', b.kind ?? '');
 }
+
+/** Among children ending at the same clipped time, the earliest start (as Jaeger), then the lowest id. */
+const followOrder = (a: { c: Node; e: number }, b: { c: Node; e: number }) =>
+  b.e - a.e || a.c.start - b.c.start || byString(a.c.span.spanId, b.c.span.spanId);
 
 /**
  * Top-down clock-skew correction of cross-service children (see the module comment). A child's
  * subtree moves with it: each span inherits its parent's total shift before its own correction is
  * worked out, so every span is visited once (no walk per shifted subtree, no recursion).
  */
-function adjustClockSkew(root: Node, shifts: Map<string, number>): void {
-  const total = new Map<Node, number>([[root, 0]]);
-  const queue = [root];
+function adjustClockSkew(roots: Node[], shifts: Map<string, number>): void {
+  const total = new Map<Node, number>();
+  for (const r of roots) total.set(r, 0);
+  const queue = [...roots];
   for (let q = 0; q < queue.length; q++) {
     const p = queue[q];
     const inherited = total.get(p)!;
     for (const c of p.children) {
-      if (total.has(c)) continue;
       c.start += inherited;
       c.end += inherited;
       let delta = inherited;
@@ -109,7 +141,7 @@ function adjustClockSkew(root: Node, shifts: Map<string, number>): void {
         c.end += own;
         delta += own;
       }
-      if (delta !== 0) shifts.set(c.span.spanId, (shifts.get(c.span.spanId) ?? 0) + delta);
+      if (delta !== 0) shifts.set(c.span.spanId, delta);
       total.set(c, delta);
       queue.push(c);
     }
@@ -117,31 +149,43 @@ function adjustClockSkew(root: Node, shifts: Map<string, number>): void {
 }
 
 /**
- * Computes the critical path of one trace. Spans of other traces must not be mixed in; spans with
- * missing parents are ignored unless one of them is the root.
+ * Computes the critical path of one trace. Spans of other traces must not be mixed in; spans whose
+ * parent is missing from the trace are roots. The answer does not depend on the order of `spans`.
  */
 export function computeCriticalPath(spans: readonly CriticalPathSpan[]): CriticalPathResult {
-  const nodes: Node[] = spans.map((s) => ({ span: s, start: s.start, end: s.start + Math.max(0, s.duration), children: [] }));
   const byId = new Map<string, Node>();
-  for (const n of nodes) if (!byId.has(n.span.spanId)) byId.set(n.span.spanId, n);
-  for (const n of nodes) {
-    const p = byId.get(n.span.parentSpanId);
-    if (p && p !== n) p.children.push(n);
+  for (const s of spans) {
+    const had = byId.get(s.spanId);
+    if (!had || compareSpans(s, had.span) < 0) byId.set(s.spanId, { span: s, start: s.start, end: s.start + Math.max(0, s.duration), children: [] });
   }
-  const root = pickRoot(nodes, byId);
+  const roots: Node[] = [];
+  for (const n of byId.values()) {
+    const p = byId.get(n.span.parentSpanId);
+    if (!p || p === n) roots.push(n);
+    // A consumer does not block the producer that sent its message: not a child on the path.
+    else if (!(p.span.kind === 'producer' && n.span.kind === 'consumer')) p.children.push(n);
+  }
+  roots.sort((a, b) => a.start - b.start || byString(a.span.spanId, b.span.spanId));
   const skewShifts = new Map<string, number>();
-  if (!root) return { rootSpanId: null, spanIds: [], segments: [], skewShifts };
-  adjustClockSkew(root, skewShifts);
+  const rootSpanIds = roots.map((r) => r.span.spanId);
+  if (!roots.length) return { rootSpanIds, spanIds: [], segments: [], skewShifts };
+  adjustClockSkew(roots, skewShifts);
 
+  // The roots are the children of the trace, a span of its own that does no work (no segments).
+  const trace: Node = { span: { spanId: '', parentSpanId: '', start: 0, duration: 0 }, start: Infinity, end: -Infinity, children: roots };
+  for (const r of roots) {
+    trace.start = Math.min(trace.start, r.start);
+    trace.end = Math.max(trace.end, r.end);
+  }
   const segments: CriticalPathSegment[] = [];
-  const push = (spanId: string, start: number, end: number) => {
-    if (end > start) segments.push({ spanId, start, end });
+  const push = (n: Node, start: number, end: number) => {
+    if (end > start && n !== trace) segments.push({ spanId: n.span.spanId, start, end });
   };
-  const onPath = new Set<Node>();
 
   // Walks each span backwards from `until` (<= its end) to lo = max(span start, bound start),
   // appending segments in reverse time order. An explicit stack, not recursion: a trace's depth is
-  // the sender's to choose (a 100,000-span chain is a valid trace).
+  // the sender's to choose (a 100,000-span chain is a valid trace). Each span has one parent, so
+  // each is entered at most once.
   interface Frame {
     n: Node;
     lo: number;
@@ -151,31 +195,31 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
   }
   const stack: Frame[] = [];
   const enter = (n: Node, lo: number, until: number) => {
-    if (onPath.has(n)) return; // a cycle in malformed parent ids
-    onPath.add(n);
     // Children clipped to this span's part of the path; drop the ones outside it.
     const kids = n.children
       .map((c) => ({ c, s: Math.max(c.start, lo), e: Math.min(c.end, until) }))
       .filter((k) => k.e > k.s)
-      .sort((a, b) => b.e - a.e || a.s - b.s);
+      .sort(followOrder);
     stack.push({ n, lo, kids, i: 0, cursor: until });
   };
-  enter(root, root.start, root.end);
+  enter(trace, trace.start, trace.end);
   while (stack.length) {
     const f = stack[stack.length - 1];
     let next: { c: Node; s: number; e: number } | undefined;
     while (f.i < f.kids.length && f.cursor > f.lo) {
       const k = f.kids[f.i++];
-      if (k.e > f.cursor) continue; // still running when the path's current child started: not blocking
+      // Still running when the path's current child started: not blocking. A child that ended
+      // exactly then is (back-to-back siblings: see the module comment).
+      if (k.e > f.cursor) continue;
       next = k;
       break;
     }
     if (!next) {
-      push(f.n.span.spanId, f.lo, f.cursor);
+      push(f.n, f.lo, f.cursor);
       stack.pop();
       continue;
     }
-    push(f.n.span.spanId, next.e, f.cursor);
+    push(f.n, next.e, f.cursor);
     f.cursor = next.s;
     enter(next.c, next.s, next.e);
   }
@@ -189,5 +233,5 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
       spanIds.push(s.spanId);
     }
   }
-  return { rootSpanId: root.span.spanId, spanIds, segments, skewShifts };
+  return { rootSpanIds, spanIds, segments, skewShifts };
 }

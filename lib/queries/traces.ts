@@ -7,11 +7,22 @@ import { defaultGatewayHosts, gatewayOfSql, isoFromNs, msFromNs, num, queryConst
 
 export interface TraceSearchParams extends TimeRange {
   service?: string;
+  /** Span name. */
+  name?: string;
   stage?: string;
   channel?: string;
   gateway?: string;
   status?: 'error' | 'ok';
+  /** Span or resource attributes equal to these values. */
+  attr?: { key: string; value: string }[];
+  /** Bounds on the trace's duration, or with match 'span' on the matching span's. */
   minDurationMs?: number;
+  maxDurationMs?: number;
+  /**
+   * 'trace' (default): each filter holds on some span of the trace, not necessarily the same one;
+   * 'span': service, name, attributes and duration hold on one span together.
+   */
+  match?: 'trace' | 'span';
   orderId?: string;
   traceId?: string;
   /** @default 'recent' */
@@ -34,9 +45,12 @@ export interface TraceSummary {
 
 /**
  * Traces in a range with every filter satisfied by some span of the trace (not necessarily the
- * same span): e.g. service=payment&stage=gateway.callback finds the callback traces. Most recent
- * (or slowest) first. A trace's root is its span without a parent (its earliest span if the root
- * is missing); its duration runs from its first span start to its last span end in the range.
+ * same span): e.g. service=payment&stage=gateway.callback finds the callback traces. With match
+ * 'span', the service, name, attribute and duration filters must all hold on one span (Jaeger's
+ * search): service=payment&attr=http.route:/pay&minDurationMs=500 finds traces where payment's
+ * /pay span itself took 500 ms. Most recent (or slowest) first. A trace's root is its span without
+ * a parent (its earliest span if the root is missing); its duration runs from its first span start
+ * to its last span end in the range.
  */
 export async function searchTraces(store: Store, p: TraceSearchParams): Promise<{ traces: TraceSummary[] }> {
   const hosts = p.hosts ?? defaultGatewayHosts();
@@ -44,13 +58,25 @@ export async function searchTraces(store: Store, p: TraceSearchParams): Promise<
   if (p.traceId !== undefined) where.push(sql`TraceId = ${p.traceId}`);
   if (p.orderId !== undefined) where.push(sql`TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${p.orderId})`);
   const having: SqlFragment[] = [];
-  if (p.service !== undefined) having.push(sql`countIf(ServiceName = ${p.service}) > 0`);
+  const ns = (ms: number) => Math.round(ms * 1e6);
+  const onSpan: SqlFragment[] = [];
+  if (p.service !== undefined) onSpan.push(sql`ServiceName = ${p.service}`);
+  if (p.name !== undefined) onSpan.push(sql`SpanName = ${p.name}`);
+  for (const { key, value } of p.attr ?? []) onSpan.push(sql`(SpanAttributes[${key}] = ${value} OR ResourceAttributes[${key}] = ${value})`);
+  if (p.match === 'span') {
+    if (p.minDurationMs !== undefined) onSpan.push(sql`Duration >= ${ns(p.minDurationMs)}`);
+    if (p.maxDurationMs !== undefined) onSpan.push(sql`Duration <= ${ns(p.maxDurationMs)}`);
+    if (onSpan.length) having.push(sql`countIf(${join(onSpan, ' AND ')}) > 0`);
+  } else {
+    for (const cond of onSpan) having.push(sql`countIf(${cond}) > 0`);
+    if (p.minDurationMs !== undefined) having.push(sql`durationNs >= ${ns(p.minDurationMs)}`);
+    if (p.maxDurationMs !== undefined) having.push(sql`durationNs <= ${ns(p.maxDurationMs)}`);
+  }
   if (p.stage !== undefined) having.push(sql`countIf(PaymentStage = ${p.stage}) > 0`);
   if (p.channel !== undefined) having.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
   if (p.gateway !== undefined) having.push(sql`countIf(Kind IN ('client', 'producer', 'server') AND ${gatewayOfSql()} = ${p.gateway}) > 0`);
   if (p.status === 'error') having.push(sql`error = 1`);
   if (p.status === 'ok') having.push(sql`error = 0`);
-  if (p.minDurationMs !== undefined) having.push(sql`durationNs >= ${Math.round(p.minDurationMs * 1e6)}`);
   const order = p.sort === 'duration' ? sql`durationNs DESC, startNs DESC` : sql`startNs DESC, durationNs DESC`;
   const rows = await store.query<{ traceId: string; rootService: string; rootName: string; startNs: string; durationNs: string; spanCount: string; error: number }>(sql`
     WITH ${queryConstants(hosts)}
@@ -179,7 +205,7 @@ export interface TraceView {
 }
 
 function withCriticalPath(traceId: string, spans: SpanView[]): TraceView {
-  const path = computeCriticalPath(spans.map((s) => ({ spanId: s.spanId, parentSpanId: s.parentSpanId, start: s.startMs, duration: s.durationMs, service: s.service })));
+  const path = computeCriticalPath(spans.map((s) => ({ spanId: s.spanId, parentSpanId: s.parentSpanId, start: s.startMs, duration: s.durationMs, service: s.service, kind: s.kind })));
   return {
     traceId,
     spans,
