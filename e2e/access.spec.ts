@@ -17,3 +17,21 @@ test('without the API token the dashboard and API answer 401; health stays open;
   expect(basic.status()).toBe(200);
   await anonymous.dispose();
 });
+
+// The browser keeps Basic credentials for the site, so a form or text/plain POST from another site
+// would carry them: writes must come as JSON from payscope's own pages (or a non-browser client).
+test('cross-site writes are refused: a text/plain or form POST gets 415, a foreign Origin 403, nothing is saved', async ({ playwright, baseURL }) => {
+  const auth = `Basic ${Buffer.from(`anyone:${E2E_API_TOKEN}`).toString('base64')}`;
+  const ctx = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { authorization: auth } });
+  const name = `csrf-${Date.now()}`;
+  const body = JSON.stringify({ name, steps: [{ stage: 'checkout' }, { stage: 'paid' }] });
+  const plain = await ctx.post('/api/funnels', { headers: { 'content-type': 'text/plain' }, data: body });
+  expect(plain.status()).toBe(415);
+  const form = await ctx.post('/api/funnels', { form: { name } });
+  expect(form.status()).toBe(415);
+  const foreign = await ctx.post('/api/funnels', { headers: { 'content-type': 'application/json', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, data: body });
+  expect(foreign.status()).toBe(403);
+  const listed = await (await ctx.get('/api/funnels')).json() as { funnels: { name: string }[] };
+  expect(listed.funnels.map((f) => f.name)).not.toContain(name);
+  await ctx.dispose();
+});
