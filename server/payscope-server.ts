@@ -135,6 +135,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       batchMinBytes: config.batchMinBytes,
       batchWaitMs: config.batchWaitMs,
       log,
+      debug: config.ingestDebug,
     });
     await pipeline.start();
     cleanups.push(() => pipeline.close());
