@@ -3,7 +3,7 @@ import { ERROR_TYPE_TIMEOUT, GatewayHostTable, TIMEOUT_ERROR_CODES, TIMEOUT_ERRO
 /**
  * Which third-party gateway a client span called, and whether it timed out. The host table is the
  * instrumentation package's (the same built-in list of payment provider hosts, the same matching
- * rules), extended by `PAYSCOPE_GATEWAY_HOSTS="host=gateway,*.suffix=gateway"`.
+ * rules), extended by the configured `PAYSCOPE_GATEWAY_HOSTS` (lib/config.ts).
  *
  *   payment.gateway set?  ──yes──► that gateway
  *        │ no
@@ -14,11 +14,6 @@ import { ERROR_TYPE_TIMEOUT, GatewayHostTable, TIMEOUT_ERROR_CODES, TIMEOUT_ERRO
  */
 
 export { GatewayHostTable };
-
-/** The host table for this process: built-ins plus `PAYSCOPE_GATEWAY_HOSTS`. */
-export function gatewayHostTableFromEnv(env: Record<string, string | undefined> = process.env): GatewayHostTable {
-  return new GatewayHostTable(GatewayHostTable.parse(env.PAYSCOPE_GATEWAY_HOSTS ?? ''));
-}
 
 /** The gateway of a span from its `payment.gateway` attribute and peer host; '' when neither names one. */
 export function gatewayOf(table: GatewayHostTable, paymentGateway: string, peerHost: string): string {
