@@ -1,4 +1,6 @@
-export { startPayscope, tracesUrl } from './start.js';
+export { startPayscope } from './start.js';
+export { tracesUrl } from './exporters.js';
+export type { OtlpProtocol } from './exporters.js';
 export type { PayscopeHandle, PayscopeOptions } from './start.js';
 
 export {

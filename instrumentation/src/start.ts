@@ -8,7 +8,6 @@ import {
   getStringFromEnv,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import {
   defaultResource,
@@ -26,6 +25,7 @@ import {
   type ExportStats,
   type WarningLogger,
 } from './bounded-batch-span-processor.js';
+import { createTraceExporters, tracesExportersFromEnv, type OtlpProtocol } from './exporters.js';
 import { GatewayAwareBaggagePropagator } from './gateway-baggage-propagator.js';
 import { ENV_GATEWAY_HOSTS, GatewayHostTable } from './gateway-host-table.js';
 import { GatewaySpanProcessor } from './gateway-span-processor.js';
@@ -45,11 +45,13 @@ export interface PayscopeOptions {
   /** More resource attributes; `OTEL_RESOURCE_ATTRIBUTES` is read as well. */
   resourceAttributes?: Attributes;
   /**
-   * Where spans go, OTLP/HTTP protobuf. A URL without a path gets `/v1/traces` appended.
-   * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, else http://localhost:4318/v1/traces
+   * Where spans go. Over HTTP a URL without a path gets `/v1/traces` appended; over gRPC the path is ignored.
+   * @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces over HTTP), else http://localhost:4318/v1/traces (gRPC: http://localhost:4317)
    */
   endpoint?: string;
-  /** Export request headers (e.g. an ingest bearer token); `OTEL_EXPORTER_OTLP_HEADERS` is read as well. */
+  /** The OTLP transport. @default OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else `http/protobuf` */
+  protocol?: OtlpProtocol;
+  /** Export request headers, gRPC metadata over gRPC (e.g. an ingest bearer token); `OTEL_EXPORTER_OTLP_HEADERS` is read as well. */
   headers?: Record<string, string>;
   /** Switch instrumentations on or off, or configure them. See `DEFAULT_INSTRUMENTATIONS`. */
   instrumentations?: InstrumentationToggles;
@@ -67,7 +69,7 @@ export interface PayscopeOptions {
   handleShutdown?: boolean;
   /** @default from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else parent-based always-on */
   sampler?: Sampler;
-  /** Replaces the OTLP exporter (tests, other transports). Redaction and the bounded queue still apply. */
+  /** Replaces the exporters `OTEL_TRACES_EXPORTER` would choose (tests, other transports). Redaction and the bounded queue still apply. */
   traceExporter?: SpanExporter;
   /** Where payscope's own warnings go (dropped spans, ...). @default console.warn */
   logger?: WarningLogger;
@@ -88,13 +90,6 @@ const RUNNING = Symbol.for('payscope.instrumentation.running');
 type GlobalWithHandle = typeof globalThis & { [RUNNING]?: PayscopeHandle };
 
 const defaultLogger: WarningLogger = (message) => console.warn(`[payscope] ${message}`);
-
-/** An OTLP/HTTP traces URL from a base URL (`http://payscope:4318`) or a full one. */
-export function tracesUrl(endpoint: string): string {
-  const url = new URL(endpoint);
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1/traces';
-  return url.toString();
-}
 
 function redactionFrom(option: PayscopeOptions['redaction']): RedactionOptions | undefined {
   if (option === false) return undefined;
@@ -133,11 +128,15 @@ function resourceAttributesFrom(options: PayscopeOptions): Attributes {
 /** `OTEL_SDK_DISABLED=true`, or `OTEL_TRACES_EXPORTER=none`: the standard ways to switch tracing off. */
 export function tracingDisabledByEnv(): boolean {
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return true;
-  const exporters = getStringFromEnv('OTEL_TRACES_EXPORTER')
-    ?.split(',')
-    .map((e) => e.trim())
-    .filter((e) => e !== '');
-  return exporters !== undefined && exporters.length > 0 && exporters.every((e) => e === 'none');
+  return tracesExportersFromEnv()?.every((e) => e === 'none') ?? false;
+}
+
+function sumStats(a: ExportStats, b: ExportStats): ExportStats {
+  return {
+    queuedSpans: a.queuedSpans + b.queuedSpans,
+    exportedSpans: a.exportedSpans + b.exportedSpans,
+    droppedSpans: a.droppedSpans + b.droppedSpans,
+  };
 }
 
 function noopHandle(gatewayHosts: GatewayHostTable): PayscopeHandle {
@@ -170,15 +169,19 @@ export function startPayscope(options: PayscopeOptions = {}): PayscopeHandle {
 
   const shutdownTimeoutMillis = options.shutdownTimeoutMillis ?? getNumberFromEnv('PAYSCOPE_SHUTDOWN_TIMEOUT_MS') ?? 3000;
   const timeouts = new TimeoutTracker();
-  const otlp =
-    options.traceExporter ??
-    new OTLPTraceExporter({
-      url: options.endpoint === undefined ? undefined : tracesUrl(options.endpoint),
-      headers: options.headers,
-    });
+  const exporters = options.traceExporter !== undefined ? [options.traceExporter] : createTraceExporters(options, log);
+  if (exporters.length === 0) return noopHandle(gatewayHosts);
   const redaction = redactionFrom(options.redaction);
-  const exporter = redaction === undefined ? otlp : new RedactingSpanExporter(otlp, new SpanRedactor(redaction));
-  const queue = new BoundedBatchSpanProcessor(exporter, { ...options.exportQueue, shutdownTimeoutMillis, log });
+  const redactor = redaction === undefined ? undefined : new SpanRedactor(redaction);
+  // One bounded queue per exporter, so a slow one cannot hold back the other (`otlp,console`).
+  const queues = exporters.map(
+    (exporter) =>
+      new BoundedBatchSpanProcessor(redactor === undefined ? exporter : new RedactingSpanExporter(exporter, redactor), {
+        ...options.exportQueue,
+        shutdownTimeoutMillis,
+        log,
+      }),
+  );
 
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes(resourceAttributesFrom(options))),
@@ -192,7 +195,7 @@ export function startPayscope(options: PayscopeOptions = {}): PayscopeHandle {
       ...createInstrumentations(options.instrumentations ?? {}, timeouts),
       ...(options.extraInstrumentations ?? []),
     ],
-    spanProcessors: [new PaymentContextSpanProcessor(), new GatewaySpanProcessor(gatewayHosts, timeouts), queue],
+    spanProcessors: [new PaymentContextSpanProcessor(), new GatewaySpanProcessor(gatewayHosts, timeouts), ...queues],
     sampler: options.sampler,
     // OTEL_PROPAGATORS, when set, is honored as is; by default W3C trace context plus baggage
     // that is never sent to payment gateways.
@@ -220,8 +223,8 @@ export function startPayscope(options: PayscopeOptions = {}): PayscopeHandle {
       })();
       return stopped;
     },
-    forceFlush: () => queue.forceFlush().catch(() => undefined),
-    stats: () => queue.stats(),
+    forceFlush: () => Promise.all(queues.map((q) => q.forceFlush().catch(() => undefined))).then(() => undefined),
+    stats: () => queues.map((q) => q.stats()).reduce(sumStats),
     gatewayHosts,
   };
   if (options.handleShutdown !== false) uninstallHooks = installShutdownHooks(() => handle.shutdown());

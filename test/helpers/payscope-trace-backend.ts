@@ -1,10 +1,10 @@
 import { sql } from '../../lib/store/sql';
-import type { OtelTracesRow, PayscopeTraceStore } from '../../instrumentation/test/helpers/trace-backend';
+import type { OtelTracesRow, PayscopeTraceStore, TraceStoreOptions } from '../../instrumentation/test/helpers/trace-backend';
 import { startTestServer } from './server';
 
 /** A real payscope ingest and store in this process, as the instrumentation tests' trace backend. */
-export async function startPayscopeTraceStore(): Promise<PayscopeTraceStore> {
-  const server = await startTestServer();
+export async function startPayscopeTraceStore(options: TraceStoreOptions = {}): Promise<PayscopeTraceStore> {
+  const server = await startTestServer({ ingestToken: options.ingestToken });
   return {
     otlpHttpEndpoint: `http://127.0.0.1:${server.ports.otlpHttp}`,
     otlpGrpcEndpoint: `http://127.0.0.1:${server.ports.grpc}`,

@@ -149,8 +149,8 @@ function trackSockets(server: Server): Set<Socket> {
  * - `PAYSCOPE_TEST_TRACE_BACKEND=receiver`: a small in-memory OTLP/HTTP receiver that decodes the
  *   protobuf itself, for a quick loop on the instrumentation without the store.
  */
-export async function startTraceBackend(): Promise<TraceBackend> {
-  return process.env.PAYSCOPE_TEST_TRACE_BACKEND === 'receiver' ? startOtlpReceiver() : startPayscopeIngest();
+export async function startTraceBackend(options: TraceStoreOptions = {}): Promise<TraceBackend> {
+  return process.env.PAYSCOPE_TEST_TRACE_BACKEND === 'receiver' ? startOtlpReceiver() : startPayscopeIngest(options);
 }
 
 const INGEST_KINDS: Record<string, StoredSpan['kind']> = {
@@ -177,6 +177,10 @@ export interface OtelTracesRow {
   eventAttributes: Array<Record<string, string>>;
   linkAttributes: Array<Record<string, string>>;
 }
+export interface TraceStoreOptions {
+  /** The bearer token payscope's receivers require (PAYSCOPE_INGEST_TOKEN); the in-memory receiver ignores it. */
+  ingestToken?: string;
+}
 export interface PayscopeTraceStore {
   otlpHttpEndpoint: string;
   otlpGrpcEndpoint: string;
@@ -189,12 +193,14 @@ export interface PayscopeTraceStore {
  * imports nothing of the app: the repository's vitest setup (test/helpers/vitest-setup.ts)
  * registers the factory under this key.
  */
-async function startPayscopeIngest(): Promise<TraceBackend> {
-  const factory = (globalThis as Record<symbol, unknown>)[Symbol.for('payscope.test.traceStore')] as (() => Promise<PayscopeTraceStore>) | undefined;
+async function startPayscopeIngest(options: TraceStoreOptions): Promise<TraceBackend> {
+  const factory = (globalThis as Record<symbol, unknown>)[Symbol.for('payscope.test.traceStore')] as
+    | ((options: TraceStoreOptions) => Promise<PayscopeTraceStore>)
+    | undefined;
   if (factory === undefined) {
     throw new Error("no payscope trace store registered: run through the repository's vitest config, or set PAYSCOPE_TEST_TRACE_BACKEND=receiver");
   }
-  const store = await factory();
+  const store = await factory(options);
   const backend: TraceBackend = {
     endpoint: store.otlpHttpEndpoint,
     grpcEndpoint: store.otlpGrpcEndpoint,
