@@ -5,14 +5,17 @@ import { Kpi, NumLink } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { TimeSeriesChart } from '@/components/charts/lazy';
+import { ParamProblems } from '@/components/ParamProblems';
+import { parsePageParams } from '@/lib/api/params';
+import { OverviewQuery } from '@/lib/api/schemas';
 import { getIngestSummary } from '@/lib/queries/ingest-summary';
 import { getOverview, hasAnySpans, type OverviewPoint } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
 import { formatCount, formatMs, formatPct, formatTime } from '@/lib/ui/format';
-import { flatParams, href, pageHref, param, tracesHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, pageHref, tracesHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Overview' };
@@ -30,8 +33,8 @@ function chartRows(series: OverviewPoint[], byChannel: Record<string, OverviewPo
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
+  const { query: range, problems } = parsePageParams(OverviewQuery, sp);
+  const { channel } = range;
   const store = await getStore();
   const [overview, values, services] = await Promise.all([
     getOverview(store, { ...range, channel }),
@@ -59,6 +62,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <section>
       <PageHeader title="Overview" sub={<>{describeRange(range)}{channel && <> · channel <Swatch name={channel} /></>} · payments that started in the range</>} />
       <FilterBar params={flatParams(sp)} fields={[{ name: 'channel', label: 'Channel', options: values.channels, allLabel: 'all channels' }]} />
+      <ParamProblems problems={problems} />
 
       {t.payments === 0 ? (
         <NothingHere what="payments" longerRange={href('/', { range: '7d', channel })}>

@@ -1,8 +1,14 @@
 'use client';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useState, useTransition } from 'react';
-import { parseTime, RANGE_PRESETS } from '@/lib/ui/time-range';
+import { parseTime, RANGE_PRESETS, timeInStoreRange } from '@/lib/ui/time-range';
 import { useNavigationProgress } from './NavigationProgress';
+
+/** A URL time as the server reads it; undefined for one it ignores (unparsable, out of the store's range). */
+function readTime(v: string | null): number | undefined {
+  const d = parseTime(v ?? undefined);
+  return d && timeInStoreRange(d) ? d.getTime() : undefined;
+}
 
 function toLocalInput(ms: number): string {
   const d = new Date(ms);
@@ -24,8 +30,8 @@ export function TimeRangePicker() {
   useEffect(() => {
     // As the server reads them (epoch ms too); a time it ignores (unparsable, out of range) is not shown.
     const now = Date.now();
-    setFrom(toLocalInput(parseTime(params.get('from') ?? undefined)?.getTime() ?? now - 3_600_000));
-    setTo(toLocalInput(parseTime(params.get('to') ?? undefined)?.getTime() ?? now));
+    setFrom(toLocalInput(readTime(params.get('from')) ?? now - 3_600_000));
+    setTo(toLocalInput(readTime(params.get('to')) ?? now));
   }, [params]);
 
   const go = (changes: Record<string, string | undefined>) => {

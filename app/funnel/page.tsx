@@ -8,22 +8,23 @@ import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
 import { DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC, type FunnelStepDef, type FunnelStepResult } from '@/lib/analytics/funnel';
-import { getFunnel } from '@/lib/queries/funnel';
+import { ParamProblems } from '@/components/ParamProblems';
+import { funnel as computeFunnel } from '@/lib/api/operations';
+import { parsePageParams } from '@/lib/api/params';
+import { FunnelQuery } from '@/lib/api/schemas';
 import { getStageLatency } from '@/lib/queries/stage-latency';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel, listFunnels } from '@/lib/queries/funnels';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
 import { formatCount, formatMs, formatPct, formatPp, formatTime } from '@/lib/ui/format';
-import { choice, flatParams, href, pageHref, param, timeParams, tracesHref, type TraceFilters } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, pageHref, param, timeParams, tracesHref, type TraceFilters } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 import { deleteFunnelAction } from '@/lib/actions/funnel';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Funnel' };
-
-const DAY = 86_400_000;
 
 /** The trace search for the spans of one step (what trace search can filter on). */
 function stepFilters(step: FunnelStepDef, channel?: string, gateway?: string): TraceFilters {
@@ -32,20 +33,12 @@ function stepFilters(step: FunnelStepDef, channel?: string, gateway?: string): T
 
 export default async function FunnelPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
-  const gateway = param(sp, 'gateway');
-  const split = choice(sp, 'split', ['channel', 'gateway'] as const);
-  const compareMode = choice(sp, 'compare', ['previous', 'week'] as const);
+  // `funnel` and `edit` are the page's own (the API names a saved funnel `funnelId`).
+  const { query: range, problems } = parsePageParams(FunnelQuery, sp);
+  const { channel, gateway, split, compareMode } = range;
   const funnelId = param(sp, 'funnel') ?? DEFAULT_FUNNEL_ID;
   const edit = param(sp, 'edit');
   const store = await getStore();
-
-  const len = range.to.getTime() - range.from.getTime();
-  const compare =
-    compareMode === 'previous' ? { from: new Date(range.from.getTime() - len), to: new Date(range.from.getTime()) }
-    : compareMode === 'week' ? { from: new Date(range.from.getTime() - 7 * DAY), to: new Date(range.to.getTime() - 7 * DAY) }
-    : undefined;
 
   const [funnels, saved, values] = await Promise.all([listFunnels(store), getSavedFunnel(store, funnelId), cachedFilterValues(store, range)]);
   const keep = flatParams(sp);
@@ -62,7 +55,7 @@ export default async function FunnelPage({ searchParams }: { searchParams: Promi
       </section>
     );
   }
-  const result = await getFunnel(store, { ...range, funnel: saved, channel, gateway, split, compare });
+  const result = await computeFunnel(store, { query: { ...range, steps: undefined, funnelId: saved.id } });
   const steps = result.steps;
   const entered = steps[0]?.reached ?? 0;
   if (entered === 0 && !(await hasAnySpans(store))) {
@@ -124,6 +117,7 @@ export default async function FunnelPage({ searchParams }: { searchParams: Promi
           { name: 'compare', label: 'Compare with', options: [{ value: 'previous', label: 'the previous period' }, { value: 'week', label: 'a week earlier' }], allLabel: 'nothing' },
         ]}
       />
+      <ParamProblems problems={problems} />
 
       {entered === 0 ? (
         <NothingHere what="flows entered the funnel" longerRange={href('/funnel', { ...keep, range: '7d', from: undefined, to: undefined })}>

@@ -6,14 +6,17 @@ import { Kpi, NumLink } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
+import { ParamProblems } from '@/components/ParamProblems';
 import { gateways as gatewayHealth } from '@/lib/api/operations';
+import { parsePageParams } from '@/lib/api/params';
+import { GatewaysQuery } from '@/lib/api/schemas';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
 import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
-import { choice, flatParams, href, pageHref, param, tracesHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, pageHref, tracesHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Gateways' };
@@ -21,12 +24,11 @@ export const metadata = { title: 'Gateways' };
 /** Per gateway (and channel): traffic, errors, timeouts, latency, top error codes, health against its baseline. */
 export default async function GatewaysPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
-  const split = choice(sp, 'split', ['channel'] as const);
+  const { query: range, problems } = parsePageParams(GatewaysQuery, sp);
+  const { channel, split } = range;
   const store = await getStore();
   const [{ gateways }, values] = await Promise.all([
-    gatewayHealth(store, { query: { ...range, channel, split } }),
+    gatewayHealth(store, { query: range }),
     cachedFilterValues(store, range),
   ]);
   if (!gateways.length && !(await hasAnySpans(store))) {
@@ -49,6 +51,7 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
           { name: 'split', label: 'Rows', options: [{ value: 'channel', label: 'per gateway and channel' }], allLabel: 'per gateway' },
         ]}
       />
+      <ParamProblems problems={problems} />
       {gateways.length === 0 ? (
         <NothingHere what="gateway calls" longerRange={href('/gateways', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })}>
           <p>Gateway calls are client spans with <code>payment.gateway</code>, or with a provider host in <code>server.address</code> / <code>url.full</code>.</p>

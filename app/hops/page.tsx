@@ -4,13 +4,17 @@ import { NumLink } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { ServiceMap } from '@/components/ServiceMap';
 import { Swatch } from '@/components/Swatch';
-import { getSlowestHops, type HopRow } from '@/lib/queries/hops';
+import { ParamProblems } from '@/components/ParamProblems';
+import { hops as slowestHops } from '@/lib/api/operations';
+import { parsePageParams } from '@/lib/api/params';
+import { HopsQuery } from '@/lib/api/schemas';
+import type { HopRow } from '@/lib/queries/hops';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { cachedFilterValues } from '@/lib/api/filter-values';
 import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
-import { flatParams, href, param, tracesHref, type TraceFilters } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, tracesHref, type TraceFilters } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Hops' };
@@ -18,12 +22,11 @@ export const metadata = { title: 'Hops' };
 /** Service→service and service→gateway edges, slowest first, with their share of the critical path. */
 export default async function HopsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
-  const gateway = param(sp, 'gateway');
+  const { query: range, problems } = parsePageParams(HopsQuery, sp);
+  const { channel, gateway } = range;
   const store = await getStore();
   const [{ hops, criticalPathTraces }, values] = await Promise.all([
-    getSlowestHops(store, { ...range, channel, gateway }),
+    slowestHops(store, { query: range }),
     cachedFilterValues(store, range),
   ]);
   if (!hops.length && !(await hasAnySpans(store))) {
@@ -46,6 +49,7 @@ export default async function HopsPage({ searchParams }: { searchParams: Promise
           { name: 'gateway', label: 'Gateway', options: values.gateways, allLabel: 'all gateways' },
         ]}
       />
+      <ParamProblems problems={problems} />
       {hops.length === 0 ? (
         <NothingHere what="hops" longerRange={href('/hops', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })}>
           <p>A hop is a client span (with <code>server.address</code> or <code>payment.gateway</code>) and the server span it called.</p>

@@ -4,12 +4,15 @@ import { FilterBar } from '@/components/FilterBar';
 import { StatusBadge } from '@/components/HealthBadge';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
+import { ParamProblems } from '@/components/ParamProblems';
+import { parsePageParams } from '@/lib/api/params';
+import { PaymentsQuery } from '@/lib/api/schemas';
 import { listPayments } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
+import { cachedFilterValues } from '@/lib/api/filter-values';
 import { formatCount, formatMs, formatTime, shortId } from '@/lib/ui/format';
-import { choice, flatParams, href, numberParam, param, paymentHref, traceHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Payments' };
@@ -17,14 +20,11 @@ export const metadata = { title: 'Payments' };
 /** The payments behind the Overview's numbers: by channel, outcome, end-to-end latency. */
 export default async function PaymentsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
-  const outcome = choice(sp, 'outcome', ['succeeded', 'failed', 'pending'] as const);
-  const minE2eMs = numberParam(sp, 'minE2eMs');
-  const sort = choice(sp, 'sort', ['recent', 'slowest'] as const);
+  const { query: range, problems } = parsePageParams(PaymentsQuery, sp);
+  const { channel } = range;
   const store = await getStore();
   const [{ payments, total }, values] = await Promise.all([
-    listPayments(store, { ...range, channel, outcome, minE2eMs, sort, limit: 200 }),
+    listPayments(store, { ...range, limit: 200 }),
     cachedFilterValues(store, range),
   ]);
   return (
@@ -39,6 +39,7 @@ export default async function PaymentsPage({ searchParams }: { searchParams: Pro
           { name: 'sort', label: 'Order', options: [{ value: 'recent', label: 'most recent' }, { value: 'slowest', label: 'slowest' }], allLabel: 'most recent' },
         ]}
       />
+      <ParamProblems problems={problems} />
       {payments.length === 0 ? (
         <NothingHere what="payments" longerRange={href('/payments', { ...flatParams(sp), range: '7d', from: undefined, to: undefined })} />
       ) : (

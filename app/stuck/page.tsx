@@ -5,12 +5,15 @@ import { Kpi } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { hasAnySpans } from '@/lib/queries/overview';
+import { ParamProblems } from '@/components/ParamProblems';
+import { callbackSla, inconsistent, stuck as stuckPayments } from '@/lib/api/operations';
+import { parsePageParams } from '@/lib/api/params';
+import { StuckQuery } from '@/lib/api/schemas';
 import { getConfig } from '@/lib/config';
-import { listInconsistentPayments, listStuckPayments } from '@/lib/queries/stuck';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatSec, formatTime, shortId } from '@/lib/ui/format';
-import { flatParams, numberParam, paymentHref, traceHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Stuck payments' };
@@ -28,14 +31,13 @@ function TraceLinks({ sp, ids }: { sp: SearchParams; ids: string[] }) {
 /** Payments waiting on a callback past their SLA, paid-but-not-confirmed payments, duplicate callbacks. */
 export default async function StuckPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const slaSec = numberParam(sp, 'slaSec', 30 * 86_400) || undefined;
-  const env = getConfig().callbackSla;
-  const sla = { defaultSec: slaSec ?? env.defaultSec, byGateway: slaSec !== undefined ? {} : env.byGateway };
+  const parsed = parsePageParams(StuckQuery, sp);
+  const range = { ...parsed.query, limit: parsed.query.limit ?? 500 };
+  const sla = callbackSla(range);
   const store = await getStore();
   const [stuck, bad] = await Promise.all([
-    listStuckPayments(store, { ...range, sla, limit: 500 }),
-    listInconsistentPayments(store, { ...range, limit: 500 }),
+    stuckPayments(store, { query: range }),
+    inconsistent(store, { query: range }),
   ]);
   if (!stuck.total && !bad.payments.length && !bad.duplicateCallbacks.length && !(await hasAnySpans(store))) {
     return <section><PageHeader title="Stuck payments" /><NoSpansYet /></section>;
@@ -45,7 +47,8 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
   return (
     <section>
       <PageHeader title="Stuck payments" sub={<>{describeRange(range)} · callback SLA {slaText}</>} />
-      <FilterBar params={flatParams(sp)} fields={[{ name: 'slaSec', label: 'Callback SLA (seconds, all gateways)', type: 'number', placeholder: String(env.defaultSec) }]} />
+      <FilterBar params={flatParams(sp)} fields={[{ name: 'slaSec', label: 'Callback SLA (seconds, all gateways)', type: 'number', placeholder: String(getConfig().callbackSla.defaultSec) }]} />
+      <ParamProblems problems={parsed.problems} />
       <div className="kpis" role="group" aria-label="Key numbers">
         <Kpi id="stuck" label="Stuck (no callback past SLA)" value={formatCount(stuck.total)} href="#stuck" />
         <Kpi id="inconsistent" label="Inconsistent (paid, order failed)" value={formatCount(bad.payments.length)} href="#inconsistent" />

@@ -5,46 +5,37 @@ import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { DurationScatter } from '@/components/charts/lazy';
 import type { ScatterPoint } from '@/components/charts/DurationScatter';
+import { ParamProblems } from '@/components/ParamProblems';
+import { cachedFilterValues } from '@/lib/api/filter-values';
+import { traces as searchTraces } from '@/lib/api/operations';
+import { parsePageParams } from '@/lib/api/params';
+import { TracesQuery } from '@/lib/api/schemas';
 import { hasAnySpans } from '@/lib/queries/overview';
-
-import { searchTraces, type TraceSearchParams } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
-import { cachedFilterValues } from '@/lib/ui/filter-values';
 import { formatCount, formatMs, formatTime, parseIsoMs, shortId } from '@/lib/ui/format';
-import { choice, flatParams, href, numberParam, param, paymentHref, traceHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { flatParams, href, param, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Traces' };
 
-const TRACE_ID = /^[0-9a-fA-F]{16,64}$/;
-
-/** Trace search: every filter must match some span of the trace (as in GET /api/traces). */
+/** Trace search, as GET /api/traces: every filter matches some span of the trace, or with match=span one span. */
 export default async function TracesPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
+  const parsed = parsePageParams(TracesQuery, sp);
+  // A page shows 100 traces unless told otherwise (the API's default is 50).
+  const q = { ...parsed.query, limit: parsed.query.limit ?? 100 };
+  // A trace id that is no trace id finds nothing (not every trace): said in its own words below.
+  const badTraceId = parsed.problems.some((p) => p.param === 'traceId');
   const rawTraceId = param(sp, 'traceId');
-  const badTraceId = rawTraceId !== undefined && !TRACE_ID.test(rawTraceId);
-  const q: TraceSearchParams = {
-    ...range,
-    traceId: badTraceId ? undefined : rawTraceId?.toLowerCase(),
-    orderId: param(sp, 'orderId'),
-    service: param(sp, 'service'),
-    stage: param(sp, 'stage'),
-    channel: param(sp, 'channel'),
-    gateway: param(sp, 'gateway'),
-    status: choice(sp, 'status', ['error', 'ok'] as const),
-    minDurationMs: numberParam(sp, 'minDurationMs', 86_400_000),
-    sort: choice(sp, 'sort', ['recent', 'duration'] as const),
-    limit: Math.min(1000, Math.max(1, Math.floor(numberParam(sp, 'limit') ?? 100))),
-  };
+  const problems = parsed.problems.filter((p) => p.param !== 'traceId');
   const store = await getStore();
   const [{ traces }, values] = await Promise.all([
-    badTraceId ? Promise.resolve({ traces: [] }) : searchTraces(store, q),
-    cachedFilterValues(store, range),
+    badTraceId ? Promise.resolve({ traces: [] }) : searchTraces(store, { query: q }),
+    cachedFilterValues(store, q),
   ]);
   const empty = traces.length === 0 && !badTraceId && !(await hasAnySpans(store));
-  const spanMs = range.to.getTime() - range.from.getTime();
+  const spanMs = q.to.getTime() - q.from.getTime();
   const point = (t: (typeof traces)[number]): ScatterPoint => ({
     t: parseIsoMs(t.start), durationMs: t.durationMs, traceId: t.traceId, href: traceHref(sp, t.traceId), label: `${t.rootService} · ${t.rootName}`,
   });
@@ -52,7 +43,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
 
   return (
     <section>
-      <PageHeader title="Traces" sub={<>{describeRange(range)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>} />
+      <PageHeader title="Traces" sub={<>{describeRange(q)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>} />
       <FilterBar
         params={flatParams(sp)}
         submitLabel="Search"
@@ -60,15 +51,20 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
           { name: 'traceId', label: 'Trace id', type: 'search', placeholder: '32 hex digits' },
           { name: 'orderId', label: 'Order id', type: 'search', placeholder: 'payment.order_id' },
           { name: 'service', label: 'Service', options: values.services },
+          { name: 'name', label: 'Span name', type: 'search' },
+          { name: 'attr', label: 'Attribute', type: 'search', placeholder: 'key:value' },
           { name: 'stage', label: 'Stage', options: values.stages },
           { name: 'channel', label: 'Channel', options: values.channels },
           { name: 'gateway', label: 'Gateway', options: values.gateways },
           { name: 'status', label: 'Status', options: ['error', 'ok'], allLabel: 'any' },
           { name: 'minDurationMs', label: 'Duration ≥ (ms)', type: 'number' },
+          { name: 'maxDurationMs', label: 'Duration ≤ (ms)', type: 'number' },
+          { name: 'match', label: 'Filters hold on', options: [{ value: 'span', label: 'one span' }], allLabel: 'any spans of the trace' },
           { name: 'sort', label: 'Order', options: [{ value: 'recent', label: 'most recent' }, { value: 'duration', label: 'slowest' }], allLabel: 'most recent' },
         ]}
       />
       {badTraceId && <p className="error" role="alert">A trace id is 16 to 64 hexadecimal characters; “{rawTraceId}” is not one.</p>}
+      <ParamProblems problems={problems} />
       {q.orderId && (
         <p>All traces of this payment on one timeline: <Link href={paymentHref(sp, q.orderId)}>payment {q.orderId}</Link></p>
       )}

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { getConfig } from '../config';
+import { getConfig, type CallbackSla } from '../config';
 import { DEFAULT_CHECKOUT_FUNNEL, DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC, type FunnelDefinition } from '../analytics/funnel';
 import { getFunnel } from '../queries/funnel';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel } from '../queries/funnels';
@@ -52,14 +52,17 @@ export function hops(store: Store, { query: q }: { query: z.output<typeof HopsQu
   return getSlowestHops(store, { from: q.from, to: q.to, channel: q.channel, gateway: q.gateway, limit: q.limit });
 }
 
-/** `slaSec` replaces the configured SLA for every gateway; `sla=gw=sec,...` sets single gateways. */
-export function stuck(store: Store, { query: q }: { query: z.output<typeof StuckQuery> }) {
+/** The callback SLA a request asks for: `slaSec` replaces the configured one for every gateway; `sla=gw=sec,...` sets single gateways. */
+export function callbackSla(q: { slaSec?: number; sla?: Record<string, number> }): CallbackSla {
   const configured = getConfig().callbackSla;
-  const sla = {
+  return {
     defaultSec: q.slaSec ?? configured.defaultSec,
     byGateway: { ...(q.slaSec !== undefined ? {} : configured.byGateway), ...q.sla },
   };
-  return listStuckPayments(store, { from: q.from, to: q.to, sla, limit: q.limit });
+}
+
+export function stuck(store: Store, { query: q }: { query: z.output<typeof StuckQuery> }) {
+  return listStuckPayments(store, { from: q.from, to: q.to, sla: callbackSla(q), limit: q.limit });
 }
 
 export function inconsistent(store: Store, { query: q }: { query: z.output<typeof InconsistentQuery> }) {
@@ -69,3 +72,4 @@ export function inconsistent(store: Store, { query: q }: { query: z.output<typeo
 export function stages(store: Store, { query: q }: { query: z.output<typeof StagesQuery> }) {
   return getStageLatency(store, { from: q.from, to: q.to, channel: q.channel });
 }
+

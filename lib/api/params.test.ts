@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeZodError, parseTime, resolveRange, searchParamsObject } from './params';
-import { FunnelQuery, StuckQuery, TracesQuery } from './schemas';
-
-describe('parseTime', () => {
-  it.each([
-    ['1740823200000', '2025-03-01T10:00:00.000Z'],
-    ['0', '1970-01-01T00:00:00.000Z'],
-    ['2025-03-01', '2025-03-01T00:00:00.000Z'],
-    ['2025-03-01T10:00', '2025-03-01T10:00:00.000Z'],
-    ['2025-03-01T10:00:00Z', '2025-03-01T10:00:00.000Z'],
-    ['2025-03-01T10:00:00.123456789Z', '2025-03-01T10:00:00.123Z'],
-    ['2025-03-01 10:00:00', '2025-03-01T10:00:00.000Z'], // no offset: UTC
-    ['2025-03-01T18:00:00+08:00', '2025-03-01T10:00:00.000Z'],
-    ['2025-03-01T05:00:00-0500', '2025-03-01T10:00:00.000Z'],
-  ])('%s → %s', (text, iso) => {
-    expect(parseTime(text)?.toISOString()).toBe(iso);
-  });
-
-  it.each(['', 'yesterday', 'now', '2025-13-01', '2025-02-30', '2025-03-01T24:00:00Z', '2025-03-01T10:60', '1e12', '-5', '2025/03/01', '1740823200000000000', "2025-03-01' OR 1=1"])(
-    'rejects %j',
-    (text) => {
-      expect(parseTime(text)).toBeUndefined();
-    },
-  );
-});
+import { describeZodError, parsePageParams, resolveRange, searchParamsObject } from './params';
+import { DropOffsQuery, FunnelQuery, StuckQuery, TracesQuery } from './schemas';
 
 describe('query schemas', () => {
   const now = Date.now();
@@ -89,5 +66,66 @@ describe('query schemas', () => {
   it('resolveRange reports through the refinement context', () => {
     const s = z.object({}).transform((_, ctx) => resolveRange({ from: new Date(10), to: new Date(5) }, ctx));
     expect(s.safeParse({}).success).toBe(false);
+  });
+});
+
+// Pages parse with the schema of their view, leniently: what the API answers 400 to, a page leaves out and says.
+describe('page parameters', () => {
+  const HOUR = 3_600_000;
+
+  it('take the range as the API does: a preset, or from/to (absolute wins)', () => {
+    const preset = parsePageParams(TracesQuery, { range: '7d' }).query;
+    expect([preset.to.getTime() - preset.from.getTime(), preset.preset]).toEqual([7 * 24 * HOUR, '7d']);
+    const dflt = parsePageParams(TracesQuery, {}).query;
+    expect([dflt.to.getTime() - dflt.from.getTime(), dflt.preset]).toEqual([HOUR, '1h']);
+    const abs = parsePageParams(TracesQuery, { range: '7d', from: '2026-11-20T00:00:00Z', to: String(Date.parse('2026-11-20T06:00:00Z')) });
+    expect(abs).toEqual({ query: expect.objectContaining({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-20T06:00:00Z') }), problems: [] });
+    expect(abs.query.preset).toBeUndefined();
+    // The API reads the same preset.
+    const api = TracesQuery.parse({ range: '24h' });
+    expect([api.to.getTime() - api.from.getTime(), api.preset]).toEqual([24 * HOUR, '24h']);
+  });
+
+  // Pages read times with new Date(): server-local without an offset, and 2025-02-30 became March 2.
+  it('read a time without an offset as UTC and refuse impossible dates, as the API does', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const q = parsePageParams(TracesQuery, { from: '2025-03-01T10:00', to: '2025-03-01T11:00' });
+      expect([q.query.from.toISOString(), q.query.to.toISOString(), q.problems]).toEqual(['2025-03-01T10:00:00.000Z', '2025-03-01T11:00:00.000Z', []]);
+      const bad = parsePageParams(TracesQuery, { from: '2025-02-30', to: '2025-03-03T00:00:00Z' });
+      expect(bad.problems).toEqual([{ param: 'from', message: expect.stringContaining('not a time: "2025-02-30"') }]);
+      expect(bad.query.from.toISOString()).toBe('2025-03-02T23:00:00.000Z'); // the hour before `to`
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
+  it('fall back to the last hour for ranges the store cannot hold, saying why', () => {
+    for (const sp of [{ from: '0', to: '8640000000000000' }, { from: '-1', to: '99999999999999' }, { from: '1000000000000' }, { from: '1999-12-31T00:00:00Z' }]) {
+      const { query, problems } = parsePageParams(FunnelQuery, { ...sp, compare: 'week' });
+      expect([query.preset, query.to.getTime() - query.from.getTime()], JSON.stringify(sp)).toEqual(['1h', HOUR]);
+      expect(problems.length, JSON.stringify(sp)).toBeGreaterThan(0);
+      // The comparison window follows the range it fell back to.
+      expect(query.compare!.from.getTime()).toBe(query.from.getTime() - 7 * 24 * HOUR);
+    }
+    const long = parsePageParams(TracesQuery, { from: '2024-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' });
+    expect(long.problems).toEqual([{ param: 'from', message: 'the range may span at most 400 days' }]);
+  });
+
+  it('leave out bad values (reported), ignore page-only parameters, never throw', () => {
+    const r = parsePageParams(TracesQuery, {
+      status: 'broken', limit: 'lots', minDurationMs: '<img src=x>', sort: 'duration', service: '  payment  ', edit: 'new', span: 'x',
+      attr: ['a:1', 'nocolon'], constructor: 'y', channel: 'c'.repeat(3800), ...JSON.parse('{"__proto__": "x"}'),
+    });
+    expect(r.problems.map((p) => p.param).sort()).toEqual(['attr', 'limit', 'minDurationMs', 'status']);
+    expect(r.query).toMatchObject({ sort: 'duration', service: 'payment', channel: 'c'.repeat(512) });
+    expect(r.query.status).toBeUndefined();
+    expect(r.query.attr).toBeUndefined();
+    const funnel = parsePageParams(FunnelQuery, { compare: 'previous', compareFrom: '2025-03-01' });
+    expect(funnel.problems.map((p) => p.param)).toContain('compare');
+    expect(parsePageParams(DropOffsQuery, { step: 'x' }).query.step).toBe(1);
+    expect(parsePageParams(DropOffsQuery, { step: '3' }).query.step).toBe(3);
   });
 });

@@ -1,39 +1,13 @@
 import { z } from 'zod';
+import { param } from '../ui/links';
+import { MAX_RANGE_MS, parseTime, RANGE_PRESETS, timeInStoreRange, type RangePreset, type SearchParams, type TimeRange } from '../ui/time-range';
 
 /**
- * Query-parameter building blocks shared by every endpoint: times (ISO 8601 or epoch ms), the
- * default range (the last hour), filters, limits. Parsing never lets a value reach SQL as text:
- * the query layer binds every value as a typed parameter.
+ * Query-parameter building blocks shared by every endpoint and page: times (ISO 8601 or epoch ms,
+ * read by lib/ui/time-range.ts `parseTime`), the range (a preset, or from/to; the last hour by
+ * default), filters, limits. Parsing never lets a value reach SQL as text: the query layer binds
+ * every value as a typed parameter.
  */
-
-const DEFAULT_RANGE_MS = 3_600_000;
-/** The longest range one request may ask for. */
-const MAX_RANGE_MS = 400 * 86_400_000;
-
-const EPOCH_MS = /^\d{1,15}$/;
-// 2025-03-01, 2025-03-01T10:00, 2025-03-01T10:00:00.123456Z, 2025-03-01 10:00:00+08:00
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** A time given as epoch milliseconds or ISO 8601 (no offset = UTC); undefined when unparseable. */
-export function parseTime(text: string): Date | undefined {
-  const t = text.trim();
-  if (EPOCH_MS.test(t)) return new Date(Number(t));
-  const m = ISO.exec(t);
-  if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', off = 'Z'] = m;
-  const ms = frac ? `.${frac.slice(1, 4).padEnd(3, '0')}` : '';
-  const offset = off === 'Z' ? 'Z' : `${off.slice(0, 3)}:${off.slice(-2)}`;
-  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`);
-  // Date rolls 2025-02-30 over to March: check the fields against the calendar first.
-  const daysInMonth = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
-  if (Number.isNaN(date.getTime())) return undefined;
-  return date;
-}
-
-/** Times the store's DateTime64 columns hold and a span can have: 2000-01-01 up to 2262. */
-const MIN_TIME_MS = Date.UTC(2000, 0, 1);
-const MAX_TIME_MS = Date.UTC(2262, 0, 1);
 
 export const timeParam = z.string().transform((v, ctx) => {
   const d = parseTime(v);
@@ -41,7 +15,7 @@ export const timeParam = z.string().transform((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: `not a time: ${JSON.stringify(v)} (use ISO 8601, e.g. 2025-03-01T10:00:00Z, or epoch milliseconds)` });
     return z.NEVER;
   }
-  if (d.getTime() < MIN_TIME_MS || d.getTime() >= MAX_TIME_MS) {
+  if (!timeInStoreRange(d)) {
     ctx.addIssue({ code: 'custom', message: `time out of range: ${JSON.stringify(v)} (from 2000-01-01 up to 2262-01-01)` });
     return z.NEVER;
   }
@@ -53,31 +27,93 @@ export const filterParam = z.string().min(1, 'must not be empty').max(512, 'at m
 
 export const limitParam = (max: number) => z.coerce.number().int('must be a whole number').min(1).max(max);
 
-export const rangeShape = { from: timeParam.optional(), to: timeParam.optional() };
+const PRESET_KEYS = RANGE_PRESETS.map((p) => p.key) as [RangePreset, ...RangePreset[]];
 
-export interface Range {
-  from: Date;
-  to: Date;
-}
+export const rangeShape = { from: timeParam.optional(), to: timeParam.optional(), range: z.enum(PRESET_KEYS).optional() };
 
-/** Fills the default range (the hour before `to`, `to` defaulting to now) and checks it. */
-export function resolveRange(q: { from?: Date; to?: Date }, ctx: z.RefinementCtx, now = Date.now()): Range {
+export type Range = TimeRange;
+
+/**
+ * Fills the range and checks it: `from`/`to` when given (`to` defaulting to now), else the preset
+ * `range` (default the last hour) before `to`. `preset` is set only for a range relative to now.
+ */
+export function resolveRange(q: { from?: Date; to?: Date; range?: RangePreset }, ctx: z.RefinementCtx, now = Date.now()): Range {
+  const preset = RANGE_PRESETS.find((p) => p.key === (q.range ?? '1h'))!;
   const to = q.to ?? new Date(now);
-  const from = q.from ?? new Date(to.getTime() - DEFAULT_RANGE_MS);
+  const from = q.from ?? new Date(to.getTime() - preset.ms);
   if (from.getTime() >= to.getTime()) ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` must be before `to`' });
   else if (to.getTime() - from.getTime() > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['from'], message: 'the range may span at most 400 days' });
-  return { from, to };
+  return q.from === undefined && q.to === undefined ? { from, to, preset: preset.key } : { from, to };
 }
 
+/** Parameters that may be given more than once (each is one more filter); any other is an error. */
+export const REPEATABLE_PARAMS: ReadonlySet<string> = new Set(['attr']);
+
 /** URL query parameters as an object; a parameter given twice is an error, not silently merged. */
-export function searchParamsObject(params: URLSearchParams): { values: Record<string, string>; repeated: string[] } {
-  const values: Record<string, string> = {};
+export function searchParamsObject(params: URLSearchParams): { values: Record<string, string | string[]>; repeated: string[] } {
+  const values: Record<string, string | string[]> = {};
   const repeated: string[] = [];
   for (const [k, v] of params) {
+    if (REPEATABLE_PARAMS.has(k)) {
+      ((values[k] ??= []) as string[]).push(v);
+      continue;
+    }
     if (Object.hasOwn(values, k)) repeated.push(k);
     values[k] = v;
   }
   return { values, repeated };
+}
+
+/** A parameter a page could not use, and why. */
+export interface ParamProblem {
+  param: string;
+  message: string;
+}
+
+/**
+ * A page's URL parameters through its view's schema (the one its JSON route uses), leniently: a
+ * value the schema refuses is left out (its default applies) and reported, parameters the API does
+ * not know (page-only ones such as `edit` or `span`) are ignored, and a value is read as the page
+ * shows it back (first of repeated ones, trimmed, at most 512 characters). Never throws for input.
+ */
+export function parsePageParams<S extends z.ZodType>(schema: S, sp: SearchParams): { query: z.output<S>; problems: ParamProblem[] } {
+  const entries: [string, string | string[]][] = [];
+  for (const k of Object.keys(sp)) {
+    if (REPEATABLE_PARAMS.has(k)) {
+      const raw = sp[k];
+      const all = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string').map((v) => v.trim().slice(0, 512)).filter(Boolean);
+      if (all.length) entries.push([k, all]);
+    } else {
+      const v = param(sp, k);
+      if (v !== undefined) entries.push([k, v]);
+    }
+  }
+  // fromEntries: `?__proto__=x` becomes an own key (refused as unknown), not the object's prototype.
+  const values: Record<string, string | string[]> = Object.fromEntries(entries);
+  const problems: ParamProblem[] = [];
+  // Each round drops at least one parameter: at most one round per parameter, plus the last.
+  for (let round = Object.keys(values).length + 1; round > 0; round--) {
+    const r = schema.safeParse(values);
+    if (r.success) return { query: r.data, problems };
+    let dropped = false;
+    for (const issue of r.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) {
+          if (Object.hasOwn(values, k)) dropped = true;
+          delete values[k];
+        }
+        continue;
+      }
+      const k = issue.path[0];
+      if (typeof k === 'string' && Object.hasOwn(values, k)) {
+        problems.push({ param: k, message: issue.message });
+        delete values[k];
+        dropped = true;
+      }
+    }
+    if (!dropped) break;
+  }
+  return { query: schema.parse({}), problems };
 }
 
 /** One readable line from a zod error: `from: not a time: "yesterday"; unknown parameter "foo"`. */

@@ -14,21 +14,55 @@ const hex = (name: string) =>
 
 // ── query schemas ─────────────────────────────────────────────────────────────────────────────
 
+/**
+ * `attr=key:value`, repeatable: a span or resource attribute equal to the value. The key ends at the
+ * first colon (OpenTelemetry keys have none; values such as URLs may).
+ */
+const attrParam = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v, ctx) => {
+    const out: { key: string; value: string }[] = [];
+    for (const item of Array.isArray(v) ? v : [v]) {
+      const colon = item.indexOf(':');
+      const key = item.slice(0, Math.max(colon, 0));
+      const value = item.slice(colon + 1);
+      if (colon <= 0 || value === '') ctx.addIssue({ code: 'custom', message: `expected key:value, got ${JSON.stringify(item.slice(0, 100))}` });
+      else if (key.length > 256 || value.length > 512) ctx.addIssue({ code: 'custom', message: 'a key has at most 256 characters, a value at most 512' });
+      else out.push({ key, value });
+    }
+    // Each is one more condition on every span read: a handful is what a search needs.
+    if (out.length > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 attribute filters' });
+    return out;
+  });
+
+const durationMsParam = z.coerce.number().min(0).max(86_400_000);
+
 export const TracesQuery = z
   .strictObject({
     ...rangeShape,
     service: filterParam.optional(),
+    /** The span name (operation). */
+    name: filterParam.optional(),
     stage: filterParam.optional(),
     channel: filterParam.optional(),
     gateway: filterParam.optional(),
     status: z.enum(['error', 'ok']).optional(),
-    minDurationMs: z.coerce.number().min(0).max(86_400_000).optional(),
+    attr: attrParam.optional(),
+    minDurationMs: durationMsParam.optional(),
+    maxDurationMs: durationMsParam.optional(),
+    /** `trace`: each filter may hold on a different span; `span`: service, name, attributes and duration on one span. */
+    match: z.enum(['trace', 'span']).optional(),
     orderId: filterParam.optional(),
     traceId: hex('traceId').optional(),
     sort: z.enum(['recent', 'duration']).optional(),
     limit: limitParam(1000).optional(),
   })
-  .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
+  .transform((q, ctx) => {
+    if (q.minDurationMs !== undefined && q.maxDurationMs !== undefined && q.minDurationMs > q.maxDurationMs) {
+      ctx.addIssue({ code: 'custom', path: ['maxDurationMs'], message: 'must not be below minDurationMs' });
+    }
+    return { ...q, ...resolveRange(q, ctx) };
+  });
 
 export const TraceIdParam = z.strictObject({ traceId: hex('traceId') });
 export const OrderIdParam = z.strictObject({ orderId: filterParam });
@@ -109,7 +143,8 @@ export const FunnelQuery = z
       else if (q.compareFrom >= q.compareTo) ctx.addIssue({ code: 'custom', path: ['compareFrom'], message: '`compareFrom` must be before `compareTo`' });
       else compare = { from: q.compareFrom, to: q.compareTo };
     }
-    return { ...q, ...range, compare };
+    // `compare` becomes the window; the mode asked for stays as `compareMode` (pages keep it in links).
+    return { ...q, ...range, compare, compareMode: q.compare };
   });
 
 export const GatewaysQuery = z
@@ -155,6 +190,32 @@ export const InconsistentQuery = z
 
 export const StagesQuery = z
   .strictObject({ ...rangeShape, channel: filterParam.optional() })
+  .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
+
+// Views with a page and no JSON route of their own: the pages parse with these (lenient).
+
+export const OverviewQuery = z
+  .strictObject({ ...rangeShape, channel: filterParam.optional() })
+  .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
+
+export const PaymentsQuery = z
+  .strictObject({
+    ...rangeShape,
+    channel: filterParam.optional(),
+    outcome: z.enum(['succeeded', 'failed', 'pending']).optional(),
+    minE2eMs: z.coerce.number().min(0).max(30 * 86_400_000).optional(),
+    sort: z.enum(['recent', 'slowest']).optional(),
+  })
+  .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
+
+export const DropOffsQuery = z
+  .strictObject({
+    ...rangeShape,
+    channel: filterParam.optional(),
+    gateway: filterParam.optional(),
+    /** The step the flows did not reach, 1-based after the first (a funnel has at most 20 steps). */
+    step: z.coerce.number().int('must be a whole number').min(1).max(19).default(1),
+  })
   .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
 
 // ── response schemas ───────────────────────────────────────────────────────────────────────────

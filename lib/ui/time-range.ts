@@ -2,7 +2,8 @@
  * The time range every page shares, kept in the URL so a link reproduces the view:
  *   ?range=1h                      a preset relative to now (re-evaluated on refresh)
  *   ?from=<iso|ms>&to=<iso|ms>     an absolute range
- * Absolute wins when both are present; nothing given means the last hour.
+ * Absolute wins when both are present; nothing given means the last hour (lib/api/params.ts
+ * `resolveRange`, for the pages and the JSON API alike).
  */
 export const RANGE_PRESETS = [
   { key: '15m', label: 'Last 15 minutes', ms: 15 * 60_000 },
@@ -29,30 +30,41 @@ function one(v: string | string[] | undefined): string | undefined {
   return typeof s === 'string' ? s : undefined;
 }
 
-/** Times the store takes: its DateTime64(9) ends in 2262; before 2000 no span was sent (and 1970 fails). */
-const MIN_TIME_MS = Date.UTC(2000, 0, 1);
-const MAX_TIME_MS = Date.UTC(2262, 0, 1);
-/** The longest absolute range a page shows (as the JSON API). */
-const MAX_RANGE_MS = 400 * 86_400_000;
+/**
+ * The one reader of times in URLs (pages, the JSON API through lib/api/params.ts, the range
+ * picker): epoch milliseconds, or ISO 8601 where a time without an offset is UTC (as the pages
+ * print times) and an impossible date (2025-02-30) is refused rather than rolled over.
+ */
+const EPOCH_MS = /^\d{1,15}$/;
+// 2025-03-01, 2025-03-01T10:00, 2025-03-01T10:00:00.123456Z, 2025-03-01 10:00:00+08:00
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-// Date() alone reads much else as a time (`<img src=x onerror=…=1>` is 2001-01-01).
-const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** ISO 8601 or epoch milliseconds, from 2000 to 2261; undefined otherwise. */
-export function parseTime(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  const t = /^\d{10,}$/.test(value) ? Number(value) : ISO.test(value) ? new Date(value).getTime() : NaN;
-  return Number.isNaN(t) || t < MIN_TIME_MS || t > MAX_TIME_MS ? undefined : new Date(t);
+/** A time given as epoch milliseconds or ISO 8601 (no offset = UTC); undefined when unparseable. */
+export function parseTime(text: string | undefined): Date | undefined {
+  const t = text?.trim();
+  if (!t) return undefined;
+  if (EPOCH_MS.test(t)) return new Date(Number(t));
+  const m = ISO.exec(t);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', off = 'Z'] = m;
+  const ms = frac ? `.${frac.slice(1, 4).padEnd(3, '0')}` : '';
+  const offset = off === 'Z' ? 'Z' : `${off.slice(0, 3)}:${off.slice(-2)}`;
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`);
+  // Date rolls 2025-02-30 over to March: check the fields against the calendar first.
+  const daysInMonth = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > daysInMonth || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  if (Number.isNaN(date.getTime())) return undefined;
+  return date;
 }
 
-export function resolveTimeRange(params: SearchParams, now: Date = new Date()): TimeRange {
-  const from = parseTime(one(params.from));
-  const to = parseTime(one(params.to));
-  const ok = (f: Date, t: Date) => f < t && t.getTime() - f.getTime() <= MAX_RANGE_MS;
-  if (from && to && ok(from, to)) return { from, to };
-  if (from && !to && ok(from, now)) return { from, to: now };
-  const preset = RANGE_PRESETS.find((p) => p.key === one(params.range)) ?? RANGE_PRESETS[1];
-  return { from: new Date(now.getTime() - preset.ms), to: now, preset: preset.key };
+/** Times the store's DateTime64(9) columns hold and a span can have: [2000-01-01, 2262-01-01). */
+export const MIN_TIME_MS = Date.UTC(2000, 0, 1);
+export const MAX_TIME_MS = Date.UTC(2262, 0, 1);
+/** The longest range one page or API request may ask for. */
+export const MAX_RANGE_MS = 400 * 86_400_000;
+
+export function timeInStoreRange(d: Date): boolean {
+  return d.getTime() >= MIN_TIME_MS && d.getTime() < MAX_TIME_MS;
 }
 
 /** The query string for `params` with some keys replaced (undefined removes a key). */

@@ -3,12 +3,15 @@ import { NothingHere } from '@/components/EmptyState';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { DEFAULT_FLOW_KEY } from '@/lib/analytics/funnel';
+import { ParamProblems } from '@/components/ParamProblems';
+import { parsePageParams } from '@/lib/api/params';
+import { DropOffsQuery } from '@/lib/api/schemas';
 import { listFunnelDropOffs } from '@/lib/queries/funnel-drop-offs';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel } from '@/lib/queries/funnels';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatTime, shortId } from '@/lib/ui/format';
-import { numberParam, pageHref, param, paymentHref, traceHref } from '@/lib/ui/links';
-import { describeRange, resolveTimeRange, type SearchParams } from '@/lib/ui/time-range';
+import { pageHref, param, paymentHref, traceHref } from '@/lib/ui/links';
+import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Funnel drop-offs' };
@@ -16,10 +19,8 @@ export const metadata = { title: 'Funnel drop-offs' };
 /** The flows behind one drop-off number of the Funnel page. */
 export default async function DropOffsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = resolveTimeRange(sp);
-  const channel = param(sp, 'channel');
-  const gateway = param(sp, 'gateway');
-  const step = Math.floor(numberParam(sp, 'step', 19) ?? 1);
+  const { query: range, problems } = parsePageParams(DropOffsQuery, sp);
+  const { channel, gateway, step } = range;
   const store = await getStore();
   const funnel = await getSavedFunnel(store, param(sp, 'funnel') ?? DEFAULT_FUNNEL_ID);
   const back = pageHref('/funnel', sp, { funnel: funnel?.id, channel, gateway });
@@ -41,6 +42,7 @@ export default async function DropOffsPage({ searchParams }: { searchParams: Pro
       >
         <Link href={back}>← funnel</Link>
       </PageHeader>
+      <ParamProblems problems={problems} />
       {flows.length === 0 ? (
         <NothingHere what="drop-offs" />
       ) : (

@@ -15,6 +15,8 @@ export interface FixtureSpan {
   start: number;
   dur: number;
   attrs?: Record<string, string>;
+  /** Resource attributes besides service.name. */
+  resource?: Record<string, string>;
   status?: 'Unset' | 'Ok' | 'Error';
   statusMessage?: string;
   events?: { at: number; name: string; attrs?: Record<string, string> }[];
@@ -43,7 +45,7 @@ export function fixtureRows(spans: readonly FixtureSpan[], t0Ms: number): Record
     SpanName: s.name,
     SpanKind: s.kind ?? 'Server',
     ServiceName: s.service,
-    ResourceAttributes: { 'service.name': s.service },
+    ResourceAttributes: { ...s.resource, 'service.name': s.service },
     ScopeName: 'fixture',
     ScopeVersion: '1',
     SpanAttributes: s.attrs ?? {},

@@ -1,6 +1,6 @@
 import { listFilterValues, type FilterValues } from '../queries/overview';
 import type { Store } from '../store/store';
-import type { TimeRange } from './time-range';
+import type { TimeRange } from '../queries/common';
 
 /**
  * The filters' choices (channels, gateways, services, stages), remembered for a minute per range
