@@ -4,7 +4,9 @@
 //
 // Redacts a batch of spans shaped like the ones the http, undici and pg instrumentations and the
 // payment context make (no secrets: the common case), then the same with a card and a bearer
-// token in the URL, and a 1 MB string of digits and separators. Prints ns per attribute and MB/s.
+// token in the URL, a 64 KiB string of digits and separators (the longest value the default
+// limit scans: the worst case per value), the same at 1 MB with the limit raised (the scanners'
+// cost) and with the default limit (replaced whole). Prints ns per attribute and MB/s.
 // REDACTION_MODULE=<path> measures another build of redaction.ts (to compare before/after).
 import { pathToFileURL } from 'node:url';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -60,7 +62,9 @@ const dirty = {
   'url.query': 'card=4111+1111+1111+1111&password=hunter2',
 };
 
-const cases: Array<{ label: string; spans: ReadableSpan[]; attributes: number; bytes: number }> = [];
+const redactor = new SpanRedactor();
+const unlimited = new SpanRedactor({ maxValueLength: 2_000_000 });
+const cases: Array<{ label: string; spans: ReadableSpan[]; attributes: number; bytes: number; redactor?: InstanceType<typeof SpanRedactor> }> = [];
 for (const [label, attributes] of [['clean http span', clean], ['card and token in URL', dirty]] as const) {
   const spans = Array.from({ length: SPANS }, () => span({ ...attributes }));
   const bytes = Object.values(attributes).reduce<number>((n, v) => n + String(v).length, 0) * SPANS;
@@ -69,15 +73,17 @@ for (const [label, attributes] of [['clean http span', clean], ['card and token 
 const seps = [' ', '-', '.', '+', '%20', '\t', '\u00a0', '  '];
 let big = '';
 for (let i = 0; big.length < 1_000_000; i++) big += String((i * 7919) % 10_000).padStart(4, '0') + seps[i % seps.length];
-cases.push({ label: '1 MB of digits and separators', spans: [span({ body: big })], attributes: 1, bytes: big.length });
+const limit = big.slice(0, 65_536);
+cases.push({ label: '64 KiB of digits and separators', spans: [span({ body: limit })], attributes: 1, bytes: limit.length });
+cases.push({ label: '1 MB of them, limit raised', spans: [span({ body: big })], attributes: 1, bytes: big.length, redactor: unlimited });
+cases.push({ label: '1 MB of them, over the limit', spans: [span({ body: big })], attributes: 1, bytes: big.length });
 
-const redactor = new SpanRedactor();
 console.log(`module: ${modulePath ?? 'src/redaction.ts'}`);
 for (const c of cases) {
   const times: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const start = process.hrtime.bigint();
-    for (const s of c.spans) redactor.redactSpan(s);
+    for (const s of c.spans) (c.redactor ?? redactor).redactSpan(s);
     times.push(Number(process.hrtime.bigint() - start));
   }
   times.sort((a, b) => a - b);

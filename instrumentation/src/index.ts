@@ -26,6 +26,7 @@ export { PaymentContextSpanProcessor } from './payment-context-span-processor.js
 export {
   isLuhnValid,
   maskCardNumbers,
+  MAX_REDACTED_VALUE_LENGTH,
   REDACTED,
   RedactingSpanExporter,
   SENSITIVE_KEY_NAMES,

@@ -13,20 +13,38 @@ export interface RedactionOptions {
   cardNumbers?: boolean;
   /** Key names treated as secret, in addition to the built-in ones (matched like `SENSITIVE_KEY_NAMES`). */
   sensitiveKeys?: string[];
+  /**
+   * Longest text (UTF-16 code units) that is scanned; a longer one is replaced whole by
+   * `[REDACTED: N bytes, over the redaction limit]`, so one huge attribute cannot hold the event
+   * loop while it is scanned. @default 65536
+   */
+  maxValueLength?: number;
+}
+
+/** Default `maxValueLength`: 64 Ki code units, a few ms to scan (README, "Redaction"). */
+export const MAX_REDACTED_VALUE_LENGTH = 65_536;
+
+/** What replaces a text too long to scan: its size only (never a part of it, which could hold half a card). */
+function overRedactionLimit(text: string): string {
+  return `[REDACTED: ${Buffer.byteLength(text, 'utf8')} bytes, over the redaction limit]`;
 }
 
 /**
  * Redacts exported spans and resources; pure apart from small caches. Once built (bad
- * `sensitiveKeys` throw here, at start), nothing it does throws: a value that cannot be redacted
+ * `sensitiveKeys` or `maxValueLength` throw here, at start), nothing it does throws: a value that cannot be redacted
  * becomes `[REDACTED]`.
  */
 export class SpanRedactor {
   private readonly maskCards: boolean;
   private readonly keys: SensitiveKeys;
+  private readonly maxValueLength: number;
 
   constructor(options: RedactionOptions = {}) {
     this.maskCards = options.cardNumbers !== false;
     this.keys = new SensitiveKeys(options.sensitiveKeys ?? []);
+    const max = options.maxValueLength ?? MAX_REDACTED_VALUE_LENGTH;
+    if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`redaction maxValueLength must be a non-negative integer, got ${max}`);
+    this.maxValueLength = max;
   }
 
   /** Whether an attribute with this key is dropped whole. */
@@ -40,6 +58,8 @@ export class SpanRedactor {
    */
   redactText(text: string): string {
     if (text.length < 5) return text; // shorter than any secret or card this can find (`pin=1`)
+    // Fail closed: the whole value goes, never a truncated part that could end inside a card.
+    if (text.length > this.maxValueLength) return overRedactionLimit(text);
     try {
       let out = this.redactLayer(text);
       // Percent-encoding can hide a secret from the rules above, or split a card so that a

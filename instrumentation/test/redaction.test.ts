@@ -4,7 +4,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLuhnValid, maskCardNumbers, REDACTED, RedactingSpanExporter, SpanRedactor, withStage } from '../src/index.js';
+import { isLuhnValid, maskCardNumbers, MAX_REDACTED_VALUE_LENGTH, REDACTED, RedactingSpanExporter, SpanRedactor, withStage } from '../src/index.js';
 import { close, httpGet, listen, startInMemoryPayscope, waitForSpan, type InMemoryPayscope } from './helpers/in-process.js';
 import {
   CARDS,
@@ -213,6 +213,8 @@ describe('SpanRedactor on attributes', () => {
 describe('cost is linear in the input', () => {
   const MB = 1_000_000;
   const repeat = (unit: string) => unit.repeat(Math.ceil(MB / unit.length));
+  // The scanners themselves, past the per-value limit that would otherwise replace 1 MB whole.
+  const unlimited = new SpanRedactor({ maxValueLength: 2 * MB });
 
   it('1 MB of cards and separators in one chain', () => {
     // Every window of this chain that does not start at a 4 starts with 1: only the cards are cards.
@@ -235,10 +237,40 @@ describe('cost is linear in the input', () => {
     ['Authorization headers', 'Authorization: x="'],
   ])('1 MB of %s completes with a sane result', (_label, unit) => {
     const text = repeat(unit);
-    const out = redactor.redactText(text);
+    const out = unlimited.redactText(text);
     expect(typeof out).toBe('string');
     expect(out.length).toBeGreaterThan(0);
     expect(out.length).toBeLessThanOrEqual(text.length + REDACTED.length * (text.length / unit.length + 1));
+  });
+});
+
+describe('per-value limit: a huge text is replaced whole, never scanned or cut', () => {
+  const card = '4111 1111 1111 1111';
+
+  it('replaces a text over 64 Ki code units by its size, and scans one at the limit', () => {
+    const over = `${card} ${'x'.repeat(MAX_REDACTED_VALUE_LENGTH - card.length)}`;
+    expect(over.length).toBe(MAX_REDACTED_VALUE_LENGTH + 1);
+    expect(redactor.redactText(over)).toBe(`[REDACTED: ${MAX_REDACTED_VALUE_LENGTH + 1} bytes, over the redaction limit]`);
+    const at = over.slice(0, MAX_REDACTED_VALUE_LENGTH);
+    expect(redactor.redactText(at)).toBe(`**** **** **** 1111 ${'x'.repeat(MAX_REDACTED_VALUE_LENGTH - card.length - 1)}`);
+  });
+
+  it('counts UTF-8 bytes in the marker and applies to strings and array items', () => {
+    const small = new SpanRedactor({ maxValueLength: 40 });
+    const long = `€ ${card} ${'é'.repeat(30)}`; // 52 code units; € is 3 bytes, é 2
+    const marker = `[REDACTED: ${Buffer.byteLength(long)} bytes, over the redaction limit]`;
+    expect(Buffer.byteLength(long)).toBe(3 + 1 + card.length + 1 + 60);
+    expect(small.redactAttributes({ a: long, b: ['ok', long], n: 4111111111111111 })).toEqual({
+      a: marker,
+      b: ['ok', marker],
+      n: '************1111', // numbers are short: scanned as before
+    });
+    expect(small.redactText(long.slice(0, 40))).toBe(`€ **** **** **** 1111 ${'é'.repeat(18)}`);
+  });
+
+  it('refuses a limit that is not a non-negative integer, at start', () => {
+    expect(() => new SpanRedactor({ maxValueLength: -1 })).toThrow(/maxValueLength/);
+    expect(() => new SpanRedactor({ maxValueLength: 1.5 })).toThrow(/maxValueLength/);
   });
 });
 
