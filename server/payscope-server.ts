@@ -4,12 +4,13 @@ import type * as grpc from '@grpc/grpc-js';
 import type { PayscopeConfig } from '../lib/config';
 import { openStore, setStore, type Store } from '../lib/store/store';
 import { migrate } from '../clickhouse/migrate';
-import { IngestPipeline } from '../lib/ingest/pipeline';
+import { IngestPipeline, type PipelineStats } from '../lib/ingest/pipeline';
 import { handleOtlpTraces } from '../lib/ingest/otlp-http';
 import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
 import { SPAN_COLUMNS, startTimeWindow } from '../lib/ingest/otlp';
 import { DecodePool } from '../lib/ingest/decode-pool';
 import { isAuthorized } from '../lib/access';
+import { PayscopeMetrics } from '../lib/metrics';
 
 /**
  * One payscope process: store (opened once), migrations, ingest pipeline, OTLP/HTTP and OTLP/gRPC
@@ -31,6 +32,8 @@ export interface RunningServer {
   readonly pipeline: IngestPipeline;
   /** Decodes large OTLP bodies on worker threads. */
   readonly decoder: DecodePool;
+  /** What `GET /metrics` serves. */
+  readonly metrics: PayscopeMetrics;
   readonly ports: { dashboard?: number; otlpHttp?: number; grpc?: number };
   /** Stops the listeners, stores what was accepted, closes the store. */
   close(): Promise<void>;
@@ -88,12 +91,33 @@ function decodeOptions(config: PayscopeConfig) {
   return { startTimeWindow: startTimeWindow(config.retentionDays) };
 }
 
-function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store, decoder: DecodePool): http.RequestListener {
-  const ingest = { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken, decoder, decodeOptions: decodeOptions(config), bodyIdleTimeoutMs: config.bodyIdleTimeoutMs };
+/** `GET /metrics`: Prometheus text exposition (docs/metrics.md). */
+async function serveMetrics(res: http.ServerResponse, metrics: PayscopeMetrics): Promise<void> {
+  const text = await metrics.text();
+  res.writeHead(200, { 'content-type': metrics.contentType });
+  res.end(text);
+}
+
+function unauthorizedJson(res: http.ServerResponse, message: string): void {
+  res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer', connection: 'close' });
+  res.end(JSON.stringify({ error: message }));
+}
+
+function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store: Store, decoder: DecodePool, metrics: PayscopeMetrics): http.RequestListener {
+  const ingest = { pipeline, maxBodyBytes: config.maxBodyBytes, token: config.ingestToken, decoder, decodeOptions: decodeOptions(config), bodyIdleTimeoutMs: config.bodyIdleTimeoutMs, metrics };
+  // The scraper may hold either token: the API token, which reads everything, or the ingest token,
+  // which already reads this port's /health counters. Open when neither is set.
+  const tokens = [config.apiToken, config.ingestToken].filter((t): t is string => !!t);
+  const mayReadMetrics = (req: http.IncomingMessage) => tokens.length === 0 || tokens.some((t) => isAuthorized(t, req.headers));
   return (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v1/traces' || url.startsWith('/v1/traces?')) {
       void handleOtlpTraces(req, res, ingest);
+      return;
+    }
+    if (req.method === 'GET' && url === '/metrics') {
+      if (!mayReadMetrics(req)) return unauthorizedJson(res, 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN or PAYSCOPE_INGEST_TOKEN>');
+      void serveMetrics(res, metrics);
       return;
     }
     if (req.method === 'GET' && (url === '/' || url === '/health')) {
@@ -109,6 +133,41 @@ function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store
   };
 }
 
+/**
+ * The dashboard port: OTLP/HTTP on /v1/traces (the ingest token), everything else behind the API
+ * token but /api/health; /metrics here, the rest to Next.js (`next`).
+ */
+export function dashboardHandler(config: PayscopeConfig, ingest: http.RequestListener, metrics: PayscopeMetrics, next: http.RequestListener): http.RequestListener {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
+    if (url !== '/api/health' && !isAuthorized(config.apiToken, req.headers)) {
+      const api = url.startsWith('/api/');
+      res.writeHead(401, {
+        'content-type': api ? 'application/json' : 'text/plain; charset=utf-8',
+        // Browsers get a login prompt (any user name, the token as password); API clients use Bearer.
+        'www-authenticate': api ? 'Bearer' : 'Basic realm="payscope", charset="UTF-8"',
+        connection: 'close',
+      });
+      res.end(api ? JSON.stringify({ error: 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN>' }) : 'payscope: log in with any user name and the PAYSCOPE_API_TOKEN as password');
+      return;
+    }
+    if (req.method === 'GET' && url === '/metrics') {
+      void serveMetrics(res, metrics);
+      return;
+    }
+    // A path with a broken percent-escape (`/payments/%`) cannot name anything; Next.js would
+    // answer it with a bare 500.
+    if (!decodablePath(url)) {
+      const api = url.startsWith('/api/');
+      res.writeHead(400, { 'content-type': api ? 'application/json' : 'text/plain; charset=utf-8' });
+      res.end(api ? JSON.stringify({ error: 'malformed percent-escape in the URL path' }) : 'payscope: malformed percent-escape in the URL path');
+      return;
+    }
+    next(req, res);
+  };
+}
+
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -117,7 +176,10 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     otlpHttp: opts.ports?.otlpHttp !== undefined ? opts.ports.otlpHttp : config.otlpHttpPort || null,
     grpc: opts.ports?.grpc !== undefined ? opts.ports.grpc : config.otlpGrpcPort || null,
   };
-  const store = await openStore(config);
+  // The metrics exist before the store (they time its queries), the pipeline after it.
+  let ingestStats: (() => PipelineStats) | undefined;
+  const metrics = new PayscopeMetrics(() => ingestStats?.());
+  const store = await openStore(config, { onQuery: (seconds) => metrics.queried(seconds) });
   const cleanups: (() => Promise<void>)[] = [];
   try {
     setStore(store);
@@ -136,7 +198,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       batchWaitMs: config.batchWaitMs,
       log,
       debug: config.ingestDebug,
+      observer: metrics,
     });
+    ingestStats = () => pipeline.stats();
     await pipeline.start();
     cleanups.push(() => pipeline.close());
     const decoder = new DecodePool({ workers: config.decodeWorkers, inlineBelowBytes: config.decodeInlineBelowBytes, maxQueued: config.decodeMaxQueued });
@@ -144,7 +208,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const bound: RunningServer['ports'] = {};
 
     if (ports.otlpHttp !== null) {
-      const server = createHttpServer(config, otlpOnlyHandler(pipeline, config, store, decoder));
+      const server = createHttpServer(config, otlpOnlyHandler(pipeline, config, store, decoder, metrics));
       server.keepAliveTimeout = 65_000;
       bound.otlpHttp = await listen(server, config.host, ports.otlpHttp);
       cleanups.unshift(() => closeHttp(server));
@@ -161,6 +225,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
         maxConnectionIdleMs: config.grpcMaxConnectionIdleMs,
         maxConnectionAgeMs: config.grpcMaxConnectionAgeMs,
         maxConnectionAgeGraceMs: config.grpcMaxConnectionAgeGraceMs,
+        metrics,
       });
       bound.grpc = await listenGrpc(server, config.host, ports.grpc);
       cleanups.unshift(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
@@ -172,31 +237,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       const app = next({ dev, dir: opts.dashboard?.dir ?? process.cwd(), hostname: config.host, port: ports.dashboard });
       await app.prepare();
       const handle = app.getRequestHandler();
-      const ingest = otlpOnlyHandler(pipeline, config, store, decoder);
-      const server = createHttpServer(config, (req, res) => {
-        const url = req.url ?? '/';
-        if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
-        if (url !== '/api/health' && !isAuthorized(config.apiToken, req.headers)) {
-          const api = url.startsWith('/api/');
-          res.writeHead(401, {
-            'content-type': api ? 'application/json' : 'text/plain; charset=utf-8',
-            // Browsers get a login prompt (any user name, the token as password); API clients use Bearer.
-            'www-authenticate': api ? 'Bearer' : 'Basic realm="payscope", charset="UTF-8"',
-            connection: 'close',
-          });
-          res.end(api ? JSON.stringify({ error: 'missing or wrong token: send Authorization: Bearer <PAYSCOPE_API_TOKEN>' }) : 'payscope: log in with any user name and the PAYSCOPE_API_TOKEN as password');
-          return;
-        }
-        // A path with a broken percent-escape (`/payments/%`) cannot name anything; Next.js would
-        // answer it with a bare 500.
-        if (!decodablePath(url)) {
-          const api = url.startsWith('/api/');
-          res.writeHead(400, { 'content-type': api ? 'application/json' : 'text/plain; charset=utf-8' });
-          res.end(api ? JSON.stringify({ error: 'malformed percent-escape in the URL path' }) : 'payscope: malformed percent-escape in the URL path');
-          return;
-        }
-        void handle(req, res);
-      });
+      const ingest = otlpOnlyHandler(pipeline, config, store, decoder, metrics);
+      const server = createHttpServer(config, dashboardHandler(config, ingest, metrics, (req, res) => void handle(req, res)));
       bound.dashboard = await listen(server, config.host, ports.dashboard);
       cleanups.unshift(async () => { await closeHttp(server); await app.close(); });
       log(`dashboard on http://localhost:${bound.dashboard} (store: ${store.kind})`);
@@ -207,6 +249,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       store,
       pipeline,
       decoder,
+      metrics,
       ports: bound,
       close() {
         closing ??= (async () => {

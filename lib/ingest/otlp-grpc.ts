@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../store/store';
 import { isAuthorized } from '../access';
 import { decodeBody, type PoolDecodeOptions } from './decode-job';
 import type { DecodePool } from './decode-pool';
+import type { ReceiverMetrics } from '../metrics';
 
 /**
  * OTLP/gRPC `TraceService/Export`. Messages stay raw bytes (identity (de)serializers) and go through
@@ -16,6 +17,9 @@ import type { DecodePool } from './decode-pool';
 const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 const identity = (b: Buffer) => b;
+
+/** The metrics' reason, as OTLP/HTTP tells them by status: 429 busy, 503 unavailable. */
+const overloadReason = (err: OverloadedError) => (err.status === 503 ? 'unavailable' : 'overload');
 
 export interface OtlpGrpcOptions {
   pipeline: IngestPipeline;
@@ -34,6 +38,11 @@ export interface OtlpGrpcOptions {
   maxConnectionAgeMs?: number;
   /** ...and closed this much later, cutting off calls still running. @default 30_000 */
   maxConnectionAgeGraceMs?: number;
+  /**
+   * Counts accepted and refused spans and calls. A message over `maxBodyBytes` is refused by grpc-js
+   * (RESOURCE_EXHAUSTED) before payscope sees it, and is not counted.
+   */
+  metrics?: ReceiverMetrics;
 }
 
 /** Refuses a call on its metadata (token, overload) before any of its message is read. */
@@ -42,11 +51,13 @@ function admission(opts: OtlpGrpcOptions): grpc.ServerInterceptor {
     const listener = new grpc.ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
         if (!isAuthorized(opts.token, { authorization: String(metadata.get('authorization')[0] ?? '') })) {
+          opts.metrics?.refused('grpc', 'unauthenticated', 0);
           call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong ingest token: send authorization: Bearer <PAYSCOPE_INGEST_TOKEN>' });
           return;
         }
         const early = opts.pipeline.refusal(0);
         if (early) {
+          opts.metrics?.refused('grpc', overloadReason(early), 0);
           call.sendStatus({ code: grpc.status.UNAVAILABLE, details: early.message });
           return;
         }
@@ -87,11 +98,16 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
           ? await opts.decoder.decode('protobuf', call.request, opts.decodeOptions, true)
           : decodeBody('protobuf', call.request, opts.decodeOptions);
       } catch (err) {
-        if (err instanceof OverloadedError) return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+        if (err instanceof OverloadedError) {
+          opts.metrics?.refused('grpc', overloadReason(err), 0);
+          return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
+        }
+        opts.metrics?.refused('grpc', err instanceof OtlpDecodeError ? 'invalid' : 'internal', 0);
         const message = err instanceof OtlpDecodeError ? err.message : `internal error: ${(err as Error).message}`;
         return callback({ code: err instanceof OtlpDecodeError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL, details: message });
       }
       if (decoded.accepted === 0 && decoded.rejected > 0) {
+        opts.metrics?.refused('grpc', 'invalid', decoded.rejected);
         return callback({ code: grpc.status.INVALID_ARGUMENT, details: decoded.errorMessage });
       }
       try {
@@ -99,7 +115,15 @@ export function createOtlpGrpcServer(opts: OtlpGrpcOptions): grpc.Server {
       } catch (err) {
         const retryable = err instanceof OverloadedError || err instanceof StoreUnavailableError;
         const code = retryable ? grpc.status.UNAVAILABLE : err instanceof SpansRejectedError ? grpc.status.INVALID_ARGUMENT : grpc.status.INTERNAL;
+        const reason = err instanceof OverloadedError ? overloadReason(err)
+          : err instanceof StoreUnavailableError ? 'unavailable' : err instanceof SpansRejectedError ? 'rejected' : 'internal';
+        opts.metrics?.refused('grpc', reason, decoded.accepted + decoded.rejected);
         return callback({ code, details: (err as Error).message });
+      }
+      // The client gave up while its spans waited: they were left out, and its exporter sends them again.
+      if (!call.cancelled) {
+        opts.metrics?.accepted('grpc', decoded.accepted);
+        if (decoded.rejected > 0) opts.metrics?.refused('grpc', 'invalid', decoded.rejected, false);
       }
       callback(null, Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage)));
     })();

@@ -13,6 +13,7 @@ import { decodeBody, type PoolDecodeOptions } from './decode-job';
 import type { DecodePool } from './decode-pool';
 import { StoreUnavailableError } from '../store/store';
 import { isAuthorized } from '../access';
+import type { ReceiverMetrics, RefusalReason } from '../metrics';
 
 /**
  * OTLP/HTTP trace receiver (`POST /v1/traces`), per the OTLP specification:
@@ -42,15 +43,22 @@ export interface OtlpHttpOptions {
   decodeOptions?: PoolDecodeOptions;
   /** A body that sends nothing for this long is refused with 408. @default 10_000 */
   bodyIdleTimeoutMs?: number;
+  /** Counts accepted and refused spans and requests. */
+  metrics?: ReceiverMetrics;
 }
 
 type Encoding = 'protobuf' | 'json';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}, readonly reason?: RefusalReason) {
     super(message);
   }
 }
+
+/** The metrics' reason for a refusal, where the error does not name its own. */
+const REASON_OF_STATUS: Record<number, RefusalReason> = {
+  400: 'invalid', 401: 'unauthenticated', 405: 'unsupported', 408: 'timeout', 413: 'too_large', 415: 'unsupported', 429: 'overload', 503: 'unavailable',
+};
 
 function mediaType(req: IncomingMessage): Encoding | undefined {
   const ct = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -177,6 +185,8 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
   const encoding = mediaType(req);
   let held = 0;
   const hold = (bytes: number) => { held += bytes; opts.pipeline.holdBytes(bytes); };
+  /** Spans of the request known to be refused if it fails from here. */
+  let spans = 0;
   try {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST for /v1/traces', { allow: 'POST' });
     if (!isAuthorized(opts.token, req.headers)) {
@@ -199,6 +209,7 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
       if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message);
       throw err;
     }
+    spans = decoded.rejected;
     if (decoded.accepted === 0 && decoded.rejected > 0) throw new HttpError(400, decoded.errorMessage);
     // The exporter gave up (timeout) while this was read or decoded: it will retry; storing this
     // copy too would only store it twice.
@@ -206,15 +217,20 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
     // From here the rows count in the queue instead.
     opts.pipeline.holdBytes(-held);
     held = 0;
+    spans = decoded.accepted + decoded.rejected;
     try {
       await opts.pipeline.submit(decoded.rows, decoded.accepted, () => req.socket.destroyed);
     } catch (err) {
       if (err instanceof OverloadedError) throw overloaded(err);
       if (err instanceof StoreUnavailableError) throw new HttpError(503, err.message, { 'retry-after': '5' });
       // the store refused these spans for what they are: sending them again would not help
-      if (err instanceof SpansRejectedError) throw new HttpError(400, err.message);
+      if (err instanceof SpansRejectedError) throw new HttpError(400, err.message, {}, 'rejected');
       throw err;
     }
+    // The client gave up while its spans waited: they were left out, and its exporter sends them again.
+    if (req.socket.destroyed) return;
+    opts.metrics?.accepted('http', decoded.accepted);
+    if (decoded.rejected > 0) opts.metrics?.refused('http', 'invalid', decoded.rejected, false);
     const payload = encoding === 'protobuf'
       ? Buffer.from(encodeExportTraceServiceResponse(decoded.rejected, decoded.errorMessage))
       : JSON.stringify(exportTraceServiceResponseJson(decoded.rejected, decoded.errorMessage));
@@ -224,6 +240,7 @@ export async function handleOtlpTraces(req: IncomingMessage, res: ServerResponse
     if (err instanceof ClientGone || req.socket.destroyed) return;
     const httpErr = err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error)?.message ?? err}`);
     if (httpErr.status === 500) console.error('ingest error', err);
+    opts.metrics?.refused('http', httpErr.reason ?? REASON_OF_STATUS[httpErr.status] ?? 'internal', spans);
     // A refused client gets no further requests on this connection; nor does one whose body was
     // not read to its end (the rest of it is not worth reading).
     if (REFUSALS.has(httpErr.status) || !req.complete) closeAfterAnswer(res, req.socket);

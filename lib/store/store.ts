@@ -86,6 +86,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Observers of the store's work (self-metrics). */
+export interface StoreHooks {
+  /** Each query()'s time in seconds, failed ones included. */
+  onQuery?(seconds: number): void;
+}
+
 function isConnectionFailure(err: unknown): boolean {
   if (err instanceof ClickHouseError) return false;
   const code = (err as { code?: string })?.code;
@@ -147,6 +153,7 @@ class ClickHouseStore implements Store {
     readonly cluster: string,
     budget: QueryBudget = NO_BUDGET,
     private readonly insertClient: ClickHouseClient = client,
+    private readonly hooks: StoreHooks = {},
   ) {
     this.settings = cluster ? { ...STORE_SETTINGS, ...CLUSTER_SETTINGS } : STORE_SETTINGS;
     this.budgetSettings = {
@@ -162,11 +169,14 @@ class ClickHouseStore implements Store {
 
   async query<T>(q: SqlFragment, settings?: ClickHouseSettings): Promise<T[]> {
     const { text, params } = render(q);
+    const t0 = performance.now();
     try {
       const rs = await this.client.query({ query: text, query_params: params, format: 'JSONEachRow', clickhouse_settings: { ...this.settings, ...this.budgetSettings, ...settings } });
       return await rs.json<T>();
     } catch (err) {
-      wrap(err, this.budgetSettings);
+      return wrap(err, this.budgetSettings);
+    } finally {
+      this.hooks.onQuery?.((performance.now() - t0) / 1000);
     }
   }
 
@@ -224,7 +234,7 @@ class ClickHouseStore implements Store {
 }
 
 /** Opens the store the configuration names. Prefer `getStore()`, which opens it once per process. */
-export async function openStore(config: PayscopeConfig = loadConfig()): Promise<Store> {
+export async function openStore(config: PayscopeConfig = loadConfig(), hooks: StoreHooks = {}): Promise<Store> {
   if (config.storeKind === 'clickhouse') {
     const client = createClient({
       url: config.clickhouseUrl,
@@ -236,7 +246,7 @@ export async function openStore(config: PayscopeConfig = loadConfig()): Promise<
       // Failures surface as StoreUnavailableError and are logged once by the caller, not per request.
       log: { level: ClickHouseLogLevel.OFF },
     });
-    return new ClickHouseStore('clickhouse', client, config.database, config.cluster, budgetOf(config));
+    return new ClickHouseStore('clickhouse', client, config.database, config.cluster, budgetOf(config), client, hooks);
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Loaded lazily: the native engine is ~500 MB and only the embedded store needs it.
@@ -261,7 +271,7 @@ export async function openStore(config: PayscopeConfig = loadConfig()): Promise<
     throw err;
   }
   // The embedded store is private to this process: its tables live in the engine's `default` database.
-  return new ClickHouseStore('embedded', client, 'default', '', budgetOf(config), insertClient);
+  return new ClickHouseStore('embedded', client, 'default', '', budgetOf(config), insertClient, hooks);
 }
 
 type StoreHolder = { promise?: Promise<Store> };

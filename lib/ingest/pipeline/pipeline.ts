@@ -47,6 +47,15 @@ export interface PipelineOptions {
   log?: (line: string) => void;
   /** Log every insert (PAYSCOPE_INGEST_DEBUG). @default false */
   debug?: boolean;
+  /** Told of stored batches and of spans acknowledged from the spool (self-metrics). */
+  observer?: PipelineObserver;
+}
+
+export interface PipelineObserver {
+  /** A batch was stored: its spans (-1 when not known: a replayed batch) and the insert's time. */
+  inserted(spans: number, seconds: number): void;
+  /** Requests of this many spans were acknowledged from the spool while the store is down. */
+  spooled(spans: number): void;
 }
 
 export interface PipelineHealth {
@@ -210,7 +219,7 @@ export class IngestPipeline {
       this.sealingBytes -= batch.bytes;
     }
     this.queue.push(item);
-    if (!this.storeUp) this.acknowledge(item); // in the spool: safe across a restart
+    if (!this.storeUp) this.acknowledge(item, true); // in the spool: safe across a restart
     this.pump();
   }
 
@@ -232,12 +241,16 @@ export class IngestPipeline {
     await this.spool.rewrite(item, live.rows, live.requests);
   }
 
-  private acknowledge(item: SpoolItem): void {
+  /** Answers the item's requests: stored, or (`spooled`) safe in the spool while the store is down. */
+  private acknowledge(item: SpoolItem, spooled = false): void {
+    let spans = 0;
     for (const r of item.requests) {
       if (r.answered) continue;
       r.answered = true;
+      spans += r.spans;
       r.resolve();
     }
+    if (spooled && spans > 0) this.opts.observer?.spooled(spans);
   }
 
   /**
@@ -264,6 +277,7 @@ export class IngestPipeline {
   }
 
   private async insert(item: SpoolItem): Promise<void> {
+    let ms = 0;
     try {
       await this.dropAbandoned(item).catch((err) => this.log(`could not leave abandoned requests out of batch ${item.id}: ${(err as Error).message}`));
       if (item.spans === 0) {
@@ -273,7 +287,7 @@ export class IngestPipeline {
       }
       const t0 = performance.now();
       await this.store.insertRowBinaryFile(this.opts.table, this.opts.columns, item.file, item.id);
-      const ms = performance.now() - t0;
+      ms = performance.now() - t0;
       this.rate.sample(item.bytes, ms);
       if (this.opts.debug) this.log(`inserted ${item.spans} spans (${item.bytes} bytes) in ${ms.toFixed(0)} ms, ${this.inflight} in flight`);
     } catch (err) {
@@ -291,6 +305,7 @@ export class IngestPipeline {
     this.backoff.reset();
     this.counts.batches++;
     if (item.spans > 0) this.counts.storedSpans += item.spans;
+    this.opts.observer?.inserted(item.spans, ms / 1000);
     await this.spool.remove(item);
     this.acknowledge(item);
   }
@@ -304,7 +319,7 @@ export class IngestPipeline {
     this.storeUp = false;
     this.storeError = err.message;
     this.queue.unshift(item);
-    for (const q of this.queue) this.acknowledge(q);
+    for (const q of this.queue) this.acknowledge(q, true);
     if (!this.closed) this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, this.backoff.next());
   }
 
