@@ -13,8 +13,8 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
-echo "== build the instrumentation package"
-npm run build -w @payscope/instrumentation
+echo "== build and pack the instrumentation package"
+npm run pack:instrumentation
 
 echo "== lint (layers: imports point down the data path)"
 npm run lint
