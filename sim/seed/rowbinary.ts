@@ -1,9 +1,9 @@
-import { RowBinaryWriter, encodeRowBinaryString } from '../../lib/ingest/otlp';
+import { RowBinaryWriter, ScopeColumns, encodeRowBinaryString, writeSpanRow, type SpanRowSource } from '../../lib/ingest/otlp';
 import { RESOURCES, SCOPES, type SeedSpan } from './generate';
 
 /**
- * Serialises seeded spans as `otel_traces` RowBinary rows, columns in SPAN_COLUMNS order, the same
- * bytes the OTLP decoders produce for such spans.
+ * Serialises seeded spans as `otel_traces` RowBinary rows through the ingest's row writer
+ * (writeSpanRow), so they are the same bytes the OTLP decoders produce for such spans.
  */
 
 function encodeMap(pairs: readonly string[]): Buffer {
@@ -13,15 +13,13 @@ function encodeMap(pairs: readonly string[]): Buffer {
   return w.toBuffer();
 }
 
-// Constant column bytes, encoded once.
-const RESOURCE_BYTES = RESOURCES.map((r) => encodeMap(r.attrs));
-const SCOPE_NAME_BYTES = SCOPES.map((s) => encodeRowBinaryString(s.name));
-const SCOPE_VERSION_BYTES = SCOPES.map((s) => encodeRowBinaryString(s.version));
-const EMPTY = encodeRowBinaryString('');
-const KIND_BYTES: Record<string, Uint8Array> = { Server: encodeRowBinaryString('Server'), Client: encodeRowBinaryString('Client'), Internal: encodeRowBinaryString('Internal') };
-const STATUS_BYTES: Record<string, Uint8Array> = { Unset: encodeRowBinaryString('Unset'), Ok: encodeRowBinaryString('Ok'), Error: encodeRowBinaryString('Error') };
-// Four empty Links arrays.
-const NO_LINKS = new Uint8Array([0, 0, 0, 0]);
+// Columns 8-11 of every (resource, scope), encoded once.
+const SCOPE_COLUMNS: ScopeColumns[][] = RESOURCES.map((r) => {
+  const resource = { serviceName: encodeRowBinaryString(r.service), attributes: encodeMap(r.attrs) };
+  return SCOPES.map((s) => new ScopeColumns(resource, encodeRowBinaryString(s.name), encodeRowBinaryString(s.version)));
+});
+const KIND_NUMBER: Record<SeedSpan['kind'], number> = { Internal: 1, Server: 2, Client: 3 };
+const STATUS_NUMBER: Record<SeedSpan['status'], number> = { Unset: 0, Ok: 1, Error: 2 };
 
 /** DateTime64(9) from epoch milliseconds (fractional), exact to the nanosecond without BigInt. */
 function writeEpochMsAsNs(w: RowBinaryWriter, ms: number): void {
@@ -57,42 +55,74 @@ function contextBytes(ctx: readonly string[]): Uint8Array {
   return lastContextBytes;
 }
 
+/** A SeedSpan as the row writer's source (one instance, pointed at each span in turn). */
+class SeedSpanRow implements SpanRowSource {
+  s!: SeedSpan;
+
+  writeTimestamp(w: RowBinaryWriter): void {
+    writeEpochMsAsNs(w, this.s.startMs);
+  }
+  writeIds(w: RowBinaryWriter): void {
+    w.writeString(this.s.traceId);
+    w.writeString(this.s.spanId);
+    w.writeString(this.s.parentSpanId);
+  }
+  writeTraceState(w: RowBinaryWriter): void {
+    w.writeUInt8(0);
+  }
+  writeName(w: RowBinaryWriter): void {
+    w.writeString(this.s.name);
+  }
+  spanKind(): number {
+    return KIND_NUMBER[this.s.kind];
+  }
+  scopeColumns(): ScopeColumns {
+    return SCOPE_COLUMNS[this.s.resource][this.s.scope];
+  }
+  writeAttributes(w: RowBinaryWriter): void {
+    const ctx = this.s.context;
+    const attrs = this.s.attrs;
+    w.writeVarUInt(((ctx ? ctx.length : 0) + attrs.length) / 2);
+    if (ctx) w.writeRaw(contextBytes(ctx));
+    for (let i = 0; i < attrs.length; i++) w.writeString(attrs[i]);
+  }
+  writeDuration(w: RowBinaryWriter): void {
+    w.writeInt64Number(Math.max(0, Math.round(this.s.durationMs * 1e6)));
+  }
+  statusCode(): number {
+    return STATUS_NUMBER[this.s.status];
+  }
+  writeStatusMessage(w: RowBinaryWriter): void {
+    w.writeString(this.s.statusMessage);
+  }
+  eventCount(): number {
+    return this.s.events === null ? 0 : this.s.events.length;
+  }
+  writeEventTimestamp(w: RowBinaryWriter, i: number): void {
+    writeEpochMsAsNs(w, this.s.events![i].timeMs);
+  }
+  writeEventName(w: RowBinaryWriter, i: number): void {
+    w.writeString(this.s.events![i].name);
+  }
+  writeEventAttributes(w: RowBinaryWriter, i: number): void {
+    const a = this.s.events![i].attrs;
+    w.writeVarUInt(a.length / 2);
+    for (let k = 0; k < a.length; k++) w.writeString(a[k]);
+  }
+  // seeded spans have no links
+  linkCount(): number {
+    return 0;
+  }
+  writeLinkTraceId(): void {}
+  writeLinkSpanId(): void {}
+  writeLinkTraceState(): void {}
+  writeLinkAttributes(): void {}
+}
+
+const row = new SeedSpanRow();
+
 /** Appends one span row. */
 export function writeSeedSpan(w: RowBinaryWriter, s: SeedSpan): void {
-  writeEpochMsAsNs(w, s.startMs);
-  w.writeString(s.traceId);
-  w.writeString(s.spanId);
-  w.writeString(s.parentSpanId);
-  w.writeRaw(EMPTY); // TraceState
-  w.writeString(s.name);
-  w.writeRaw(KIND_BYTES[s.kind]);
-  w.writeString(s.service);
-  w.writeRaw(RESOURCE_BYTES[s.resource]);
-  w.writeRaw(SCOPE_NAME_BYTES[s.scope]);
-  w.writeRaw(SCOPE_VERSION_BYTES[s.scope]);
-  const ctx = s.context;
-  const attrs = s.attrs;
-  w.writeVarUInt(((ctx ? ctx.length : 0) + attrs.length) / 2);
-  if (ctx) w.writeRaw(contextBytes(ctx));
-  for (let i = 0; i < attrs.length; i++) w.writeString(attrs[i]);
-  w.writeInt64Number(Math.max(0, Math.round(s.durationMs * 1e6)));
-  w.writeRaw(STATUS_BYTES[s.status]);
-  w.writeString(s.statusMessage);
-  const ev = s.events;
-  if (ev === null || ev.length === 0) {
-    w.writeVarUInt(0);
-    w.writeVarUInt(0);
-    w.writeVarUInt(0);
-  } else {
-    w.writeVarUInt(ev.length);
-    for (const e of ev) writeEpochMsAsNs(w, e.timeMs);
-    w.writeVarUInt(ev.length);
-    for (const e of ev) w.writeString(e.name);
-    w.writeVarUInt(ev.length);
-    for (const e of ev) {
-      w.writeVarUInt(e.attrs.length / 2);
-      for (const a of e.attrs) w.writeString(a);
-    }
-  }
-  w.writeRaw(NO_LINKS);
+  row.s = s;
+  writeSpanRow(w, row);
 }

@@ -11,8 +11,6 @@ import { OtlpDecodeError } from './errors';
 import {
   goFloatFinite,
   goFloat64AsString,
-  spanKindName,
-  statusCodeName,
   writeAsciiRaw,
   writeBase64Raw,
   writeBase64String,
@@ -22,13 +20,13 @@ import {
 } from './gofmt';
 import { MAX_ANYVALUE_DEPTH } from './decode-protobuf';
 import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
+import { ScopeColumns, writeDurationNs, writeSpanRow, type ResourceColumns, type SpanRowSource } from './span-row';
 import type { DecodeOptions, DecodeResult } from './types';
 import { StartTimeCheck } from './start-time-window';
 
 type Obj = Record<string, unknown>;
 
-const KIND_BYTES: Uint8Array[] = [0, 1, 2, 3, 4, 5].map((k) => encodeRowBinaryString(spanKindName(k)));
-const STATUS_BYTES: Uint8Array[] = [0, 1, 2].map((c) => encodeRowBinaryString(statusCodeName(c)));
+const EMPTY_STRING = encodeRowBinaryString('');
 const KIND_ENUM: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
   SPAN_KIND_INTERNAL: 1,
@@ -106,7 +104,7 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-class JsonTraceDecoder {
+class JsonTraceDecoder implements SpanRowSource {
   readonly w: RowBinaryWriter;
   readonly side = new RowBinaryWriter(1024);
   readonly jw = new RowBinaryWriter(256);
@@ -134,7 +132,7 @@ class JsonTraceDecoder {
     this.appending = opts?.into !== undefined;
     this.w = opts?.into ?? new RowBinaryWriter(Math.floor(sizeHint * 0.6) + 4096);
     this.start = this.w.pos;
-    this.escapeHtml = opts?.escapeHtmlInJson ?? true;
+    this.escapeHtml = opts?.escapeHtmlInJson ?? false;
     this.startCheck = opts?.startTimeWindow ? new StartTimeCheck(opts.startTimeWindow) : undefined;
   }
 
@@ -340,11 +338,11 @@ class JsonTraceDecoder {
     }
     this.attrWhat = '';
     this.attrIdx = -1;
-    const blk = new RowBinaryWriter(side.pos + 64);
-    if (svcS >= 0) blk.writeRaw(side.buf, svcS, svcE);
-    else blk.writeUInt8(0);
-    blk.writeRaw(side.buf, 0, side.pos);
-    const resBlock = blk.toBuffer();
+    const resourceColumns: ResourceColumns = {
+      // copies: `side` is reused
+      serviceName: svcS >= 0 ? Uint8Array.from(side.buf.subarray(svcS, svcE)) : EMPTY_STRING,
+      attributes: side.toBuffer(),
+    };
     this.sect = '';
 
     const sss = this.arr(get(v, 'scopeSpans', 'scope_spans'), 'scopeSpans');
@@ -374,16 +372,12 @@ class JsonTraceDecoder {
         }
       }
       this.sect = '';
-      const b2 = new RowBinaryWriter(resBlock.length + name.length * 3 + version.length * 3 + 32);
-      b2.writeRaw(resBlock);
-      b2.writeString(name);
-      b2.writeString(version);
-      const block = b2.toBuffer();
+      const scopeColumns = new ScopeColumns(resourceColumns, encodeRowBinaryString(name), encodeRowBinaryString(version));
       const spans = this.arr(get(ss, 'spans'), 'spans');
       if (spans) {
         for (let k = 0; k < spans.length; k++) {
           this.ki = k;
-          this.span(spans[k], block);
+          this.span(spans[k], scopeColumns);
         }
         this.ki = -1;
       }
@@ -396,7 +390,7 @@ class JsonTraceDecoder {
     this.rejected++;
   }
 
-  private span(v: unknown, block: Uint8Array): void {
+  private span(v: unknown, scope: ScopeColumns): void {
     if (!isObj(v)) this.fail(`expected an object, got ${describe(v)}`);
     const traceId = this.str(get(v, 'traceId', 'trace_id'), 'traceId');
     const spanId = this.str(get(v, 'spanId', 'span_id'), 'spanId');
@@ -424,7 +418,6 @@ class JsonTraceDecoder {
       return;
     }
 
-    const w = this.w;
     this.u64(get(v, 'startTimeUnixNano', 'start_time_unix_nano'), 'startTimeUnixNano');
     const sLo = this.lo;
     const sHi = this.hi;
@@ -439,93 +432,136 @@ class JsonTraceDecoder {
       }
     }
 
-    w.writeUInt64(sLo, sHi);
-    w.writeString(tid as string);
-    w.writeString(sid as string);
-    w.writeString(pid && !isAllZeroHex(pid) ? pid : '');
-    w.writeString(traceState);
-    w.writeString(name);
-    w.writeRaw(kind >= 0 && kind <= 5 ? KIND_BYTES[kind] : KIND_BYTES[0]);
-    w.writeRaw(block);
-    this.writeAttrs(w, attrs);
-    if (eHi > sHi || (eHi === sHi && eLo >= sLo)) {
-      let dLo = eLo - sLo;
-      let dHi = eHi - sHi;
-      if (dLo < 0) {
-        dLo += TWO_32;
-        dHi -= 1;
-      }
-      w.writeUInt64(dLo, dHi);
-    } else {
-      w.writeUInt64(0, 0);
-    }
-    let code = 0;
-    let message = '';
-    if (status) {
-      this.sect = 'status';
-      code = this.enumVal(get(status, 'code'), STATUS_ENUM, 'code');
-      message = this.str(get(status, 'message'), 'message');
-      this.sect = '';
-    }
-    w.writeRaw(code >= 0 && code <= 2 ? STATUS_BYTES[code] : STATUS_BYTES[0]);
-    w.writeString(message);
-
-    // events
-    const nev = events ? events.length : 0;
-    w.writeVarUInt(nev);
-    const evObjs: Obj[] = [];
-    this.sect = 'events';
-    for (let i = 0; i < nev; i++) {
-      const ev = (events as unknown[])[i];
-      this.sectIdx = i;
-      if (!isObj(ev)) this.fail(`expected an object, got ${describe(ev)}`);
-      evObjs.push(ev);
-      this.u64(get(ev, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano');
-      w.writeUInt64(this.lo, this.hi);
-    }
-    w.writeVarUInt(nev);
-    for (let i = 0; i < nev; i++) {
-      this.sectIdx = i;
-      w.writeString(this.str(get(evObjs[i], 'name'), 'name'));
-    }
-    w.writeVarUInt(nev);
-    for (let i = 0; i < nev; i++) {
-      this.sectIdx = i;
-      this.writeAttrs(w, this.arr(get(evObjs[i], 'attributes'), 'attributes'));
-    }
-    this.sect = '';
-    this.sectIdx = -1;
-
-    // links
-    const nlk = links ? links.length : 0;
-    const lkObjs: Obj[] = [];
-    w.writeVarUInt(nlk);
-    this.sect = 'links';
-    for (let i = 0; i < nlk; i++) {
-      const lk = (links as unknown[])[i];
-      this.sectIdx = i;
-      if (!isObj(lk)) this.fail(`expected an object, got ${describe(lk)}`);
-      lkObjs.push(lk);
-      w.writeString(linkId(this.str(get(lk, 'traceId', 'trace_id'), 'traceId')));
-    }
-    w.writeVarUInt(nlk);
-    for (let i = 0; i < nlk; i++) {
-      this.sectIdx = i;
-      w.writeString(linkId(this.str(get(lkObjs[i], 'spanId', 'span_id'), 'spanId')));
-    }
-    w.writeVarUInt(nlk);
-    for (let i = 0; i < nlk; i++) {
-      this.sectIdx = i;
-      w.writeString(this.str(get(lkObjs[i], 'traceState', 'trace_state'), 'traceState'));
-    }
-    w.writeVarUInt(nlk);
-    for (let i = 0; i < nlk; i++) {
-      this.sectIdx = i;
-      this.writeAttrs(w, this.arr(get(lkObjs[i], 'attributes'), 'attributes'));
-    }
+    this.tid = tid as string;
+    this.sid = sid as string;
+    this.pid = pid && !isAllZeroHex(pid) ? pid : '';
+    this.traceState = traceState;
+    this.name = name;
+    this.kind = kind;
+    this.scope = scope;
+    this.attrs = attrs;
+    this.sLo = sLo;
+    this.sHi = sHi;
+    this.eLo = eLo;
+    this.eHi = eHi;
+    this.status = status;
+    this.events = events;
+    this.links = links;
+    writeSpanRow(this.w, this);
     this.sect = '';
     this.sectIdx = -1;
     this.accepted++;
+  }
+
+  // ---------------------------------------------------------------- SpanRowSource: the span being written
+
+  private tid = '';
+  private sid = '';
+  private pid = '';
+  private traceState = '';
+  private name = '';
+  private kind = 0;
+  private scope: ScopeColumns | undefined;
+  private attrs: unknown[] | undefined;
+  private sLo = 0;
+  private sHi = 0;
+  private eLo = 0;
+  private eHi = 0;
+  private status: Obj | undefined;
+  private statusMessage = '';
+  private events: unknown[] | undefined;
+  private links: unknown[] | undefined;
+  private readonly evObjs: Obj[] = [];
+  private readonly lkObjs: Obj[] = [];
+
+  writeTimestamp(w: RowBinaryWriter): void {
+    w.writeUInt64(this.sLo, this.sHi);
+  }
+  writeIds(w: RowBinaryWriter): void {
+    w.writeString(this.tid);
+    w.writeString(this.sid);
+    w.writeString(this.pid);
+  }
+  writeTraceState(w: RowBinaryWriter): void {
+    w.writeString(this.traceState);
+  }
+  writeName(w: RowBinaryWriter): void {
+    w.writeString(this.name);
+  }
+  spanKind(): number {
+    return this.kind;
+  }
+  scopeColumns(): ScopeColumns {
+    return this.scope as ScopeColumns;
+  }
+  writeAttributes(w: RowBinaryWriter): void {
+    this.writeAttrs(w, this.attrs);
+  }
+  writeDuration(w: RowBinaryWriter): void {
+    writeDurationNs(w, this.sLo, this.sHi, this.eLo, this.eHi);
+  }
+  statusCode(): number {
+    const status = this.status;
+    this.statusMessage = '';
+    if (!status) return 0;
+    this.sect = 'status';
+    const code = this.enumVal(get(status, 'code'), STATUS_ENUM, 'code');
+    this.statusMessage = this.str(get(status, 'message'), 'message');
+    this.sect = '';
+    return code;
+  }
+  writeStatusMessage(w: RowBinaryWriter): void {
+    w.writeString(this.statusMessage);
+  }
+  eventCount(): number {
+    return this.objects(this.events, 'events', this.evObjs);
+  }
+  writeEventTimestamp(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    this.u64(get(this.evObjs[i], 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano');
+    w.writeUInt64(this.lo, this.hi);
+  }
+  writeEventName(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    w.writeString(this.str(get(this.evObjs[i], 'name'), 'name'));
+  }
+  writeEventAttributes(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    this.writeAttrs(w, this.arr(get(this.evObjs[i], 'attributes'), 'attributes'));
+  }
+  linkCount(): number {
+    return this.objects(this.links, 'links', this.lkObjs);
+  }
+  writeLinkTraceId(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    w.writeString(linkId(this.str(get(this.lkObjs[i], 'traceId', 'trace_id'), 'traceId')));
+  }
+  writeLinkSpanId(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    w.writeString(linkId(this.str(get(this.lkObjs[i], 'spanId', 'span_id'), 'spanId')));
+  }
+  writeLinkTraceState(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    w.writeString(this.str(get(this.lkObjs[i], 'traceState', 'trace_state'), 'traceState'));
+  }
+  writeLinkAttributes(w: RowBinaryWriter, i: number): void {
+    this.sectIdx = i;
+    this.writeAttrs(w, this.arr(get(this.lkObjs[i], 'attributes'), 'attributes'));
+  }
+
+  /** Checks that every element of `list` is an object, collecting them into `out`; returns the count. */
+  private objects(list: unknown[] | undefined, sect: string, out: Obj[]): number {
+    out.length = 0;
+    this.sect = sect;
+    this.sectIdx = -1;
+    if (!list) return 0;
+    for (let i = 0; i < list.length; i++) {
+      const x = list[i];
+      this.sectIdx = i;
+      if (!isObj(x)) this.fail(`expected an object, got ${describe(x)}`);
+      out.push(x);
+    }
+    return list.length;
   }
 
   // ---------------------------------------------------------------- attributes

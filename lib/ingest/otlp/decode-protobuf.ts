@@ -11,8 +11,6 @@ import { OtlpDecodeError } from './errors';
 import {
   goFloatFinite,
   goFloat64AsString,
-  spanKindName,
-  statusCodeName,
   writeAsciiRaw,
   writeBase64Raw,
   writeBase64String,
@@ -21,11 +19,11 @@ import {
   writeInt64String,
 } from './gofmt';
 import { copyBytes, encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
+import { ScopeColumns, writeDurationNs, writeSpanRow, type ResourceColumns, type SpanRowSource } from './span-row';
 import type { DecodeOptions, DecodeResult } from './types';
 import { StartTimeCheck } from './start-time-window';
 
-const KIND_BYTES: Uint8Array[] = [0, 1, 2, 3, 4, 5].map((k) => encodeRowBinaryString(spanKindName(k)));
-const STATUS_BYTES: Uint8Array[] = [0, 1, 2].map((c) => encodeRowBinaryString(statusCodeName(c)));
+const EMPTY_STRING = encodeRowBinaryString('');
 const TRUE_BYTES = encodeRowBinaryString('true');
 const FALSE_BYTES = encodeRowBinaryString('false');
 const SERVICE_NAME_KEY = new TextEncoder().encode('service.name');
@@ -77,6 +75,75 @@ const M_ANYVALUE = spec('AnyValue', [
 const M_ARRAYVALUE = spec('ArrayValue', [[1, 'values', 2]]);
 const M_KVLIST = spec('KeyValueList', [[1, 'values', 2]]);
 
+const WT_I64 = 1;
+const WT_LEN = 2;
+
+/** The tag of a field as its table gives it: field number << 3 | wire type. */
+function tagOf(m: MsgSpec, field: string): number {
+  const n = m.fields.indexOf(field);
+  if (n <= 0) throw new Error(`${m.name} has no field ${field}`);
+  return n * 8 + m.wt[n];
+}
+const SPAN_TRACE_ID = tagOf(M_SPAN, 'trace_id');
+const SPAN_SPAN_ID = tagOf(M_SPAN, 'span_id');
+const SPAN_TRACE_STATE = tagOf(M_SPAN, 'trace_state');
+const SPAN_PARENT_SPAN_ID = tagOf(M_SPAN, 'parent_span_id');
+const SPAN_NAME = tagOf(M_SPAN, 'name');
+const SPAN_KIND = tagOf(M_SPAN, 'kind');
+const SPAN_START_TIME = tagOf(M_SPAN, 'start_time_unix_nano');
+const SPAN_END_TIME = tagOf(M_SPAN, 'end_time_unix_nano');
+const SPAN_ATTRIBUTES = tagOf(M_SPAN, 'attributes');
+const SPAN_DROPPED_ATTRIBUTES = tagOf(M_SPAN, 'dropped_attributes_count');
+const SPAN_EVENTS = tagOf(M_SPAN, 'events');
+const SPAN_DROPPED_EVENTS = tagOf(M_SPAN, 'dropped_events_count');
+const SPAN_LINKS = tagOf(M_SPAN, 'links');
+const SPAN_DROPPED_LINKS = tagOf(M_SPAN, 'dropped_links_count');
+const SPAN_STATUS = tagOf(M_SPAN, 'status');
+/** flags (field 16) needs a two-byte tag varint */
+const SPAN_FLAGS_TAG0 = (tagOf(M_SPAN, 'flags') & 0x7f) | 0x80;
+const SPAN_FLAGS_TAG1 = tagOf(M_SPAN, 'flags') >>> 7;
+const STATUS_MESSAGE = tagOf(M_STATUS, 'message');
+const STATUS_CODE = tagOf(M_STATUS, 'code');
+const EVENT_ATTRIBUTES = tagOf(M_EVENT, 'attributes');
+const LINK_ATTRIBUTES = tagOf(M_LINK, 'attributes');
+
+/**
+ * Where scanRepeated keeps the fields of one event / link in its Int32 scratch slots: per tag, the
+ * offset of the field's slots (a fixed64: its position; a bytes field: start, end; the repeated
+ * attributes: first tag, end of the last, count).
+ */
+interface SubMessageLayout {
+  readonly m: MsgSpec;
+  readonly slots: number;
+  readonly action: Int8Array;
+  readonly attributesTag: number;
+  /** slot values of a message without any of the fields */
+  readonly empty: Int32Array;
+}
+const NO_SLOT = -1;
+function subMessageLayout(m: MsgSpec, fields: Array<[string, number]>): SubMessageLayout {
+  let slots = 0;
+  const tags = fields.map(([f]) => tagOf(m, f));
+  const action = new Int8Array(Math.max(...tags) + 1).fill(NO_SLOT);
+  const empty: number[] = [];
+  fields.forEach(([f, at], i) => {
+    action[tags[i]] = at;
+    const n = f === 'attributes' ? 3 : (tags[i] & 7) === WT_I64 ? 1 : 2;
+    for (let k = 0; k < n; k++) empty[at + k] = n === 1 ? -1 : 0;
+    slots = Math.max(slots, at + n);
+  });
+  return { m, slots, action, attributesTag: tagOf(m, 'attributes'), empty: Int32Array.from(empty) };
+}
+const EV_TIME = 0;
+const EV_NAME = 1;
+const EV_ATTRS = 3;
+const EVENT_LAYOUT = subMessageLayout(M_EVENT, [['time_unix_nano', EV_TIME], ['name', EV_NAME], ['attributes', EV_ATTRS]]);
+const LK_TRACE_ID = 0;
+const LK_SPAN_ID = 2;
+const LK_TRACE_STATE = 4;
+const LK_ATTRS = 6;
+const LINK_LAYOUT = subMessageLayout(M_LINK, [['trace_id', LK_TRACE_ID], ['span_id', LK_SPAN_ID], ['trace_state', LK_TRACE_STATE], ['attributes', LK_ATTRS]]);
+
 // AnyValue kinds (oneof field numbers)
 const AV_NONE = 0;
 const AV_STRING = 1;
@@ -87,9 +154,6 @@ const AV_ARRAY = 5;
 const AV_KVLIST = 6;
 const AV_BYTES = 7;
 
-/** Per-event / per-link scratch record sizes (Int32 slots). */
-const EV_SLOTS = 6; // timePos, nameS, nameE, attrF, attrL, attrN
-const LK_SLOTS = 9; // tidS, tidE, sidS, sidE, tsS, tsE, attrF, attrL, attrN
 
 function u32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
@@ -106,9 +170,9 @@ function bytesEqual(b: Uint8Array, s: number, e: number, x: Uint8Array): boolean
   return true;
 }
 
-const SCRATCH = {
-  ev: new Int32Array(EV_SLOTS * 16),
-  lk: new Int32Array(LK_SLOTS * 8),
+const SCRATCH: { ev: Int32Array; lk: Int32Array; side: RowBinaryWriter; jw: RowBinaryWriter } = {
+  ev: new Int32Array(EVENT_LAYOUT.slots * 16),
+  lk: new Int32Array(LINK_LAYOUT.slots * 8),
   side: new RowBinaryWriter(1024),
   jw: new RowBinaryWriter(256),
 };
@@ -117,11 +181,11 @@ const SCRATCH = {
 function trimScratch(): void {
   if (SCRATCH.side.buf.length > 1 << 20) SCRATCH.side = new RowBinaryWriter(1024);
   if (SCRATCH.jw.buf.length > 1 << 20) SCRATCH.jw = new RowBinaryWriter(256);
-  if (SCRATCH.ev.length > 1 << 16) SCRATCH.ev = new Int32Array(EV_SLOTS * 16);
-  if (SCRATCH.lk.length > 1 << 16) SCRATCH.lk = new Int32Array(LK_SLOTS * 8);
+  if (SCRATCH.ev.length > 1 << 16) SCRATCH.ev = new Int32Array(EVENT_LAYOUT.slots * 16);
+  if (SCRATCH.lk.length > 1 << 16) SCRATCH.lk = new Int32Array(LINK_LAYOUT.slots * 8);
 }
 
-class ProtobufTraceDecoder {
+class ProtobufTraceDecoder implements SpanRowSource {
   readonly b: Uint8Array;
   readonly dv: DataView;
   readonly w: RowBinaryWriter;
@@ -166,7 +230,7 @@ class ProtobufTraceDecoder {
     this.appending = opts?.into !== undefined;
     this.w = opts?.into ?? new RowBinaryWriter(Math.floor(body.length * 1.25) + 4096);
     this.start = this.w.pos;
-    this.escapeHtml = opts?.escapeHtmlInJson ?? true;
+    this.escapeHtml = opts?.escapeHtmlInJson ?? false;
     this.startCheck = opts?.startTimeWindow ? new StartTimeCheck(opts.startTimeWindow) : undefined;
   }
 
@@ -419,12 +483,11 @@ class ProtobufTraceDecoder {
         }
       }
     }
-    const attrsEnd = side.pos;
-    const block = new RowBinaryWriter(attrsEnd + 64);
-    if (svcS >= 0) block.writeRaw(side.buf, svcS, svcE);
-    else block.writeUInt8(0);
-    block.writeRaw(side.buf, 0, attrsEnd);
-    const resBlock = block.toBuffer();
+    const resource: ResourceColumns = {
+      // copies: `side` is reused
+      serviceName: svcS >= 0 ? Uint8Array.from(side.buf.subarray(svcS, svcE)) : EMPTY_STRING,
+      attributes: side.toBuffer(),
+    };
     this.sect = '';
     this.sectIdx = -1;
     this.sectTail = '';
@@ -438,7 +501,7 @@ class ProtobufTraceDecoder {
         const len = this.readLen(e);
         const ss = this.p;
         this.si = si;
-        this.scopeSpans(ss, ss + len, resBlock);
+        this.scopeSpans(ss, ss + len, resource);
         this.si = -1;
         this.p = ss + len;
         si++;
@@ -479,7 +542,7 @@ class ProtobufTraceDecoder {
    * after spans were written, the output of this ScopeSpans is rolled back and it is decoded again in
    * two passes (scope segments first, then spans), so field order never changes the rows.
    */
-  private scopeSpans(s: number, e: number, resBlock: Uint8Array): void {
+  private scopeSpans(s: number, e: number, resource: ResourceColumns): void {
     const w = this.w;
     const pos0 = w.pos;
     const accepted0 = this.accepted;
@@ -495,7 +558,7 @@ class ProtobufTraceDecoder {
         const len = this.readLen(e);
         const ss = this.p;
         if (!blockReady) {
-          this.buildScopeBlock(resBlock);
+          this.buildScopeColumns(resource);
           blockReady = true;
         }
         this.ki = ki;
@@ -510,7 +573,7 @@ class ProtobufTraceDecoder {
           this.accepted = accepted0;
           this.rejected = rejected0;
           this.firstReject = firstReject0;
-          this.scopeSpansTwoPass(s, e, resBlock);
+          this.scopeSpansTwoPass(s, e, resource);
           return;
         }
         const len = this.readLen(e);
@@ -524,7 +587,7 @@ class ProtobufTraceDecoder {
     }
   }
 
-  private scopeSpansTwoPass(s: number, e: number, resBlock: Uint8Array): void {
+  private scopeSpansTwoPass(s: number, e: number, resource: ResourceColumns): void {
     this.scNameS = this.scNameE = this.scVerS = this.scVerE = 0;
     // pass 1: scope segments
     this.p = s;
@@ -539,7 +602,7 @@ class ProtobufTraceDecoder {
         this.skip(tag, e, M_SCOPE_SPANS);
       }
     }
-    this.buildScopeBlock(resBlock);
+    this.buildScopeColumns(resource);
     // pass 2: spans
     let ki = 0;
     this.p = s;
@@ -587,55 +650,110 @@ class ProtobufTraceDecoder {
     this.sect = '';
   }
 
-  /** ServiceName + ResourceAttributes + ScopeName + ScopeVersion, and resets the per-kind blocks. */
-  private buildScopeBlock(resBlock: Uint8Array): void {
-    const block = new RowBinaryWriter(resBlock.length + (this.scNameE - this.scNameS) + (this.scVerE - this.scVerS) + 32);
-    block.writeRaw(resBlock);
-    block.writeStringBytes(this.b, this.scNameS, this.scNameE);
-    block.writeStringBytes(this.b, this.scVerS, this.scVerE);
-    this.blk = block.toBuffer();
-    // SpanKind (column 7) directly precedes the block: one prebuilt run per kind, made on first use
-    const kindBlocks = this.kindBlocks;
-    for (let k = 0; k < 6; k++) kindBlocks[k] = null;
+  /** Columns 8-11 of the scope being decoded, from its resource and the name / version found. */
+  private buildScopeColumns(resource: ResourceColumns): void {
+    this.scope = new ScopeColumns(resource, this.stringOf(this.scNameS, this.scNameE), this.stringOf(this.scVerS, this.scVerE));
+  }
+
+  /** Input bytes b[s, e) as a standalone RowBinary String. */
+  private stringOf(s: number, e: number): Uint8Array {
+    const w = new RowBinaryWriter(e - s + 16);
+    w.writeStringBytes(this.b, s, e);
+    return w.toBuffer();
   }
 
   // ---------------------------------------------------------------- span
 
-  /** Current scope's ServiceName + ResourceAttributes + ScopeName + ScopeVersion bytes. */
-  private blk: Uint8Array = new Uint8Array(0);
-  /** KIND_BYTES[k] followed by blk, built lazily per scope. */
-  private readonly kindBlocks: Array<Uint8Array | null> = [null, null, null, null, null, null];
+  private scope: ScopeColumns | undefined;
+  // The span being decoded: input ranges [xS, xE) of its fields (last occurrence wins), positions of
+  // its fixed64 times (-1: absent), and first tag / end / count of each repeated field.
+  private tidS = 0;
+  private tidE = 0;
+  private sidS = 0;
+  private sidE = 0;
+  private tsS = 0;
+  private tsE = 0;
+  private parS = 0;
+  private parE = 0;
+  private nameS = 0;
+  private nameE = 0;
+  private kind = 0;
+  private startPos = -1;
+  private endPos = -1;
+  private attrN = 0;
+  private attrF = 0;
+  private attrL = 0;
+  private evN = 0;
+  private evF = 0;
+  private evL = 0;
+  private lkN = 0;
+  private lkF = 0;
+  private lkL = 0;
+  private stN = 0;
+  private stF = 0;
+  private stL = 0;
+  private msgS = 0;
+  private msgE = 0;
 
-  private kindBlock(kind: number): Uint8Array {
-    const k = kind >= 0 && kind <= 5 ? kind : 0;
-    let kb = this.kindBlocks[k];
-    if (kb === null) {
-      const kindBytes = KIND_BYTES[k];
-      kb = new Uint8Array(kindBytes.length + this.blk.length);
-      kb.set(kindBytes, 0);
-      kb.set(this.blk, kindBytes.length);
-      this.kindBlocks[k] = kb;
+  /**
+   * Records a length-delimited Span field [p, fe) whose tag (at fs) is `tag`; false when `tag` is not
+   * one of Span's LEN fields.
+   */
+  private spanLenField(tag: number, fs: number, p: number, fe: number): boolean {
+    switch (tag) {
+      case SPAN_ATTRIBUTES:
+        if (this.attrN++ === 0) this.attrF = fs;
+        this.attrL = fe;
+        return true;
+      case SPAN_TRACE_ID:
+        this.tidS = p;
+        this.tidE = fe;
+        return true;
+      case SPAN_SPAN_ID:
+        this.sidS = p;
+        this.sidE = fe;
+        return true;
+      case SPAN_TRACE_STATE:
+        this.tsS = p;
+        this.tsE = fe;
+        return true;
+      case SPAN_PARENT_SPAN_ID:
+        this.parS = p;
+        this.parE = fe;
+        return true;
+      case SPAN_NAME:
+        this.nameS = p;
+        this.nameE = fe;
+        return true;
+      case SPAN_EVENTS:
+        if (this.evN++ === 0) this.evF = fs;
+        this.evL = fe;
+        return true;
+      case SPAN_LINKS:
+        if (this.lkN++ === 0) this.lkF = fs;
+        this.lkL = fe;
+        return true;
+      case SPAN_STATUS:
+        if (this.stN++ === 0) this.stF = fs;
+        this.stL = fe;
+        return true;
+      default:
+        return false;
     }
-    return kb;
   }
 
   private span(s: number, e: number): void {
     const b = this.b;
-    let tidS = 0, tidE = 0, sidS = 0, sidE = 0, tsS = 0, tsE = 0, parS = 0, parE = 0, nameS = 0, nameE = 0;
-    let kind = 0;
-    let startPos = -1;
-    let endPos = -1;
-    let attrN = 0, attrF = 0, attrL = 0;
-    let evN = 0;
-    let lkN = 0;
-    let stN = 0, stF = 0, stL = 0;
-    let evF = 0, evL = 0, lkF = 0, lkL = 0;
+    this.tidS = this.tidE = this.sidS = this.sidE = this.tsS = this.tsE = this.parS = this.parE = this.nameS = this.nameE = 0;
+    this.kind = 0;
+    this.startPos = this.endPos = -1;
+    this.attrN = this.evN = this.lkN = this.stN = 0;
     // first pass: locate every field (local cursor, one-byte tags and lengths decoded inline)
     let p = s;
     while (p < e) {
       const fs = p;
       const tag = b[p];
-      if ((tag & 7) === 2 && tag < 0x80 && tag >= 8) {
+      if ((tag & 7) === WT_LEN && tag < 0x80 && tag >= 8) {
         p++;
         let len = b[p];
         if (len < 0x80 && p < e) {
@@ -650,191 +768,144 @@ class ProtobufTraceDecoder {
           this.fail('truncated protobuf', `length ${len} exceeds remaining ${e - p} bytes`);
         }
         const fe = p + len;
-        switch (tag) {
-          case 0x4a:
-            if (attrN++ === 0) attrF = fs;
-            attrL = fe;
-            break;
-          case 0x0a:
-            tidS = p;
-            tidE = fe;
-            break;
-          case 0x12:
-            sidS = p;
-            sidE = fe;
-            break;
-          case 0x1a:
-            tsS = p;
-            tsE = fe;
-            break;
-          case 0x22:
-            parS = p;
-            parE = fe;
-            break;
-          case 0x2a:
-            nameS = p;
-            nameE = fe;
-            break;
-          case 0x5a:
-            if (evN++ === 0) evF = fs;
-            evL = fe;
-            break;
-          case 0x6a:
-            if (lkN++ === 0) lkF = fs;
-            lkL = fe;
-            break;
-          case 0x7a:
-            if (stN++ === 0) stF = fs;
-            stL = fe;
-            break;
-          default:
-            // LEN on a known non-LEN field (kind, times, counts) is a wire-type error; unknown: skip
-            this.p = fs;
-            this.skip(this.readTag(e), e, M_SPAN);
+        if (!this.spanLenField(tag, fs, p, fe)) {
+          // LEN on a known non-LEN field (kind, times, counts) is a wire-type error; unknown: skip
+          this.p = fs;
+          this.skip(this.readTag(e), e, M_SPAN);
         }
         p = fe;
         continue;
       }
-      // fixed64 times (0x39 start, 0x41 end) and one-byte varints (kind, dropped counts), inline
-      if (tag === 0x39 || tag === 0x41) {
+      // fixed64 times and one-byte varints (kind, dropped counts), inline
+      if (tag === SPAN_START_TIME || tag === SPAN_END_TIME) {
         if (e - p < 9) {
           this.p = p + 1;
-          this.fail('truncated protobuf', `${tag === 0x39 ? 'start' : 'end'}_time_unix_nano needs 8 bytes, ${e - p - 1} left`);
+          this.fail('truncated protobuf', `${tag === SPAN_START_TIME ? 'start' : 'end'}_time_unix_nano needs 8 bytes, ${e - p - 1} left`);
         }
-        if (tag === 0x39) startPos = p + 1;
-        else endPos = p + 1;
+        if (tag === SPAN_START_TIME) this.startPos = p + 1;
+        else this.endPos = p + 1;
         p += 9;
         continue;
       }
-      if (tag === 0x85 && b[p + 1] === 0x01 && e - p >= 6) {
-        // flags (field 16, fixed32): two-byte tag
+      if (tag === SPAN_FLAGS_TAG0 && b[p + 1] === SPAN_FLAGS_TAG1 && e - p >= 6) {
         p += 6;
         continue;
       }
-      if ((tag === 0x50 || tag === 0x60 || tag === 0x70 || tag === 0x30) && p + 1 < e && b[p + 1] < 0x80) {
-        if (tag === 0x30) kind = b[p + 1];
+      if ((tag === SPAN_KIND || tag === SPAN_DROPPED_ATTRIBUTES || tag === SPAN_DROPPED_EVENTS || tag === SPAN_DROPPED_LINKS) && p + 1 < e && b[p + 1] < 0x80) {
+        if (tag === SPAN_KIND) this.kind = b[p + 1];
         p += 2;
         continue;
       }
       this.p = p;
       const t = this.readTag(e);
-      switch (t) {
-        case 0x30:
-          this.readVarint64(e);
-          kind = this.lo | 0;
-          break;
-        case 0x39:
-          if (e - this.p < 8) this.fail('truncated protobuf', `start_time_unix_nano needs 8 bytes, ${e - this.p} left`);
-          startPos = this.p;
-          this.p += 8;
-          break;
-        case 0x41:
-          if (e - this.p < 8) this.fail('truncated protobuf', `end_time_unix_nano needs 8 bytes, ${e - this.p} left`);
-          endPos = this.p;
-          this.p += 8;
-          break;
-        default:
-          // multi-byte tags (e.g. flags, field 16), counts, unknown fields
-          if (t === 0x0a || t === 0x12 || t === 0x1a || t === 0x22 || t === 0x2a || t === 0x4a || t === 0x5a || t === 0x6a || t === 0x7a) {
-            // a known LEN field with a non-canonical (multi-byte) tag
-            const len = this.readLen(e);
-            const fe = this.p + len;
-            if (t === 0x0a) (tidS = this.p), (tidE = fe);
-            else if (t === 0x12) (sidS = this.p), (sidE = fe);
-            else if (t === 0x1a) (tsS = this.p), (tsE = fe);
-            else if (t === 0x22) (parS = this.p), (parE = fe);
-            else if (t === 0x2a) (nameS = this.p), (nameE = fe);
-            else if (t === 0x4a) (attrN++ === 0 ? (attrF = fs) : 0), (attrL = fe);
-            else if (t === 0x5a) (evN++ === 0 ? (evF = fs) : 0), (evL = fe);
-            else if (t === 0x6a) (lkN++ === 0 ? (lkF = fs) : 0), (lkL = fe);
-            else (stN++ === 0 ? (stF = fs) : 0), (stL = fe);
-            this.p = fe;
-          } else {
-            this.skip(t, e, M_SPAN);
-          }
+      if (t === SPAN_KIND) {
+        this.readVarint64(e);
+        this.kind = this.lo | 0;
+      } else if (t === SPAN_START_TIME || t === SPAN_END_TIME) {
+        if (e - this.p < 8) this.fail('truncated protobuf', `${t === SPAN_START_TIME ? 'start' : 'end'}_time_unix_nano needs 8 bytes, ${e - this.p} left`);
+        if (t === SPAN_START_TIME) this.startPos = this.p;
+        else this.endPos = this.p;
+        this.p += 8;
+      } else if ((t & 7) === WT_LEN && this.isSpanLenTag(t)) {
+        // a known LEN field with a non-canonical (multi-byte) tag
+        const len = this.readLen(e);
+        const fe = this.p + len;
+        this.spanLenField(t, fs, this.p, fe);
+        this.p = fe;
+      } else {
+        // flags, counts, unknown fields
+        this.skip(t, e, M_SPAN);
       }
       p = this.p;
     }
 
     // per-span validation (partial success)
-    const tidLen = tidE - tidS;
-    const sidLen = sidE - sidS;
-    const parLen = parE - parS;
+    const tidLen = this.tidE - this.tidS;
+    const sidLen = this.sidE - this.sidS;
+    const parLen = this.parE - this.parS;
+    const startPos = this.startPos;
     let reason = '';
     if (tidLen !== 16) reason = `invalid trace_id length ${tidLen}`;
-    else if (allZero(b, tidS, tidE)) reason = 'all-zero trace_id';
+    else if (allZero(b, this.tidS, this.tidE)) reason = 'all-zero trace_id';
     else if (sidLen !== 8) reason = `invalid span_id length ${sidLen}`;
-    else if (allZero(b, sidS, sidE)) reason = 'all-zero span_id';
+    else if (allZero(b, this.sidS, this.sidE)) reason = 'all-zero span_id';
     else if (parLen !== 0 && parLen !== 8) reason = `invalid parent_span_id length ${parLen}`;
     else if (this.startCheck) reason = startPos >= 0 ? this.startCheck.reason(u32(b, startPos), u32(b, startPos + 4)) : this.startCheck.reason(0, 0);
     if (reason) {
-      this.reject(reason, nameS, nameE);
+      this.reject(reason, this.nameS, this.nameE);
       return;
     }
 
     // events and links: parse into scratch (validates them before any output for this span)
-    if (evN > 0) this.scanEvents(evF, evL, evN);
-    if (lkN > 0) this.scanLinks(lkF, lkL, lkN);
+    if (this.evN > 0) this.ev = SCRATCH.ev = this.scanRepeated(this.evF, this.evL, this.evN, SPAN_EVENTS, EVENT_LAYOUT, this.ev);
+    if (this.lkN > 0) this.lk = SCRATCH.lk = this.scanRepeated(this.lkF, this.lkL, this.lkN, SPAN_LINKS, LINK_LAYOUT, this.lk);
 
-    const w = this.w;
-    // 1-4: Timestamp, TraceId, SpanId, ParentSpanId   (fixed size: 8 + 33 + 17 + 17)
+    writeSpanRow(this.w, this);
+    this.accepted++;
+  }
+
+  private isSpanLenTag(t: number): boolean {
+    return t < M_SPAN.wt.length * 8 && M_SPAN.wt[t >>> 3] === WT_LEN;
+  }
+
+  // ---------------------------------------------------------------- SpanRowSource: the span being written
+
+  writeTimestamp(w: RowBinaryWriter): void {
+    // ids follow: one reservation for Timestamp, TraceId, SpanId, ParentSpanId (8 + 33 + 17 + 17)
     w.reserve(80);
     const op = w.pos;
-    if (startPos >= 0) {
+    const sp = this.startPos;
+    if (sp >= 0) {
       const idv = this.dv;
-      w.dv.setUint32(op, idv.getUint32(startPos, true), true);
-      w.dv.setUint32(op + 4, idv.getUint32(startPos + 4, true), true);
+      w.dv.setUint32(op, idv.getUint32(sp, true), true);
+      w.dv.setUint32(op + 4, idv.getUint32(sp + 4, true), true);
     } else {
       w.dv.setUint32(op, 0, true);
       w.dv.setUint32(op + 4, 0, true);
     }
     w.pos = op + 8;
-    w.writeHex(b, tidS, tidE);
-    w.writeHex(b, sidS, sidE);
-    if (parLen === 8 && !allZero(b, parS, parE)) w.writeHex(b, parS, parE);
-    else w.buf[w.pos++] = 0;
-    // 5-6: TraceState, SpanName
-    this.copyString(w, tsS, tsE);
-    this.copyString(w, nameS, nameE);
-    // 7-11: SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion
-    w.writeRaw(this.kindBlock(kind));
-    // 12: SpanAttributes
-    this.sect = 'attributes';
-    w.writeVarUInt(attrN);
-    if (attrN > 0) this.writeAttrRange(attrF, attrL, 0x4a, M_SPAN);
-    this.sect = '';
-    this.sectIdx = -1;
-    this.sectTail = '';
-    // 13: Duration = end - start (64-bit, borrow across the halves), 0 when end < start or missing
-    let dLo = 0;
-    let dHi = 0;
-    if (startPos >= 0 && endPos >= 0) {
-      const sLo = u32(b, startPos);
-      const sHi = u32(b, startPos + 4);
-      const eLo = u32(b, endPos);
-      const eHi = u32(b, endPos + 4);
-      if (eHi > sHi || (eHi === sHi && eLo >= sLo)) {
-        dLo = eLo - sLo;
-        dHi = eHi - sHi;
-        if (dLo < 0) {
-          dLo += 4294967296;
-          dHi -= 1;
-        }
-      }
+  }
+
+  writeIds(w: RowBinaryWriter): void {
+    const b = this.b;
+    w.writeHex(b, this.tidS, this.tidE);
+    w.writeHex(b, this.sidS, this.sidE);
+    if (this.parE - this.parS === 8 && !allZero(b, this.parS, this.parE)) w.writeHex(b, this.parS, this.parE);
+    else w.writeUInt8(0);
+  }
+
+  writeTraceState(w: RowBinaryWriter): void {
+    this.copyString(w, this.tsS, this.tsE);
+  }
+
+  writeName(w: RowBinaryWriter): void {
+    this.copyString(w, this.nameS, this.nameE);
+  }
+
+  spanKind(): number {
+    return this.kind;
+  }
+
+  scopeColumns(): ScopeColumns {
+    return this.scope as ScopeColumns;
+  }
+
+  writeAttributes(w: RowBinaryWriter): void {
+    const n = this.attrN;
+    w.writeVarUInt(n);
+    if (n > 0) {
+      this.sect = 'attributes';
+      this.writeAttrRange(this.attrF, this.attrL, SPAN_ATTRIBUTES, M_SPAN);
+      this.sect = '';
     }
-    w.writeUInt64(dLo, dHi);
-    // 14-15: StatusCode, StatusMessage
-    if (stN === 0) {
-      w.writeRaw(STATUS_BYTES[0]);
-      w.writeUInt8(0);
-    } else {
-      this.writeStatus(stF, stL);
-    }
-    // 16-18: Events
-    this.writeEvents(evN);
-    // 19-22: Links
-    this.writeLinks(lkN);
-    this.accepted++;
+  }
+
+  writeDuration(w: RowBinaryWriter): void {
+    const b = this.b;
+    const sp = this.startPos;
+    const ep = this.endPos;
+    if (sp >= 0 && ep >= 0) writeDurationNs(w, u32(b, sp), u32(b, sp + 4), u32(b, ep), u32(b, ep + 4));
+    else w.writeUInt64(0, 0);
   }
 
   private reject(reason: string, nameS: number, nameE: number): void {
@@ -846,15 +917,17 @@ class ProtobufTraceDecoder {
     this.rejected++;
   }
 
-  private writeStatus(f: number, l: number): void {
+  /** Merges the Status segments (code and message last-wins); the message range is kept for writeStatusMessage. */
+  statusCode(): number {
+    this.msgS = this.msgE = 0;
+    if (this.stN === 0) return 0;
+    const l = this.stL;
     let code = 0;
-    let msgS = 0;
-    let msgE = 0;
     this.sect = 'status';
-    this.p = f;
+    this.p = this.stF;
     while (this.p < l) {
       const tag = this.readTag(l);
-      if (tag !== 0x7a) {
+      if (tag !== SPAN_STATUS) {
         this.skip(tag, l, M_SPAN);
         continue;
       }
@@ -862,11 +935,11 @@ class ProtobufTraceDecoder {
       const segE = this.p + len;
       while (this.p < segE) {
         const t = this.readTag(segE);
-        if (t === 0x12) {
+        if (t === STATUS_MESSAGE) {
           const n = this.readLen(segE);
-          msgS = this.p;
-          msgE = this.p = msgS + n;
-        } else if (t === 0x18) {
+          this.msgS = this.p;
+          this.msgE = this.p = this.msgS + n;
+        } else if (t === STATUS_CODE) {
           this.readVarint64(segE);
           code = this.lo | 0;
         } else {
@@ -875,202 +948,139 @@ class ProtobufTraceDecoder {
       }
     }
     this.sect = '';
-    this.sectIdx = -1;
-    this.sectTail = '';
-    this.w.writeRaw(code >= 0 && code <= 2 ? STATUS_BYTES[code] : STATUS_BYTES[0]);
-    this.w.writeStringBytes(this.b, msgS, msgE);
+    return code;
   }
 
-  private scanEvents(f: number, l: number, n: number): void {
-    if (this.ev.length < n * EV_SLOTS) this.ev = SCRATCH.ev = new Int32Array(Math.max(n * EV_SLOTS, this.ev.length * 2));
-    const ev = this.ev;
+  writeStatusMessage(w: RowBinaryWriter): void {
+    w.writeStringBytes(this.b, this.msgS, this.msgE);
+  }
+
+  eventCount(): number {
+    return this.evN;
+  }
+
+  writeEventTimestamp(w: RowBinaryWriter, i: number): void {
+    this.writeFixed64(w, this.ev[i * EVENT_LAYOUT.slots + EV_TIME]);
+  }
+
+  writeEventName(w: RowBinaryWriter, i: number): void {
+    const x = i * EVENT_LAYOUT.slots + EV_NAME;
+    this.copyString(w, this.ev[x], this.ev[x + 1]);
+  }
+
+  writeEventAttributes(w: RowBinaryWriter, i: number): void {
+    this.writeScannedAttributes(w, this.ev, i * EVENT_LAYOUT.slots + EV_ATTRS, EVENT_ATTRIBUTES, M_EVENT, 'event', i);
+  }
+
+  linkCount(): number {
+    return this.lkN;
+  }
+
+  writeLinkTraceId(w: RowBinaryWriter, i: number): void {
+    this.writeLinkId(w, i * LINK_LAYOUT.slots + LK_TRACE_ID);
+  }
+
+  writeLinkSpanId(w: RowBinaryWriter, i: number): void {
+    this.writeLinkId(w, i * LINK_LAYOUT.slots + LK_SPAN_ID);
+  }
+
+  writeLinkTraceState(w: RowBinaryWriter, i: number): void {
+    const x = i * LINK_LAYOUT.slots + LK_TRACE_STATE;
+    this.copyString(w, this.lk[x], this.lk[x + 1]);
+  }
+
+  writeLinkAttributes(w: RowBinaryWriter, i: number): void {
+    this.writeScannedAttributes(w, this.lk, i * LINK_LAYOUT.slots + LK_ATTRS, LINK_ATTRIBUTES, M_LINK, 'link', i);
+  }
+
+  /** Link ids are informational: hex of the bytes as sent, '' when all zero (or absent). */
+  private writeLinkId(w: RowBinaryWriter, x: number): void {
+    const s = this.lk[x];
+    const e = this.lk[x + 1];
+    if (allZero(this.b, s, e)) w.writeUInt8(0);
+    else w.writeHex(this.b, s, e);
+  }
+
+  /** A DateTime64(9) copied from the fixed64 at input position `pos` (-1: absent, written as 0). */
+  private writeFixed64(w: RowBinaryWriter, pos: number): void {
+    w.reserve(8);
+    const op = w.pos;
+    if (pos >= 0) {
+      w.dv.setUint32(op, this.dv.getUint32(pos, true), true);
+      w.dv.setUint32(op + 4, this.dv.getUint32(pos + 4, true), true);
+    } else {
+      w.dv.setUint32(op, 0, true);
+      w.dv.setUint32(op + 4, 0, true);
+    }
+    w.pos = op + 8;
+  }
+
+  /** The attributes Map of a scanned event / link, from its (first, last, count) slots at x. */
+  private writeScannedAttributes(w: RowBinaryWriter, slots: Int32Array, x: number, tag: number, m: MsgSpec, sect: string, i: number): void {
+    const n = slots[x + 2];
+    w.writeVarUInt(n);
+    if (n > 0) {
+      this.sect = sect;
+      this.sectIdx = i;
+      this.sectTail = 'attributes';
+      this.writeAttrRange(slots[x], slots[x + 1], tag, m);
+      this.sect = '';
+      this.sectIdx = -1;
+      this.sectTail = '';
+    }
+  }
+
+  /**
+   * Scans the `n` occurrences of the repeated message field `tag` (events or links) in the span's
+   * range [f, l) into scratch slots per `layout`, validating them. Returns the (maybe grown) scratch.
+   */
+  private scanRepeated(f: number, l: number, n: number, tag: number, layout: SubMessageLayout, scratch: Int32Array): Int32Array {
+    const slots = layout.slots;
+    const out = scratch.length < n * slots ? new Int32Array(Math.max(n * slots, scratch.length * 2)) : scratch;
+    const what = layout.m === M_EVENT ? 'event' : 'link';
     let k = 0;
     this.p = f;
     while (this.p < l) {
-      const tag = this.readTag(l);
-      if (tag !== 0x5a) {
-        this.skip(tag, l, M_SPAN);
+      const t = this.readTag(l);
+      if (t !== tag) {
+        this.skip(t, l, M_SPAN);
         continue;
       }
-      this.sect = 'event';
+      this.sect = what;
       this.sectIdx = k;
       const len = this.readLen(l);
       const segE = this.p + len;
-      let timePos = -1, nameS = 0, nameE = 0, attrF = 0, attrL = 0, attrN = 0;
+      const o = k * slots;
+      out.set(layout.empty, o);
       while (this.p < segE) {
         const fs = this.p;
-        const t = this.readTag(segE);
-        if (t === 0x09) {
-          if (segE - this.p < 8) this.fail('truncated protobuf', `time_unix_nano needs 8 bytes, ${segE - this.p} left`);
-          timePos = this.p;
+        const ft = this.readTag(segE);
+        const action = ft < layout.action.length ? layout.action[ft] : NO_SLOT;
+        if (action === NO_SLOT) {
+          this.skip(ft, segE, layout.m);
+        } else if ((ft & 7) === WT_I64) {
+          if (segE - this.p < 8) this.fail('truncated protobuf', `${layout.m.fields[ft >>> 3]} needs 8 bytes, ${segE - this.p} left`);
+          out[o + action] = this.p;
           this.p += 8;
-        } else if (t === 0x12) {
-          const m = this.readLen(segE);
-          nameS = this.p;
-          nameE = this.p = nameS + m;
-        } else if (t === 0x1a) {
-          const m = this.readLen(segE);
-          if (attrN++ === 0) attrF = fs;
-          attrL = this.p = this.p + m;
         } else {
-          this.skip(t, segE, M_EVENT);
+          const m = this.readLen(segE);
+          const s = this.p;
+          this.p = s + m;
+          if (ft === layout.attributesTag) {
+            // repeated: first tag, end of the last, count
+            if (out[o + action + 2]++ === 0) out[o + action] = fs;
+            out[o + action + 1] = this.p;
+          } else {
+            out[o + action] = s;
+            out[o + action + 1] = this.p;
+          }
         }
       }
-      const o = k * EV_SLOTS;
-      ev[o] = timePos;
-      ev[o + 1] = nameS;
-      ev[o + 2] = nameE;
-      ev[o + 3] = attrF;
-      ev[o + 4] = attrL;
-      ev[o + 5] = attrN;
       k++;
     }
     this.sect = '';
     this.sectIdx = -1;
-    this.sectTail = '';
-  }
-
-  private writeEvents(n: number): void {
-    const w = this.w;
-    const ev = this.ev;
-    w.writeVarUInt(n);
-    if (n === 0) {
-      w.writeUInt8(0);
-      w.writeUInt8(0);
-      return;
-    }
-    w.reserve(8 * n);
-    let op = w.pos;
-    const odv = w.dv;
-    const idv = this.dv;
-    for (let k = 0; k < n; k++, op += 8) {
-      const tp = ev[k * EV_SLOTS];
-      if (tp >= 0) {
-        odv.setUint32(op, idv.getUint32(tp, true), true);
-        odv.setUint32(op + 4, idv.getUint32(tp + 4, true), true);
-      } else {
-        odv.setUint32(op, 0, true);
-        odv.setUint32(op + 4, 0, true);
-      }
-    }
-    w.pos = op;
-    w.writeVarUInt(n);
-    for (let k = 0; k < n; k++) this.copyString(w, ev[k * EV_SLOTS + 1], ev[k * EV_SLOTS + 2]);
-    w.writeVarUInt(n);
-    for (let k = 0; k < n; k++) {
-      const x = k * EV_SLOTS;
-      const an = ev[x + 5];
-      w.writeVarUInt(an);
-      if (an > 0) {
-        this.sect = 'event';
-        this.sectIdx = k;
-        this.sectTail = 'attributes';
-        this.writeAttrRange(ev[x + 3], ev[x + 4], 0x1a, M_EVENT);
-      }
-    }
-    this.sect = '';
-    this.sectIdx = -1;
-    this.sectTail = '';
-  }
-
-  private scanLinks(f: number, l: number, n: number): void {
-    if (this.lk.length < n * LK_SLOTS) this.lk = SCRATCH.lk = new Int32Array(Math.max(n * LK_SLOTS, this.lk.length * 2));
-    const lk = this.lk;
-    let k = 0;
-    this.p = f;
-    while (this.p < l) {
-      const tag = this.readTag(l);
-      if (tag !== 0x6a) {
-        this.skip(tag, l, M_SPAN);
-        continue;
-      }
-      this.sect = 'link';
-      this.sectIdx = k;
-      const len = this.readLen(l);
-      const segE = this.p + len;
-      let tidS = 0, tidE = 0, sidS = 0, sidE = 0, tsS = 0, tsE = 0, attrF = 0, attrL = 0, attrN = 0;
-      while (this.p < segE) {
-        const fs = this.p;
-        const t = this.readTag(segE);
-        if (t === 0x0a) {
-          const m = this.readLen(segE);
-          tidS = this.p;
-          tidE = this.p = tidS + m;
-        } else if (t === 0x12) {
-          const m = this.readLen(segE);
-          sidS = this.p;
-          sidE = this.p = sidS + m;
-        } else if (t === 0x1a) {
-          const m = this.readLen(segE);
-          tsS = this.p;
-          tsE = this.p = tsS + m;
-        } else if (t === 0x22) {
-          const m = this.readLen(segE);
-          if (attrN++ === 0) attrF = fs;
-          attrL = this.p = this.p + m;
-        } else {
-          this.skip(t, segE, M_LINK);
-        }
-      }
-      const o = k * LK_SLOTS;
-      lk[o] = tidS;
-      lk[o + 1] = tidE;
-      lk[o + 2] = sidS;
-      lk[o + 3] = sidE;
-      lk[o + 4] = tsS;
-      lk[o + 5] = tsE;
-      lk[o + 6] = attrF;
-      lk[o + 7] = attrL;
-      lk[o + 8] = attrN;
-      k++;
-    }
-    this.sect = '';
-    this.sectIdx = -1;
-    this.sectTail = '';
-  }
-
-  private writeLinks(n: number): void {
-    const w = this.w;
-    const b = this.b;
-    const lk = this.lk;
-    w.writeVarUInt(n);
-    if (n === 0) {
-      w.reserve(3);
-      w.buf[w.pos++] = 0;
-      w.buf[w.pos++] = 0;
-      w.buf[w.pos++] = 0;
-      return;
-    }
-    for (let k = 0; k < n; k++) {
-      const s = lk[k * LK_SLOTS];
-      const e = lk[k * LK_SLOTS + 1];
-      if (allZero(b, s, e)) w.writeUInt8(0);
-      else w.writeHex(b, s, e);
-    }
-    w.writeVarUInt(n);
-    for (let k = 0; k < n; k++) {
-      const s = lk[k * LK_SLOTS + 2];
-      const e = lk[k * LK_SLOTS + 3];
-      if (allZero(b, s, e)) w.writeUInt8(0);
-      else w.writeHex(b, s, e);
-    }
-    w.writeVarUInt(n);
-    for (let k = 0; k < n; k++) this.copyString(w, lk[k * LK_SLOTS + 4], lk[k * LK_SLOTS + 5]);
-    w.writeVarUInt(n);
-    for (let k = 0; k < n; k++) {
-      const x = k * LK_SLOTS;
-      const an = lk[x + 8];
-      w.writeVarUInt(an);
-      if (an > 0) {
-        this.sect = 'link';
-        this.sectIdx = k;
-        this.sectTail = 'attributes';
-        this.writeAttrRange(lk[x + 6], lk[x + 7], 0x22, M_LINK);
-      }
-    }
-    this.sect = '';
-    this.sectIdx = -1;
-    this.sectTail = '';
+    return out;
   }
 
   // ---------------------------------------------------------------- attributes

@@ -2,9 +2,10 @@
  * Go-compatible stringification of OTLP attribute values, matching the OpenTelemetry Collector's
  * pdata `pcommon.Value.AsString()` (which is what clickhouseexporter writes into the Map columns):
  *   string as is; bool "true"/"false"; int64 strconv.FormatInt; double float64AsString (ES6-like,
- *   NaN/Inf as "json: unsupported value: ..."); bytes standard base64; array / kvlist
- *   json.Marshal(v.AsRaw()) (map keys sorted, HTML-escaped strings, ints as numbers, []byte as base64,
- *   empty value as null; a NaN/Inf anywhere inside makes Marshal fail and AsString return "").
+ *   NaN / Inf as "NaN", "Infinity", "-Infinity" since pdata v1.51 / Collector v0.151); bytes standard
+ *   base64; array / kvlist JSON of v.AsRaw() (map keys sorted, ints as numbers, []byte as base64, empty
+ *   value as null, `<>&` not escaped since Collector v0.152; a NaN/Inf anywhere inside makes the
+ *   marshalling fail and AsString return "").
  *
  * All writers append to a RowBinaryWriter.
  */
@@ -91,11 +92,14 @@ export function goFloatFinite(x: number): string {
   return String(x);
 }
 
-/** pdata float64AsString: also NaN / ±Inf. */
+/**
+ * pdata float64AsString, also NaN / ±Inf. Collector releases before v0.151 wrote the json.Marshal
+ * error instead ("json: unsupported value: NaN", "... +Inf", "... -Inf"); rows written by them keep it.
+ */
 export function goFloat64AsString(x: number): string {
-  if (x !== x) return 'json: unsupported value: NaN';
-  if (x === Infinity) return 'json: unsupported value: +Inf';
-  if (x === -Infinity) return 'json: unsupported value: -Inf';
+  if (x !== x) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
   return goFloatFinite(x);
 }
 
@@ -107,10 +111,6 @@ export function writeAsciiRaw(w: RowBinaryWriter, s: string): void {
   let p = w.pos;
   for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
   w.pos = p;
-}
-
-export function writeDoubleString(w: RowBinaryWriter, x: number): void {
-  w.writeString(goFloat64AsString(x));
 }
 
 const B64 = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
@@ -258,17 +258,4 @@ export function writeGoJsonQuoted(w: RowBinaryWriter, src: Uint8Array, s: number
   }
   b[p++] = 0x22;
   w.pos = p;
-}
-
-/** Span kind names as written by the Collector (ptrace.SpanKind.String()). */
-export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'] as const;
-/** Status code names as written by the Collector (ptrace.StatusCode.String()). */
-export const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'] as const;
-
-export function spanKindName(kind: number): string {
-  return kind >= 0 && kind <= 5 ? SPAN_KIND_NAMES[kind] : 'Unspecified';
-}
-
-export function statusCodeName(code: number): string {
-  return code >= 0 && code <= 2 ? STATUS_CODE_NAMES[code] : 'Unset';
 }

@@ -2,7 +2,19 @@
  * OTLP trace ingest decoding: request bytes → ClickHouse RowBinary rows for `otel_traces`
  * (columns in SPAN_COLUMNS order), plus the OTLP response encoders.
  */
-export { SPAN_COLUMNS, RowBinaryWriter, HEX_HI, HEX_LO, encodeRowBinaryString } from './rowbinary';
+export { RowBinaryWriter, HEX_HI, HEX_LO, encodeRowBinaryString } from './rowbinary';
+export {
+  SPAN_COLUMNS,
+  SPAN_KIND_NAMES,
+  STATUS_CODE_NAMES,
+  spanKindName,
+  statusCodeName,
+  ScopeColumns,
+  writeSpanRow,
+  writeDurationNs,
+  type ResourceColumns,
+  type SpanRowSource,
+} from './span-row';
 export { OtlpDecodeError } from './errors';
 export type { DecodeResult, DecodeOptions } from './types';
 export { startTimeWindow, type StartTimeWindow } from './start-time-window';
@@ -12,16 +24,12 @@ export { encodeExportTraceServiceResponse, exportTraceServiceResponseJson } from
 export type { ExportTraceServiceResponseJson } from './response';
 export {
   goFloat64AsString,
-  spanKindName,
-  statusCodeName,
-  SPAN_KIND_NAMES,
-  STATUS_CODE_NAMES,
   writeInt64String,
   writeBase64String,
   writeGoJsonQuoted,
 } from './gofmt';
 
-import { SPAN_COLUMNS } from './rowbinary';
+import { SPAN_COLUMNS } from './span-row';
 
 /** `Timestamp, TraceId, ...` with names back-quoted, for `INSERT INTO otel_traces (...)`. */
 export const SPAN_COLUMN_LIST: string = SPAN_COLUMNS.map((c) => '`' + c.name + '`').join(', ');

@@ -9,32 +9,6 @@
  * - Map(K, V): LEB128 pair count, then key, value, key, value, ...
  */
 
-/** The OpenTelemetry Collector clickhouseexporter `otel_traces` columns, in RowBinary row order. */
-export const SPAN_COLUMNS: ReadonlyArray<{ readonly name: string; readonly type: string }> = Object.freeze([
-  { name: 'Timestamp', type: 'DateTime64(9)' },
-  { name: 'TraceId', type: 'String' },
-  { name: 'SpanId', type: 'String' },
-  { name: 'ParentSpanId', type: 'String' },
-  { name: 'TraceState', type: 'String' },
-  { name: 'SpanName', type: 'LowCardinality(String)' },
-  { name: 'SpanKind', type: 'LowCardinality(String)' },
-  { name: 'ServiceName', type: 'LowCardinality(String)' },
-  { name: 'ResourceAttributes', type: 'Map(LowCardinality(String), String)' },
-  { name: 'ScopeName', type: 'String' },
-  { name: 'ScopeVersion', type: 'String' },
-  { name: 'SpanAttributes', type: 'Map(LowCardinality(String), String)' },
-  { name: 'Duration', type: 'UInt64' },
-  { name: 'StatusCode', type: 'LowCardinality(String)' },
-  { name: 'StatusMessage', type: 'String' },
-  { name: 'Events.Timestamp', type: 'Array(DateTime64(9))' },
-  { name: 'Events.Name', type: 'Array(LowCardinality(String))' },
-  { name: 'Events.Attributes', type: 'Array(Map(LowCardinality(String), String))' },
-  { name: 'Links.TraceId', type: 'Array(String)' },
-  { name: 'Links.SpanId', type: 'Array(String)' },
-  { name: 'Links.TraceState', type: 'Array(String)' },
-  { name: 'Links.Attributes', type: 'Array(Map(LowCardinality(String), String))' },
-].map((c) => Object.freeze(c)));
-
 /** Lowercase hex digit (as an ASCII code) of the high / low nibble of each byte value. */
 export const HEX_HI = new Uint8Array(256);
 export const HEX_LO = new Uint8Array(256);

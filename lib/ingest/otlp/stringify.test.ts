@@ -87,9 +87,10 @@ const CASES: Array<[string, AV, JsonAV | null, string]> = [
   // Go's strconv.AppendFloat keeps the sign of negative zero (ES6 String(-0) would give "0")
   ['double -0', av.double(-0), { doubleValue: '-0' }, '-0'],
   ['double 3 (integral double stays a double)', av.double(3), { doubleValue: 3 }, '3'],
-  ['double NaN', av.double(NaN), { doubleValue: 'NaN' }, 'json: unsupported value: NaN'],
-  ['double +Inf', av.double(Infinity), { doubleValue: 'Infinity' }, 'json: unsupported value: +Inf'],
-  ['double -Inf', av.double(-Infinity), { doubleValue: '-Infinity' }, 'json: unsupported value: -Inf'],
+  // pdata float64AsString since v1.51 (Collector v0.151)
+  ['double NaN', av.double(NaN), { doubleValue: 'NaN' }, 'NaN'],
+  ['double +Inf', av.double(Infinity), { doubleValue: 'Infinity' }, 'Infinity'],
+  ['double -Inf', av.double(-Infinity), { doubleValue: '-Infinity' }, '-Infinity'],
   ['bytes', av.bytes([0, 1, 2, 253, 254, 255]), { bytesValue: 'AAEC/f7/' }, 'AAEC/f7/'],
   ['bytes 1 byte', av.bytes([0xff]), { bytesValue: '/w==' }, '/w=='],
   ['bytes 2 bytes', av.bytes([0xff, 0xee]), { bytesValue: '/+4=' }, '/+4='],
@@ -120,9 +121,10 @@ const CASES: Array<[string, AV, JsonAV | null, string]> = [
   ['kvlist with -Inf deep inside → ""', av.kvlist(kv('a', av.array(av.double(-Infinity)))), {
     kvlistValue: { values: [{ key: 'a', value: { arrayValue: { values: [{ doubleValue: '-Infinity' }] } } }] },
   }, ''],
-  ['kvlist: keys sorted, HTML escaped', av.kvlist(kv('b', av.int(1)), kv('a', av.str('<x>'))), {
+  // `<>&` are not HTML-escaped since Collector v0.152
+  ['kvlist: keys sorted, no HTML escaping', av.kvlist(kv('b', av.int(1)), kv('a', av.str('<x>'))), {
     kvlistValue: { values: [{ key: 'b', value: { intValue: 1 } }, { key: 'a', value: { stringValue: '<x>' } }] },
-  }, '{"a":"\\u003cx\\u003e","b":1}'],
+  }, '{"a":"<x>","b":1}'],
   ['kvlist: duplicate key, last wins', av.kvlist(kv('k', av.int(1)), kv('j', av.bool(false)), kv('k', av.int(2))), {
     kvlistValue: { values: [{ key: 'k', value: { intValue: 1 } }, { key: 'j', value: { boolValue: false } }, { key: 'k', value: { intValue: 2 } }] },
   }, '{"j":false,"k":2}'],
@@ -167,16 +169,16 @@ const CASES: Array<[string, AV, JsonAV | null, string]> = [
         ],
       },
     },
-    '{"n":0.25,"outer":{"list":["\\u0026",{"x":null,"y":true}]}}',
+    '{"n":0.25,"outer":{"list":["&",{"x":null,"y":true}]}}',
   ],
   [
     'JSON string escapes (Go encoding/json)',
     av.array(av.str('q"\\/\n\r\t\b\f\u0001\u001f\u007f<>&é')),
     { arrayValue: { values: [{ stringValue: 'q"\\/\n\r\t\b\f\u0001\u001f\u007f<>&é' }] } },
-    '["q\\"\\\\/\\n\\r\\t\\b\\f\\u0001\\u001f\u007f\\u003c\\u003e\\u0026é"]',
+    '["q\\"\\\\/\\n\\r\\t\\b\\f\\u0001\\u001f\u007f<>&é"]',
   ],
   ['U+2028 / U+2029 always escaped', av.array(av.str('a\u2028b\u2029c')), { arrayValue: { values: [{ stringValue: 'a\u2028b\u2029c' }] } }, '["a\\u2028b\\u2029c"]'],
-  ['key escaping in kvlist', av.kvlist(kv('a"b<', av.str('v'))), { kvlistValue: { values: [{ key: 'a"b<', value: { stringValue: 'v' } }] } }, '{"a\\"b\\u003c":"v"}'],
+  ['key escaping in kvlist', av.kvlist(kv('a"b<', av.str('v'))), { kvlistValue: { values: [{ key: 'a"b<', value: { stringValue: 'v' } }] } }, '{"a\\"b<":"v"}'],
   // invalid UTF-8 inside JSON: one \ufffd per bad byte (Go utf8.DecodeRune), valid sequences kept
   [
     'invalid UTF-8 in array strings',
@@ -218,14 +220,14 @@ describe('Go-compatible attribute stringification (pcommon Value.AsString)', () 
     expect(rows.includes(Buffer.from([0x04, 0x61, 0xff, 0x00, 0x62]))).toBe(true);
   });
 
-  it('escapeHtmlInJson: false keeps < > & raw (newer Collector releases)', () => {
-    const v = av.kvlist(kv('b', av.int(1)), kv('a', av.str('<x>&')));
-    expect(viaProtobuf(v, { escapeHtmlInJson: false })).toBe('{"a":"<x>&","b":1}');
-    expect(viaJson({ kvlistValue: { values: [{ key: 'b', value: { intValue: 1 } }, { key: 'a', value: { stringValue: '<x>&' } }] } }, { escapeHtmlInJson: false })).toBe(
-      '{"a":"<x>&","b":1}',
+  it('escapeHtmlInJson: true escapes < > & as Collector releases before v0.152 did', () => {
+    const v = av.kvlist(kv('b', av.int(1)), kv('a<', av.str('<x>&')));
+    expect(viaProtobuf(v, { escapeHtmlInJson: true })).toBe('{"a\\u003c":"\\u003cx\\u003e\\u0026","b":1}');
+    expect(viaJson({ kvlistValue: { values: [{ key: 'b', value: { intValue: 1 } }, { key: 'a<', value: { stringValue: '<x>&' } }] } }, { escapeHtmlInJson: true })).toBe(
+      '{"a\\u003c":"\\u003cx\\u003e\\u0026","b":1}',
     );
-    // U+2028 stays escaped either way
-    expect(viaProtobuf(av.array(av.str('\u2028')), { escapeHtmlInJson: false })).toBe('["\\u2028"]');
+    // U+2028 is escaped either way
+    expect(viaProtobuf(av.array(av.str('\u2028')), { escapeHtmlInJson: true })).toBe('["\\u2028"]');
   });
 
   it('long values (multi-byte RowBinary length prefix)', () => {
@@ -242,6 +244,6 @@ describe('Go-compatible attribute stringification (pcommon Value.AsString)', () 
     expect(one([kv('a', av.str('x')), kv('service.name', av.str('first')), kv('service.name', av.str('second'))]).ServiceName).toBe('first');
     expect(one([kv('a', av.str('x'))]).ServiceName).toBe('');
     expect(one([]).ServiceName).toBe('');
-    expect(one([kv('service.name', av.kvlist(kv('b', av.str('<'))))]).ServiceName).toBe('{"b":"\\u003c"}');
+    expect(one([kv('service.name', av.kvlist(kv('b', av.str('<'))))]).ServiceName).toBe('{"b":"<"}');
   });
 });

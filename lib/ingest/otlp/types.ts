@@ -22,9 +22,8 @@ export interface DecodeOptions {
   into?: RowBinaryWriter;
   /**
    * Escape `<`, `>` and `&` as \u003c \u003e \u0026 in the JSON that array / kvlist attribute values
-   * are stringified to, as Go's json.Marshal does (Collector pdata up to early 2026). Collector
-   * releases that include open-telemetry/opentelemetry-collector#15108 no longer escape them.
-   * Default true.
+   * are stringified to, as Go's json.Marshal did in Collector releases before v0.152
+   * (open-telemetry/opentelemetry-collector#15108). Default false, as the current Collector (v0.159).
    */
   escapeHtmlInJson?: boolean;
   /**

@@ -1,0 +1,188 @@
+/**
+ * The one writer of `otel_traces` RowBinary rows. It owns the column order (SPAN_COLUMNS) and the
+ * bytes of the enum columns; each producer (protobuf decoder, OTLP/JSON decoder, the simulator's
+ * seeder) only says how to write each column from its own input, through a SpanRowSource.
+ *
+ * Enum strings follow the Collector's clickhouseexporter (traceutil.SpanKindStr / StatusCodeStr,
+ * v0.159): a number outside the enum is written as '' (releases before wrote 'Unspecified' / 'Unset';
+ * rows they wrote stay valid, readers only compare against the known names).
+ */
+import { encodeRowBinaryString, type RowBinaryWriter } from './rowbinary';
+
+/** The OpenTelemetry Collector clickhouseexporter `otel_traces` columns, in RowBinary row order. */
+export const SPAN_COLUMNS: ReadonlyArray<{ readonly name: string; readonly type: string }> = Object.freeze([
+  { name: 'Timestamp', type: 'DateTime64(9)' },
+  { name: 'TraceId', type: 'String' },
+  { name: 'SpanId', type: 'String' },
+  { name: 'ParentSpanId', type: 'String' },
+  { name: 'TraceState', type: 'String' },
+  { name: 'SpanName', type: 'LowCardinality(String)' },
+  { name: 'SpanKind', type: 'LowCardinality(String)' },
+  { name: 'ServiceName', type: 'LowCardinality(String)' },
+  { name: 'ResourceAttributes', type: 'Map(LowCardinality(String), String)' },
+  { name: 'ScopeName', type: 'String' },
+  { name: 'ScopeVersion', type: 'String' },
+  { name: 'SpanAttributes', type: 'Map(LowCardinality(String), String)' },
+  { name: 'Duration', type: 'UInt64' },
+  { name: 'StatusCode', type: 'LowCardinality(String)' },
+  { name: 'StatusMessage', type: 'String' },
+  { name: 'Events.Timestamp', type: 'Array(DateTime64(9))' },
+  { name: 'Events.Name', type: 'Array(LowCardinality(String))' },
+  { name: 'Events.Attributes', type: 'Array(Map(LowCardinality(String), String))' },
+  { name: 'Links.TraceId', type: 'Array(String)' },
+  { name: 'Links.SpanId', type: 'Array(String)' },
+  { name: 'Links.TraceState', type: 'Array(String)' },
+  { name: 'Links.Attributes', type: 'Array(Map(LowCardinality(String), String))' },
+].map((c) => Object.freeze(c)));
+
+/** SpanKind names by OTLP enum number, as the Collector writes them (ptrace.SpanKind.String()). */
+export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'] as const;
+/** StatusCode names by OTLP enum number (ptrace.StatusCode.String()). */
+export const STATUS_CODE_NAMES = ['Unset', 'Ok', 'Error'] as const;
+
+export function spanKindName(kind: number): string {
+  return kind >= 0 && kind < SPAN_KIND_NAMES.length ? SPAN_KIND_NAMES[kind] : '';
+}
+
+export function statusCodeName(code: number): string {
+  return code >= 0 && code < STATUS_CODE_NAMES.length ? STATUS_CODE_NAMES[code] : '';
+}
+
+/** Index of the unknown kind ('') in KIND_BYTES. */
+const KIND_UNKNOWN = SPAN_KIND_NAMES.length;
+const KIND_BYTES: Uint8Array[] = [...SPAN_KIND_NAMES, ''].map(encodeRowBinaryString);
+const STATUS_BYTES: Uint8Array[] = [...STATUS_CODE_NAMES, ''].map(encodeRowBinaryString);
+
+function kindIndex(kind: number): number {
+  return kind >= 0 && kind < KIND_UNKNOWN ? kind : KIND_UNKNOWN;
+}
+
+/** ServiceName and ResourceAttributes (columns 8-9) of one resource, each as RowBinary. */
+export interface ResourceColumns {
+  /** RowBinary String */
+  readonly serviceName: Uint8Array;
+  /** RowBinary Map(String, String) */
+  readonly attributes: Uint8Array;
+}
+
+/**
+ * Columns 8-11 (ServiceName, ResourceAttributes, ScopeName, ScopeVersion), the same for every span of
+ * one scope: encoded once, then copied per span together with the SpanKind column that precedes them.
+ */
+export class ScopeColumns {
+  private readonly bytes: Uint8Array;
+  /** SpanKind bytes followed by `bytes`, per kind index, built on first use. */
+  private readonly withKinds: Array<Uint8Array | undefined> = new Array(KIND_UNKNOWN + 1);
+
+  /** `scopeName` / `scopeVersion` are RowBinary Strings. */
+  constructor(resource: ResourceColumns, scopeName: Uint8Array, scopeVersion: Uint8Array) {
+    const parts = [resource.serviceName, resource.attributes, scopeName, scopeVersion];
+    const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+    let o = 0;
+    for (const x of parts) {
+      out.set(x, o);
+      o += x.length;
+    }
+    this.bytes = out;
+  }
+
+  /** Columns 7-11 for a span of this kind (OTLP enum number). */
+  withKind(kind: number): Uint8Array {
+    const k = kindIndex(kind);
+    let kb = this.withKinds[k];
+    if (kb === undefined) {
+      const kindBytes = KIND_BYTES[k];
+      kb = new Uint8Array(kindBytes.length + this.bytes.length);
+      kb.set(kindBytes, 0);
+      kb.set(this.bytes, kindBytes.length);
+      this.withKinds[k] = kb;
+    }
+    return kb;
+  }
+}
+
+/**
+ * What a producer of rows supplies for the span being written; writeSpanRow calls it in column order.
+ * Methods write the named column(s) as RowBinary into `w`.
+ */
+export interface SpanRowSource {
+  /** 1: Timestamp (DateTime64(9), the start time) */
+  writeTimestamp(w: RowBinaryWriter): void;
+  /** 2-4: TraceId, SpanId, ParentSpanId (lowercase hex; '' for no parent) */
+  writeIds(w: RowBinaryWriter): void;
+  /** 5 */
+  writeTraceState(w: RowBinaryWriter): void;
+  /** 6 */
+  writeName(w: RowBinaryWriter): void;
+  /** 7: SpanKind as the OTLP enum number */
+  spanKind(): number;
+  /** 8-11 */
+  scopeColumns(): ScopeColumns;
+  /** 12: SpanAttributes (Map) */
+  writeAttributes(w: RowBinaryWriter): void;
+  /** 13: Duration (UInt64 nanoseconds) */
+  writeDuration(w: RowBinaryWriter): void;
+  /** 14: StatusCode as the OTLP enum number (called before writeStatusMessage) */
+  statusCode(): number;
+  /** 15 */
+  writeStatusMessage(w: RowBinaryWriter): void;
+  /** Events.*: how many; then each column's element i */
+  eventCount(): number;
+  writeEventTimestamp(w: RowBinaryWriter, i: number): void;
+  writeEventName(w: RowBinaryWriter, i: number): void;
+  writeEventAttributes(w: RowBinaryWriter, i: number): void;
+  /** Links.*: how many; then each column's element i */
+  linkCount(): number;
+  writeLinkTraceId(w: RowBinaryWriter, i: number): void;
+  writeLinkSpanId(w: RowBinaryWriter, i: number): void;
+  writeLinkTraceState(w: RowBinaryWriter, i: number): void;
+  writeLinkAttributes(w: RowBinaryWriter, i: number): void;
+}
+
+/** Appends one `otel_traces` row, columns in SPAN_COLUMNS order. */
+export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
+  src.writeTimestamp(w);
+  src.writeIds(w);
+  src.writeTraceState(w);
+  src.writeName(w);
+  w.writeRaw(src.scopeColumns().withKind(src.spanKind()));
+  src.writeAttributes(w);
+  src.writeDuration(w);
+  const code = src.statusCode();
+  w.writeRaw(STATUS_BYTES[code >= 0 && code < STATUS_CODE_NAMES.length ? code : STATUS_CODE_NAMES.length]);
+  src.writeStatusMessage(w);
+  const ne = src.eventCount();
+  w.writeVarUInt(ne);
+  for (let i = 0; i < ne; i++) src.writeEventTimestamp(w, i);
+  w.writeVarUInt(ne);
+  for (let i = 0; i < ne; i++) src.writeEventName(w, i);
+  w.writeVarUInt(ne);
+  for (let i = 0; i < ne; i++) src.writeEventAttributes(w, i);
+  const nl = src.linkCount();
+  w.writeVarUInt(nl);
+  for (let i = 0; i < nl; i++) src.writeLinkTraceId(w, i);
+  w.writeVarUInt(nl);
+  for (let i = 0; i < nl; i++) src.writeLinkSpanId(w, i);
+  w.writeVarUInt(nl);
+  for (let i = 0; i < nl; i++) src.writeLinkTraceState(w, i);
+  w.writeVarUInt(nl);
+  for (let i = 0; i < nl; i++) src.writeLinkAttributes(w, i);
+}
+
+/**
+ * Duration column from start and end times (unsigned 64-bit, as 32-bit halves): end - start with the
+ * borrow across the halves, 0 when the span ends before it starts.
+ */
+export function writeDurationNs(w: RowBinaryWriter, sLo: number, sHi: number, eLo: number, eHi: number): void {
+  if (eHi > sHi || (eHi === sHi && eLo >= sLo)) {
+    let dLo = eLo - sLo;
+    let dHi = eHi - sHi;
+    if (dLo < 0) {
+      dLo += 4294967296;
+      dHi -= 1;
+    }
+    w.writeUInt64(dLo, dHi);
+  } else {
+    w.writeUInt64(0, 0);
+  }
+}
