@@ -9,10 +9,9 @@ import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
 import { DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC, type FunnelStepDef, type FunnelStepResult } from '@/lib/analytics/funnel';
 import { ParamProblems } from '@/components/ParamProblems';
-import { funnel as computeFunnel } from '@/lib/api/operations';
+import { funnel as computeFunnel, stages as stageLatency } from '@/lib/api/operations';
 import { parsePageParams } from '@/lib/api/params';
 import { FunnelQuery } from '@/lib/api/schemas';
-import { getStageLatency } from '@/lib/queries/stage-latency';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel, listFunnels } from '@/lib/queries/funnels';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
@@ -242,7 +241,7 @@ export default async function FunnelPage({ searchParams }: { searchParams: Promi
 
 /** Duration and wait per stage (lib/queries/stage-latency.ts), all channels together. */
 async function StageLatencyTable({ sp, range, channel }: { sp: SearchParams; range: { from: Date; to: Date }; channel?: string }) {
-  const { stages } = await getStageLatency(await getStore(), { ...range, channel });
+  const { stages } = await stageLatency(await getStore(), { query: { ...range, channel } });
   const stageRows = stages.filter((s) => s.channel === null);
   return (
     <div className="table-wrap">

@@ -13,10 +13,11 @@ import { insertFixture, traceIdOf, type FixtureSpan } from './testing/fixtures';
  *
  *   X  checkout POST /pay    0 ──────────────────────────── 1000   http.route=/pay
  *      payment  SELECT        100 ─ 150                              db.system=postgresql
- *      payment  POST              200 ───────────── 900              http.route=/charge, resource deployment.environment=prod
+ *      payment  POST              200 ───────────── 900              http.route=/charge, payment.channel=card, resource deployment.environment=prod
  *   Y  checkout POST /pay    10000 ────── 10300                      http.route=/pay
  *      payment  POST          10050 ─── 10250                        http.route=/charge, db.system=postgresql
  *   Z  payment  SELECT       20000 ──────────── 20900                db.system=postgresql, resource deployment.environment=staging
+ *                                                                     and payment.channel=wallet
  *   H  svc      op           30000 ─ 30010                           hostile keys and values (below)
  *
  * Trace durations: X 1000, Y 300, Z 900, H 10 ms.
@@ -27,10 +28,10 @@ const HOSTILE_VALUE = "v' OR '1'='1";
 const SPANS: FixtureSpan[] = [
   { trace: 'X', id: 'x.root', service: 'checkout', name: 'POST /pay', start: 0, dur: 1000, attrs: { 'http.route': '/pay' } },
   { trace: 'X', id: 'x.db', parent: 'x.root', service: 'payment', name: 'SELECT', kind: 'Client', start: 100, dur: 50, attrs: { 'db.system': 'postgresql' } },
-  { trace: 'X', id: 'x.gw', parent: 'x.root', service: 'payment', name: 'POST', kind: 'Client', start: 200, dur: 700, attrs: { 'http.route': '/charge' }, resource: { 'deployment.environment': 'prod' } },
+  { trace: 'X', id: 'x.gw', parent: 'x.root', service: 'payment', name: 'POST', kind: 'Client', start: 200, dur: 700, attrs: { 'http.route': '/charge', 'payment.channel': 'card' }, resource: { 'deployment.environment': 'prod' } },
   { trace: 'Y', id: 'y.root', service: 'checkout', name: 'POST /pay', start: 10_000, dur: 300, attrs: { 'http.route': '/pay' } },
   { trace: 'Y', id: 'y.gw', parent: 'y.root', service: 'payment', name: 'POST', kind: 'Client', start: 10_050, dur: 200, attrs: { 'http.route': '/charge', 'db.system': 'postgresql' } },
-  { trace: 'Z', id: 'z.root', service: 'payment', name: 'SELECT', start: 20_000, dur: 900, attrs: { 'db.system': 'postgresql' }, resource: { 'deployment.environment': 'staging' } },
+  { trace: 'Z', id: 'z.root', service: 'payment', name: 'SELECT', start: 20_000, dur: 900, attrs: { 'db.system': 'postgresql' }, resource: { 'deployment.environment': 'staging', 'payment.channel': 'wallet' } },
   { trace: 'H', id: 'h.root', service: 'svc', name: 'op', start: 30_000, dur: 10, attrs: { [HOSTILE_KEY]: HOSTILE_VALUE, url: 'https://x.example/a:b', 'ü🙂\u202E': '%00\u0000' } },
 ];
 
@@ -56,6 +57,11 @@ describe('trace search by attribute, span name and duration', () => {
     expect(await ids({ attr: [attr('deployment.environment', 'prod')] })).toEqual(T('X'));
     expect(await ids({ attr: [attr('deployment.environment', 'prod'), attr('db.system', 'postgresql')] })).toEqual(T('X'));
     expect(await ids({ attr: [attr('http.route', '/nowhere')] })).toEqual([]);
+    // payment.* keys are read from their own columns; a resource attribute of that name still counts.
+    expect(await ids({ attr: [attr('payment.channel', 'card')] })).toEqual(T('X'));
+    expect(await ids({ attr: [attr('payment.channel', 'wallet')] })).toEqual(T('Z'));
+    expect(await ids({ match: 'span', service: 'payment', attr: [attr('payment.channel', 'card')], minDurationMs: 600 })).toEqual(T('X'));
+    expect(await ids({ match: 'span', service: 'payment', attr: [attr('payment.channel', 'card')], minDurationMs: 800 })).toEqual([]);
   });
 
   it('bounds the trace duration by default, each filter on any span (match=trace)', async () => {

@@ -44,6 +44,25 @@ export interface TraceSummary {
 }
 
 /**
+ * Span attributes with a column of their own (clickhouse/migrations/0003_payment_columns.sql, filled
+ * from SpanAttributes at insert): a search on them reads that small column, not the whole map.
+ */
+const ATTRIBUTE_COLUMNS: Record<string, SqlFragment> = {
+  'payment.order_id': sql`PaymentOrderId`,
+  'payment.stage': sql`PaymentStage`,
+  'payment.channel': sql`PaymentChannel`,
+  'payment.gateway': sql`PaymentGateway`,
+  'payment.outcome': sql`PaymentOutcome`,
+  'payment.error_code': sql`PaymentErrorCode`,
+};
+
+/** A span or resource attribute equal to `value`. */
+function attributeEqualsSql(key: string, value: string): SqlFragment {
+  const span = Object.hasOwn(ATTRIBUTE_COLUMNS, key) ? sql`${ATTRIBUTE_COLUMNS[key]} = ${value}` : sql`SpanAttributes[${key}] = ${value}`;
+  return sql`(${span} OR ResourceAttributes[${key}] = ${value})`;
+}
+
+/**
  * Traces in a range with every filter satisfied by some span of the trace (not necessarily the
  * same span): e.g. service=payment&stage=gateway.callback finds the callback traces. With match
  * 'span', the service, name, attribute and duration filters must all hold on one span (Jaeger's
@@ -62,7 +81,7 @@ export async function searchTraces(store: Store, p: TraceSearchParams): Promise<
   const onSpan: SqlFragment[] = [];
   if (p.service !== undefined) onSpan.push(sql`ServiceName = ${p.service}`);
   if (p.name !== undefined) onSpan.push(sql`SpanName = ${p.name}`);
-  for (const { key, value } of p.attr ?? []) onSpan.push(sql`(SpanAttributes[${key}] = ${value} OR ResourceAttributes[${key}] = ${value})`);
+  for (const { key, value } of p.attr ?? []) onSpan.push(attributeEqualsSql(key, value));
   if (p.match === 'span') {
     if (p.minDurationMs !== undefined) onSpan.push(sql`Duration >= ${ns(p.minDurationMs)}`);
     if (p.maxDurationMs !== undefined) onSpan.push(sql`Duration <= ${ns(p.maxDurationMs)}`);
