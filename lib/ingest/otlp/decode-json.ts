@@ -763,16 +763,30 @@ function deeperThan(at: number): never {
 }
 
 /**
- * One linear pass over the body, outside strings counting `[`/`{` against `]`/`}`: throws at the
- * first point deeper than MAX_JSON_DEPTH. Brackets, quotes and backslashes are ASCII, and UTF-8
- * continuation bytes never are, so the bytes can be scanned without decoding. Malformed JSON is
- * left to JSON.parse to describe.
+ * Integer literals with this many digits may exceed 2^53, where JSON.parse rounds them; shorter ones
+ * are exact as numbers.
  */
-function checkJsonDepthBytes(b: Uint8Array): void {
+const EXACT_DIGITS = 16;
+
+/**
+ * One linear pass over the body, outside strings counting `[`/`{` against `]`/`}`: throws at the
+ * first point deeper than MAX_JSON_DEPTH. Brackets, quotes, backslashes and digits are ASCII, and
+ * UTF-8 continuation bytes never are, so the bytes can be scanned without decoding. Malformed JSON is
+ * left to JSON.parse to describe. Returns whether a run of EXACT_DIGITS digits occurs outside strings
+ * (a number JSON.parse might round).
+ */
+function scanJsonBytes(b: Uint8Array): boolean {
   let depth = 0;
+  let run = 0;
+  let long = false;
   const n = b.length;
   for (let i = 0; i < n; i++) {
     const c = b[i];
+    if (c >= 0x30 && c <= 0x39) {
+      if (++run === EXACT_DIGITS) long = true;
+      continue;
+    }
+    run = 0;
     if (c === 0x22) {
       // skip the string: to the next quote not escaped by a backslash
       for (i++; i < n; i++) {
@@ -786,13 +800,21 @@ function checkJsonDepthBytes(b: Uint8Array): void {
       depth--;
     }
   }
+  return long;
 }
 
-function checkJsonDepthString(t: string): void {
+function scanJsonString(t: string): boolean {
   let depth = 0;
+  let run = 0;
+  let long = false;
   const n = t.length;
   for (let i = 0; i < n; i++) {
     const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++run === EXACT_DIGITS) long = true;
+      continue;
+    }
+    run = 0;
     if (c === 0x22) {
       for (i++; i < n; i++) {
         const d = t.charCodeAt(i);
@@ -805,20 +827,53 @@ function checkJsonDepthString(t: string): void {
       depth--;
     }
   }
+  return long;
+}
+
+/**
+ * A long integer literal that is the value of a 64-bit integer field. The match can only start at a
+ * real key: the quote after the name is unescaped, and a quote that opened a string there would leave
+ * the name as a bare word (invalid JSON either way). A key that merely ends in such a name (`a\"intValue`)
+ * is an unknown field, ignored whatever its value.
+ */
+const INT64_FIELD_LITERAL =
+  /("(?:startTimeUnixNano|start_time_unix_nano|endTimeUnixNano|end_time_unix_nano|timeUnixNano|time_unix_nano|intValue|int_value)"\s*:\s*)(-?[1-9][0-9]{15,})(?![0-9.eE])/g;
+const MAX_I64_DIGITS = '9223372036854775807';
+const MIN_I64_DIGITS = '9223372036854775808';
+
+/** Whether decimal digits `d` (no sign, no leading zero) are at most `max` (same kind of string). */
+function atMost(d: string, max: string): boolean {
+  return d.length < max.length || (d.length === max.length && d <= max);
+}
+
+/**
+ * OTLP/JSON allows 64-bit integers as numbers (proto3 JSON), which JSON.parse would round above 2^53:
+ * turns them into decimal strings, which the decoder reads exactly (and refuses, for a time, when
+ * they do not fit 64 bits). An intValue outside int64 stays a number: the decoder takes it as a
+ * double, as before; a negative time stays a number, refused as before.
+ */
+function quoteInt64Literals(text: string): string {
+  return text.replace(INT64_FIELD_LITERAL, (m: string, key: string, lit: string) => {
+    const neg = lit.charCodeAt(0) === 45;
+    const quote = key.startsWith('"int') ? atMost(neg ? lit.slice(1) : lit, neg ? MIN_I64_DIGITS : MAX_I64_DIGITS) : !neg;
+    return quote ? `${key}"${lit}"` : m;
+  });
 }
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest into RowBinary rows (SPAN_COLUMNS order). */
 export function decodeTraceRequestJson(body: string | Uint8Array, options?: DecodeOptions): DecodeResult {
   let text: string;
+  let longNumbers: boolean;
   if (typeof body === 'string') {
-    checkJsonDepthString(body);
+    longNumbers = scanJsonString(body);
     text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   } else if (body instanceof Uint8Array) {
-    checkJsonDepthBytes(body);
+    longNumbers = scanJsonBytes(body);
     text = utf8Decoder.decode(body);
   } else {
     throw new OtlpDecodeError('invalid OTLP/JSON: body is neither a string nor bytes');
   }
+  if (longNumbers) text = quoteInt64Literals(text);
   let root: unknown;
   try {
     root = JSON.parse(text);

@@ -171,10 +171,36 @@ describe('OTLP/JSON decoding', () => {
     }
   });
 
+  it('64-bit integers sent as JSON numbers are decoded exactly (issue 16: JSON.parse rounded them above 2^53)', () => {
+    const body = (start: string, end: string, int: string, evt: string) =>
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TID}","spanId":"${SID}","startTimeUnixNano": ${start},` +
+      `"endTimeUnixNano":${end},"attributes":[{"key":"i","value":{"intValue":${int}}},{"key":"s","value":{"stringValue":"\\"intValue\\": 9007199254740993"}}],` +
+      `"events":[{"time_unix_nano":${evt},"name":"e"}]}]}]}]}`;
+    const row = readRows(decodeTraceRequestJson(body('1544712660123456789', '1544712660123456809', '9007199254740993', '1544712660123456799')).rows)[0];
+    expect(row.Timestamp).toBe(1544712660123456789n);
+    expect(row.Duration).toBe(20n);
+    expect(row.EventsTimestamp).toEqual([1544712660123456799n]);
+    expect(row.SpanAttributes).toEqual([['i', '9007199254740993'], ['s', '"intValue": 9007199254740993']]);
+    // the same from bytes, negative and extreme values, snake_case keys
+    const bytes = Buffer.from(body('18446744073709551615', '18446744073709551615', '-9223372036854775808', '9007199254740993').replace('"intValue"', '"int_value"'));
+    const r2 = readRows(decodeTraceRequestJson(bytes).rows)[0];
+    expect([r2.Timestamp, r2.EventsTimestamp[0], r2.SpanAttributes[0][1]]).toEqual([-1n, 9007199254740993n, '-9223372036854775808']);
+    expect(readRows(decodeTraceRequestJson(body('1', '2', '-9007199254740993', '3')).rows)[0].SpanAttributes[0][1]).toBe('-9007199254740993');
+    // outside their range: as before, a double for intValue, an error for times
+    expect(readRows(decodeTraceRequestJson(body('1', '2', '9223372036854775808', '3')).rows)[0].SpanAttributes[0][1]).toBe('9223372036854776000');
+    expectError(body('18446744073709551616', '2', '1', '3'), /startTimeUnixNano "18446744073709551616" does not fit in 64 bits/);
+    expectError(body('-1544712660123456789', '2', '1', '3'), /startTimeUnixNano/);
+    // a number where a string belongs is still refused, and invalid JSON stays invalid
+    expectError(req({ ...BASE, name: 12345678901234567 }), /name must be a string/);
+    expectError(body('01544712660123456789', '2', '1', '3'), /not valid JSON/);
+  });
+
   it('intValue numbers outside int64 / non-integral fall back to double formatting', () => {
     const v = (x: unknown) => one({ ...BASE, attributes: [{ key: 'k', value: { intValue: x } }] }).row.SpanAttributes[0][1];
     expect(v(1e21)).toBe('1e+21');
-    expect(v(2 ** 60)).toBe('1152921504606846976');
+    // the literal 2 ** 60 serialises to (1152921504606847000) is decoded as written, not as the double
+    expect(v(2 ** 60)).toBe('1152921504606847000');
+    expect(v(2 ** 63)).toBe('9223372036854776000');
     expect(v(-(2 ** 63))).toBe('-9223372036854775808');
     expect(v('+5')).toBe('5');
     expect(v('-0')).toBe('0');

@@ -112,7 +112,8 @@ function makeSpans(): ReadableSpan[] {
         'payment.retry': false,
         'neg.int': -17,
         'big.safe': 2 ** 53 - 1,
-        'pow2.60': 2 ** 60,
+        // above 2^53, and JSON.stringify writes its exact digits (2 ** 60 would be written 1152921504606847000)
+        'big.int': 2 ** 53 * 3,
         'huge.double': 1e21,
         'tiny.double': 1e-7,
         'one.millionth': 0.000001,
@@ -224,7 +225,7 @@ describe('real SDK spans through the official serializers', () => {
     expect(a['payment.amount']).toBe('129.99');
     expect(a['neg.int']).toBe('-17');
     expect(a['big.safe']).toBe('9007199254740991');
-    expect(a['pow2.60']).toBe('1152921504606846976');
+    expect(a['big.int']).toBe('27021597764222976');
     expect(a['huge.double']).toBe('1e+21');
     expect(a['tiny.double']).toBe('1e-7');
     expect(a['one.millionth']).toBe('0.000001');
@@ -247,6 +248,15 @@ describe('real SDK spans through the official serializers', () => {
     expect(s2.Timestamp).toBe(1_700_000_000_000_000_001n);
     expect(s2.Duration).toBe(2_999_999_998n);
     expect(s2.ServiceName).toBe('gateway-adapter');
+  });
+
+  it('an int above 2^53 that the SDK serialises to JSON as a rounded literal is stored as that literal (as the Collector does)', () => {
+    const provider = new BasicTracerProvider({ spanProcessors: [] });
+    const span = provider.getTracer('t').startSpan('s', { attributes: { 'pow2.60': 2 ** 60 } }) as unknown as ReadableSpan;
+    (span as unknown as { end(): void }).end();
+    const attr = (rows: Buffer) => Object.fromEntries(readRows(rows)[0].SpanAttributes)['pow2.60'];
+    expect(attr(decodeTraceRequestProtobuf(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array).rows)).toBe('1152921504606846976');
+    expect(attr(decodeTraceRequestJson(JsonTraceSerializer.serializeRequest([span]) as Uint8Array).rows)).toBe('1152921504606847000');
   });
 
   it('SPAN_COLUMNS lists the 22 otel_traces columns in row order', () => {
