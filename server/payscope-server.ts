@@ -11,10 +11,12 @@ import { SPAN_COLUMNS, startTimeWindow } from '../lib/ingest/otlp';
 import { DecodePool } from '../lib/ingest/decode-pool';
 import { isAuthorized } from '../lib/access';
 import { PayscopeMetrics } from '../lib/metrics';
+import { JobRunner, SingleInstanceLease } from '../lib/jobs';
 
 /**
- * One payscope process: store (opened once), migrations, ingest pipeline, OTLP/HTTP and OTLP/gRPC
- * receivers and — unless disabled — the Next.js dashboard, which also accepts OTLP/HTTP on its port.
+ * One payscope process: store (opened once), migrations, background jobs (lib/jobs: the ingest
+ * writer), OTLP/HTTP and OTLP/gRPC receivers and — unless disabled — the Next.js dashboard, which
+ * also accepts OTLP/HTTP on its port; /metrics on both HTTP ports.
  * With the embedded store this must be the only process using the data directory.
  */
 
@@ -34,6 +36,8 @@ export interface RunningServer {
   readonly decoder: DecodePool;
   /** What `GET /metrics` serves. */
   readonly metrics: PayscopeMetrics;
+  /** Background work: the ingest writer, and scheduled jobs (docs/jobs.md). */
+  readonly jobs: JobRunner;
   readonly ports: { dashboard?: number; otlpHttp?: number; grpc?: number };
   /** Stops the listeners, stores what was accepted, closes the store. */
   close(): Promise<void>;
@@ -201,8 +205,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       observer: metrics,
     });
     ingestStats = () => pipeline.stats();
-    await pipeline.start();
-    cleanups.push(() => pipeline.close());
+    // No job is cluster-wide yet, so this instance holds every lease; the ClickHouse-backed lease
+    // comes with the first cluster-wide job, alert evaluation (docs/jobs.md).
+    const jobs = new JobRunner({ lease: new SingleInstanceLease(), log });
+    jobs.service({ name: 'ingest-writer', start: () => pipeline.start(), stop: () => pipeline.close() });
+    await jobs.start();
+    cleanups.push(() => jobs.stop());
     const decoder = new DecodePool({ workers: config.decodeWorkers, inlineBelowBytes: config.decodeInlineBelowBytes, maxQueued: config.decodeMaxQueued });
     cleanups.push(() => decoder.close());
     const bound: RunningServer['ports'] = {};
@@ -250,6 +258,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       pipeline,
       decoder,
       metrics,
+      jobs,
       ports: bound,
       close() {
         closing ??= (async () => {

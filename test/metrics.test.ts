@@ -129,7 +129,7 @@ describe('GET /metrics on the OTLP port', () => {
   });
 
   it('needs the API token or the ingest token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       const res = await fetch(`http://127.0.0.1:${server.ports.otlpHttp}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(await res.text()).not.toMatch(/otelcol/);
@@ -151,19 +151,19 @@ describe('GET /metrics on the dashboard port', () => {
       expect(value(m, 'otelcol_receiver_accepted_spans_total', { receiver: 'otlp', transport: 'grpc' })).toBe(5);
       expect(nextCalls).toBe(0);
     } finally {
-      await new Promise((r) => dash.close(r));
+      await new Promise<void>((r) => dash.close(() => r()));
     }
   });
 });
 
 describe('ingest metrics while the store is down', () => {
   it('counts spans acknowledged from the spool, store down, then stored once it is back', async () => {
-    const metrics = new PayscopeMetrics(() => pipeline.stats());
+    const metrics: PayscopeMetrics = new PayscopeMetrics(() => pipeline.stats());
     // The real store, refusing inserts as unreachable while `down` is set.
     const flaky = Object.create(server.store) as Store & { down: boolean };
     flaky.down = true;
     flaky.insertRowBinaryFile = (...args) => (flaky.down ? Promise.reject(new StoreUnavailableError('ClickHouse unavailable: connection refused')) : server.store.insertRowBinaryFile(...args));
-    const pipeline = new IngestPipeline(flaky, {
+    const pipeline: IngestPipeline = new IngestPipeline(flaky, {
       table: 'otel_traces', columns: SPAN_COLUMNS, spoolDir: path.join(server.config.spoolDir, '..', 'spool-metrics'), batchMaxBytes: 1 << 20,
       maxQueueBytes: 64 << 20, maxSpoolBytes: 64 << 20, fsync: false, insertConcurrency: 1, batchMinBytes: 0, batchWaitMs: 0, log: () => {}, observer: metrics,
     });

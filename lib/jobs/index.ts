@@ -1,0 +1,2 @@
+export { JobRunner, type ScheduledJob, type ScheduledJobStats, type ServiceJob } from './runner';
+export { SingleInstanceLease, type Lease } from './lease';
