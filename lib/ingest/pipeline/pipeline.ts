@@ -3,7 +3,8 @@ import { StoreUnavailableError, ClickHouseError, type Store } from '../../store/
 import { admissionRefusal } from './admission';
 import { OverloadedError, SpansRejectedError } from './errors';
 import { GroupCommit, withoutGone, type PendingRequest } from './group-commit';
-import { Backoff, classifyInsertError, MAX_SUSPECT_FAILURES } from './insert-errors';
+import { StoreStatus, type PipelineHealth } from './health';
+import { classifyInsertError, MAX_SUSPECT_FAILURES } from './insert-errors';
 import { StoreRate } from './rate';
 import { Spool, type SpoolItem } from './spool';
 
@@ -24,6 +25,8 @@ import { Spool, type SpoolItem } from './spool';
  * - insert-errors.ts: whether a failed insert means the store is unwell (retry with backoff, spool
  *   and acknowledge what waits) or the batch cannot be stored (split into its requests; what still
  *   fails is refused if its client waits, else dead-lettered).
+ * - health.ts: the store's state as the inserts see it (down since when, why, next try), and the
+ *   health report.
  * This class composes them: it runs the inserts and answers the requests. A request is acknowledged
  * once its batch is stored, or — when the store is down — once the batch is in the spool.
  */
@@ -56,12 +59,6 @@ export interface PipelineObserver {
   inserted(spans: number, seconds: number): void;
   /** Requests of this many spans were acknowledged from the spool while the store is down. */
   spooled(spans: number): void;
-}
-
-export interface PipelineHealth {
-  /** `degraded` whenever acknowledged spans are not reaching the store, with the reasons. */
-  status: 'ok' | 'degraded';
-  reasons: string[];
 }
 
 export interface PipelineStats {
@@ -98,7 +95,7 @@ export class IngestPipeline {
   private readonly gathering: GroupCommit;
   private readonly spool: Spool;
   private readonly rate = new StoreRate();
-  private readonly backoff = new Backoff();
+  private readonly storeStatus = new StoreStatus();
   /** Sealed batches waiting for an insert, oldest first. */
   private queue: SpoolItem[] = [];
   /** Batches being written to the spool. */
@@ -109,10 +106,6 @@ export class IngestPipeline {
   /** Request bodies being read and decoded, not yet submitted (they hold memory too). */
   private heldBytes = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private storeUp = true;
-  /** Why the last insert failed while the store is not taking inserts. */
-  private storeError = '';
-  private storeDownSince = 0;
   private closed = false;
   private seq = 0;
   private readonly idleWaiters: (() => void)[] = [];
@@ -152,7 +145,7 @@ export class IngestPipeline {
       ? new OverloadedError('payscope is shutting down', 5, 503)
       : admissionRefusal(bytes, {
         queuedBytes: this.queuedBytes(), heldBytes: this.heldBytes, inflightBytes: this.inflightBytes,
-        spoolBytes: this.spool.bytes, storeUp: this.storeUp, storeBytesPerMs: this.rate.bytesPerMs,
+        spoolBytes: this.spool.bytes, storeUp: this.storeStatus.up, storeBytesPerMs: this.rate.bytesPerMs,
       }, { maxQueueBytes: this.opts.maxQueueBytes, maxQueueWaitMs: this.opts.maxQueueWaitMs ?? 3000, maxSpoolBytes: this.opts.maxSpoolBytes });
     if (err && !this.closed) this.counts.refusedOverloaded++;
     return err;
@@ -187,7 +180,7 @@ export class IngestPipeline {
   private maybeSeal(): void {
     if (this.gathering.requests === 0) return;
     // While the store is down there is nothing to wait for: spool and acknowledge right away.
-    if (!this.storeUp) { void this.seal(); return; }
+    if (!this.storeStatus.up) { void this.seal(); return; }
     if (this.inflight >= this.opts.insertConcurrency || this.queue.length > 0) return; // sealed when the slot frees
     if (this.gathering.ready()) void this.seal();
   }
@@ -219,7 +212,7 @@ export class IngestPipeline {
       this.sealingBytes -= batch.bytes;
     }
     this.queue.push(item);
-    if (!this.storeUp) this.acknowledge(item, true); // in the spool: safe across a restart
+    if (!this.storeStatus.up) this.acknowledge(item, true); // in the spool: safe across a restart
     this.pump();
   }
 
@@ -259,7 +252,7 @@ export class IngestPipeline {
    * store is down, one probe at a time, with backoff.
    */
   private pump(): void {
-    const limit = this.storeUp ? this.opts.insertConcurrency : 1;
+    const limit = this.storeStatus.up ? this.opts.insertConcurrency : 1;
     while (this.inflight < limit && this.queue.length > 0 && !this.retryTimer) {
       const item = this.queue.shift()!;
       this.inflight++;
@@ -299,10 +292,7 @@ export class IngestPipeline {
       this.storeFailed(item, err as Error);
       return;
     }
-    if (!this.storeUp) this.log('store available again; replaying spool');
-    this.storeUp = true;
-    this.storeError = '';
-    this.backoff.reset();
+    if (this.storeStatus.succeeded()) this.log('store available again; replaying spool');
     this.counts.batches++;
     if (item.spans > 0) this.counts.storedSpans += item.spans;
     this.opts.observer?.inserted(item.spans, ms / 1000);
@@ -310,17 +300,16 @@ export class IngestPipeline {
     this.acknowledge(item);
   }
 
-  /** The store is not taking inserts: the batch goes back first in line, everything queued is acknowledged (it is in the spool), and the store is tried again after a backoff. */
+  /**
+   * The store is not taking inserts: the batch goes back first in line, everything queued is
+   * acknowledged (it is in the spool), and the store is tried again after a backoff.
+   */
   private storeFailed(item: SpoolItem, err: Error): void {
-    if (this.storeUp) {
-      this.log(`store not taking inserts, spooling: ${err.message}`);
-      this.storeDownSince = Date.now();
-    }
-    this.storeUp = false;
-    this.storeError = err.message;
+    const { wentDown, retryInMs } = this.storeStatus.failed(err);
+    if (wentDown) this.log(`store not taking inserts, spooling: ${err.message}`);
     this.queue.unshift(item);
     for (const q of this.queue) this.acknowledge(q, true);
-    if (!this.closed) this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, this.backoff.next());
+    if (!this.closed) this.retryTimer = setTimeout(() => { this.retryTimer = undefined; this.pump(); }, retryInMs);
   }
 
   /**
@@ -373,14 +362,14 @@ export class IngestPipeline {
   }
 
   private notifyIdle(): void {
-    if (this.isIdle() || (!this.storeUp && this.inflight === 0)) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.isIdle() || (!this.storeStatus.up && this.inflight === 0)) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Resolves when everything accepted so far is stored (or spooled, if the store is down). */
   async flush(): Promise<void> {
     await this.seal();
     while (this.sealing > 0) await sleep(5);
-    if (this.isIdle() || !this.storeUp) return;
+    if (this.isIdle() || !this.storeStatus.up) return;
     await new Promise<void>((resolve) => { this.idleWaiters.push(resolve); this.pump(); });
   }
 
@@ -396,23 +385,9 @@ export class IngestPipeline {
     // Inserts still running finish on their own; their files are removed only once stored.
   }
 
-  /**
-   * `degraded` whenever spans payscope acknowledged are not reaching the store: the store is not
-   * taking inserts (they wait in the spool), or batches it rejected sit in the dead-letter folder.
-   */
+  /** `degraded` whenever spans payscope acknowledged are not reaching the store (health.ts). */
   health(): PipelineHealth {
-    const reasons: string[] = [];
-    if (!this.storeUp) {
-      reasons.push(`store not taking inserts since ${new Date(this.storeDownSince).toISOString()} (${this.storeError}); ` +
-        `${this.queue.length} batch(es), ${this.spool.bytes} bytes wait in the spool`);
-    }
-    const dead = this.counts.deadLetterBatches;
-    if (dead > 0) {
-      // No path here: health is open to anyone who can reach it; stats() and the log name the folder.
-      reasons.push(`${dead} acknowledged batch(es) the store rejected are in the spool's dead-letter folder ` +
-        '(see the log; move a file back into the spool directory to retry it at the next start)');
-    }
-    return { status: reasons.length > 0 ? 'degraded' : 'ok', reasons };
+    return this.storeStatus.health({ batches: this.queue.length, bytes: this.spool.bytes }, this.counts.deadLetterBatches);
   }
 
   stats(): PipelineStats {
@@ -422,7 +397,7 @@ export class IngestPipeline {
       queuedBytes: this.queuedBytes(),
       spoolBytes: this.spool.bytes,
       spoolFiles: this.queue.length,
-      storeUp: this.storeUp,
+      storeUp: this.storeStatus.up,
       deadLetterDir: this.spool.deadLetterDir,
     };
   }
