@@ -7,7 +7,7 @@
  * headers written outside in): wrapping an already-encoded message level by level copies O(depth²).
  */
 import zlib from 'node:zlib';
-import { av, eventMsg, hex, kv, linkMsg, requestMsg, resourceSpansMsg, scopeSpansMsg, simpleSpan, spanMsg, tag, WT } from '../lib/ingest/otlp/testing/pb';
+import { av, eventMsg, hex, kv, linkMsg, simpleSpan, spanMsg, tag, WT } from '../lib/ingest/otlp/testing/pb';
 
 export type ContentKind = 'protobuf' | 'json';
 

@@ -15,7 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { freePort, rssMb, startPayscopeProcess } from './lib/payscope-process';
+import { freePort, rssMb, startPayscopeProcess } from '../test/helpers/payscope-process';
 
 const HELP = 'Usage: node --import tsx scripts/client-limits.ts [--connections N (5000)] [--grpc-seconds S (20)]';
 const argv = process.argv.slice(2);

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/store';
 import { sql } from '../lib/store/sql';
-import { startPayscopeProcess } from './lib/payscope-process';
+import { startPayscopeProcess } from '../test/helpers/payscope-process';
 
 const SPANS_PER_REQUEST = 50;
 

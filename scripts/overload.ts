@@ -30,7 +30,7 @@ import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSp
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/store';
 import { sql } from '../lib/store/sql';
-import { rssMb, startPayscopeProcess } from './lib/payscope-process';
+import { rssMb, startPayscopeProcess } from '../test/helpers/payscope-process';
 
 const BATCH = 512; // the BatchSpanProcessor's maxExportBatchSize
 const SDK_QUEUE = 2048; // its maxQueueSize

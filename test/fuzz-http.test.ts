@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GENERATED } from '../fuzz/generators';
 import { MUTATOR_NAMES } from '../fuzz/mutate';
-import { formatReport, runFuzz } from '../scripts/fuzz';
+import { formatReport, runFuzz } from '../fuzz/run';
 
 /**
  * A short run of `npm run fuzz` against a real payscope process: every corpus file and generated
