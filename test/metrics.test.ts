@@ -12,6 +12,8 @@ import { IngestPipeline } from '../lib/ingest/pipeline';
 import { decodeTraceRequestProtobuf, SPAN_COLUMNS } from '../lib/ingest/otlp';
 import { StoreUnavailableError, type Store } from '../lib/store/store';
 import { PayscopeMetrics } from '../lib/metrics';
+import { handleOtlpTraces } from '../lib/ingest/otlp-http';
+import { createOtlpGrpcServer, listenGrpc } from '../lib/ingest/otlp-grpc';
 import { dashboardHandler } from '../server/payscope-server';
 import { startTestServer } from './helpers/server';
 import { jsonRequest, makeSpans, protobufRequest } from './helpers/spans';
@@ -70,6 +72,15 @@ function post(body: Buffer | string, headers: Record<string, string>): Promise<R
 
 const withToken = { authorization: `Bearer ${INGEST}` };
 
+/** One raw OTLP/gRPC Export call; resolves with its status code. */
+function grpcExport(port: number, body: Buffer, metadata: Metadata): Promise<number> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, metadata,
+      (err) => { client.close(); resolve(err ? err.code : 0); });
+  });
+}
+
 describe('GET /metrics on the OTLP port', () => {
   it('counts what the receivers accepted and refused, by transport and reason, and what was stored', async () => {
     await send(new ProtoExporter({ url: `http://127.0.0.1:${server.ports.otlpHttp}/v1/traces`, headers: withToken }), 7, 'metrics-http');
@@ -89,12 +100,7 @@ describe('GET /metrics on the OTLP port', () => {
     expect((await post(Buffer.from('not protobuf at all'), { 'content-type': 'application/x-protobuf', ...withToken })).status).toBe(400);
     expect((await post(Buffer.alloc(65 * 1024), { 'content-type': 'application/x-protobuf', ...withToken })).status).toBe(413);
     expect((await post(body, { 'content-type': 'text/plain', ...withToken })).status).toBe(415);
-    const grpcStatus = await new Promise<number>((resolve) => {
-      const client = new grpc.Client(`127.0.0.1:${server.ports.grpc}`, grpc.credentials.createInsecure());
-      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, new Metadata(),
-        (err) => { client.close(); resolve(err ? err.code : 0); });
-    });
-    expect(grpcStatus).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await grpcExport(server.ports.grpc!, body, new Metadata())).toBe(grpc.status.UNAUTHENTICATED);
 
     const m = await scrape(server.ports.otlpHttp!, INGEST);
     const r = { receiver: 'otlp' };
@@ -157,7 +163,8 @@ describe('GET /metrics on the dashboard port', () => {
 });
 
 describe('ingest metrics while the store is down', () => {
-  it('counts spans acknowledged from the spool, store down, then stored once it is back', async () => {
+  it('counts spans acknowledged from the spool and requests refused while the queue is full, then what is stored once the store is back', async () => {
+    const req = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(4, 'metrics-spooled')));
     const metrics: PayscopeMetrics = new PayscopeMetrics(() => pipeline.stats());
     // The real store, refusing inserts as unreachable while `down` is set.
     const flaky = Object.create(server.store) as Store & { down: boolean };
@@ -168,7 +175,6 @@ describe('ingest metrics while the store is down', () => {
       maxQueueBytes: 64 << 20, maxSpoolBytes: 64 << 20, fsync: false, insertConcurrency: 1, batchMinBytes: 0, batchWaitMs: 0, log: () => {}, observer: metrics,
     });
     await pipeline.start();
-    const req = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(4, 'metrics-spooled')));
     await pipeline.submit(req.rows, req.accepted);
     await pipeline.submit(req.rows, req.accepted);
     let m = parse(await metrics.text());
@@ -176,6 +182,31 @@ describe('ingest metrics while the store is down', () => {
     expect(value(m, 'payscope_store_up')).toBe(0);
     expect(value(m, 'payscope_ingest_spool_bytes')).toBe(2 * req.rows.length);
     expect(value(m, 'otelcol_exporter_sent_spans_total', { exporter: 'clickhouse' })).toBe(0);
+
+    // A 64 MiB body being read fills the queue: both receivers refuse before reading the request.
+    // (Held bytes rather than queued batches: a batch whose insert is being retried leaves the
+    // queue meanwhile, and the test would race the retry timer.)
+    pipeline.holdBytes(64 << 20);
+    const receiver = http.createServer((rq, rs) => void handleOtlpTraces(rq, rs, { pipeline, maxBodyBytes: 1 << 20, metrics }));
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const grpcServer = createOtlpGrpcServer({ pipeline, maxBodyBytes: 1 << 20, metrics });
+    const grpcPort = await listenGrpc(grpcServer, '127.0.0.1', 0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${(receiver.address() as { port: number }).port}/v1/traces`, {
+        method: 'POST', body: new Uint8Array(protobufRequest(await makeSpans(2))), headers: { 'content-type': 'application/x-protobuf' },
+      });
+      expect(res.status).toBe(429);
+      expect(await grpcExport(grpcPort, protobufRequest(await makeSpans(2)), new Metadata())).toBe(grpc.status.UNAVAILABLE);
+    } finally {
+      pipeline.holdBytes(-(64 << 20));
+      await new Promise<void>((r) => receiver.close(() => r()));
+      await new Promise<void>((r) => grpcServer.tryShutdown(() => r()));
+    }
+    m = parse(await metrics.text());
+    for (const transport of ['http', 'grpc']) {
+      expect(value(m, 'payscope_receiver_refused_requests_total', { receiver: 'otlp', transport, reason: 'overload' })).toBe(1);
+    }
+
     flaky.down = false;
     while (!pipeline.stats().storeUp || pipeline.stats().spoolFiles > 0) await new Promise((r) => setTimeout(r, 20));
     await pipeline.flush();
