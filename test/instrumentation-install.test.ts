@@ -21,11 +21,11 @@ let payscope: Awaited<ReturnType<typeof startTestServer>>;
 let tarballServer: Server;
 let appDir: string;
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
-  const clean: NodeJS.ProcessEnv = {};
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  const clean: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('PAYSCOPE_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST')) clean[k] = v;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...clean, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
     child.stderr.on('data', (d: Buffer) => (out += d));
