@@ -1,89 +1,51 @@
 /**
  * Hand-written protobuf wire-format walker for ExportTraceServiceRequest that writes ClickHouse
- * RowBinary rows (SPAN_COLUMNS order) straight from the request bytes: no protobufjs objects, no
- * per-span objects, strings copied byte for byte, ids hex-encoded through a lookup table.
+ * RowBinary rows (SPAN_COLUMNS order, through writeSpanRow) straight from the request bytes: no
+ * protobufjs objects, no per-span objects, strings copied byte for byte, ids hex-encoded through a
+ * lookup table. Reading the wire format is protobuf-wire.ts, attributes protobuf-anyvalue.ts; this
+ * file walks requests, resources, scopes and spans.
  *
  * Protobuf merge semantics are honoured where they matter: fields may come in any order, a
  * non-repeated message field seen twice is merged (repeated parts concatenated, scalars last-wins),
  * scalars are last-wins, oneof last-wins, unknown fields are skipped by wire type (groups included).
  */
 import { OtlpDecodeError } from './errors';
+import { AnyValueWriter } from './protobuf-anyvalue';
 import {
-  goFloatFinite,
-  goFloat64AsString,
-  writeAsciiRaw,
-  writeBase64Raw,
-  writeBase64String,
-  writeGoJsonQuoted,
-  writeInt64DecimalRaw,
-  writeInt64String,
-} from './gofmt';
-import { copyBytes, encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
+  M_EVENT,
+  M_LINK,
+  M_REQUEST,
+  M_RESOURCE,
+  M_RESOURCE_SPANS,
+  M_SCOPE,
+  M_SCOPE_SPANS,
+  M_SPAN,
+  M_STATUS,
+  WT_I64,
+  WT_LEN,
+  allZero,
+  tagOf,
+  u32,
+  type MsgSpec,
+} from './protobuf-wire';
+import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
 import { ScopeColumns, writeDurationNs, writeSpanRow, type ResourceColumns, type SpanRowSource } from './span-row';
 import type { DecodeOptions, DecodeResult } from './types';
 import { StartTimeCheck } from './start-time-window';
 
+export { MAX_ANYVALUE_DEPTH } from './protobuf-anyvalue';
+
 const EMPTY_STRING = encodeRowBinaryString('');
-const TRUE_BYTES = encodeRowBinaryString('true');
-const FALSE_BYTES = encodeRowBinaryString('false');
-const SERVICE_NAME_KEY = new TextEncoder().encode('service.name');
 
-/** Max AnyValue nesting (arrays / kvlists inside each other). */
-export const MAX_ANYVALUE_DEPTH = 32;
-/** Max nesting of unknown groups being skipped. */
-const MAX_GROUP_DEPTH = 32;
-
-const WT_NAMES = ['VARINT', 'I64', 'LEN', 'SGROUP', 'EGROUP', 'I32', '6', '7'];
-
-/** Expected wire type per field number (-1 unknown) and field names, per message type. */
-interface MsgSpec {
-  name: string;
-  wt: number[];
-  fields: string[];
-}
-function spec(name: string, fields: Array<[number, string, number]>): MsgSpec {
-  const max = Math.max(...fields.map((f) => f[0]));
-  const wt = new Array<number>(max + 1).fill(-1);
-  const names = new Array<string>(max + 1).fill('');
-  for (const [n, fname, w] of fields) {
-    wt[n] = w;
-    names[n] = fname;
-  }
-  return { name, wt, fields: names };
-}
-const M_REQUEST = spec('ExportTraceServiceRequest', [[1, 'resource_spans', 2]]);
-const M_RESOURCE_SPANS = spec('ResourceSpans', [[1, 'resource', 2], [2, 'scope_spans', 2], [3, 'schema_url', 2]]);
-const M_RESOURCE = spec('Resource', [[1, 'attributes', 2], [2, 'dropped_attributes_count', 0]]);
-const M_SCOPE_SPANS = spec('ScopeSpans', [[1, 'scope', 2], [2, 'spans', 2], [3, 'schema_url', 2]]);
-const M_SCOPE = spec('InstrumentationScope', [[1, 'name', 2], [2, 'version', 2], [3, 'attributes', 2], [4, 'dropped_attributes_count', 0]]);
-const M_SPAN = spec('Span', [
-  [1, 'trace_id', 2], [2, 'span_id', 2], [3, 'trace_state', 2], [4, 'parent_span_id', 2], [5, 'name', 2],
-  [6, 'kind', 0], [7, 'start_time_unix_nano', 1], [8, 'end_time_unix_nano', 1], [9, 'attributes', 2],
-  [10, 'dropped_attributes_count', 0], [11, 'events', 2], [12, 'dropped_events_count', 0], [13, 'links', 2],
-  [14, 'dropped_links_count', 0], [15, 'status', 2], [16, 'flags', 5],
-]);
-const M_EVENT = spec('Span.Event', [[1, 'time_unix_nano', 1], [2, 'name', 2], [3, 'attributes', 2], [4, 'dropped_attributes_count', 0]]);
-const M_LINK = spec('Span.Link', [
-  [1, 'trace_id', 2], [2, 'span_id', 2], [3, 'trace_state', 2], [4, 'attributes', 2], [5, 'dropped_attributes_count', 0], [6, 'flags', 5],
-]);
-const M_STATUS = spec('Status', [[1, 'deprecated_code', 0], [2, 'message', 2], [3, 'code', 0]]);
-const M_KEYVALUE = spec('KeyValue', [[1, 'key', 2], [2, 'value', 2]]);
-const M_ANYVALUE = spec('AnyValue', [
-  [1, 'string_value', 2], [2, 'bool_value', 0], [3, 'int_value', 0], [4, 'double_value', 1], [5, 'array_value', 2],
-  [6, 'kvlist_value', 2], [7, 'bytes_value', 2],
-]);
-const M_ARRAYVALUE = spec('ArrayValue', [[1, 'values', 2]]);
-const M_KVLIST = spec('KeyValueList', [[1, 'values', 2]]);
-
-const WT_I64 = 1;
-const WT_LEN = 2;
-
-/** The tag of a field as its table gives it: field number << 3 | wire type. */
-function tagOf(m: MsgSpec, field: string): number {
-  const n = m.fields.indexOf(field);
-  if (n <= 0) throw new Error(`${m.name} has no field ${field}`);
-  return n * 8 + m.wt[n];
-}
+const REQUEST_RESOURCE_SPANS = tagOf(M_REQUEST, 'resource_spans');
+const RESOURCE_SPANS_RESOURCE = tagOf(M_RESOURCE_SPANS, 'resource');
+const RESOURCE_SPANS_SCOPE_SPANS = tagOf(M_RESOURCE_SPANS, 'scope_spans');
+const RESOURCE_ATTRIBUTES = tagOf(M_RESOURCE, 'attributes');
+const SCOPE_SPANS_SCOPE = tagOf(M_SCOPE_SPANS, 'scope');
+const SCOPE_SPANS_SPANS = tagOf(M_SCOPE_SPANS, 'spans');
+const SCOPE_NAME = tagOf(M_SCOPE, 'name');
+const SCOPE_VERSION = tagOf(M_SCOPE, 'version');
+const SCOPE_ATTRIBUTES = tagOf(M_SCOPE, 'attributes');
 const SPAN_TRACE_ID = tagOf(M_SPAN, 'trace_id');
 const SPAN_SPAN_ID = tagOf(M_SPAN, 'span_id');
 const SPAN_TRACE_STATE = tagOf(M_SPAN, 'trace_state');
@@ -144,32 +106,6 @@ const LK_TRACE_STATE = 4;
 const LK_ATTRS = 6;
 const LINK_LAYOUT = subMessageLayout(M_LINK, [['trace_id', LK_TRACE_ID], ['span_id', LK_SPAN_ID], ['trace_state', LK_TRACE_STATE], ['attributes', LK_ATTRS]]);
 
-// AnyValue kinds (oneof field numbers)
-const AV_NONE = 0;
-const AV_STRING = 1;
-const AV_BOOL = 2;
-const AV_INT = 3;
-const AV_DOUBLE = 4;
-const AV_ARRAY = 5;
-const AV_KVLIST = 6;
-const AV_BYTES = 7;
-
-
-function u32(b: Uint8Array, p: number): number {
-  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-}
-
-function allZero(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-function bytesEqual(b: Uint8Array, s: number, e: number, x: Uint8Array): boolean {
-  if (e - s !== x.length) return false;
-  for (let i = 0; i < x.length; i++) if (b[s + i] !== x[i]) return false;
-  return true;
-}
-
 const SCRATCH: { ev: Int32Array; lk: Int32Array; side: RowBinaryWriter; jw: RowBinaryWriter } = {
   ev: new Int32Array(EVENT_LAYOUT.slots * 16),
   lk: new Int32Array(LINK_LAYOUT.slots * 8),
@@ -185,34 +121,11 @@ function trimScratch(): void {
   if (SCRATCH.lk.length > 1 << 16) SCRATCH.lk = new Int32Array(LINK_LAYOUT.slots * 8);
 }
 
-class ProtobufTraceDecoder implements SpanRowSource {
-  readonly b: Uint8Array;
-  readonly dv: DataView;
+class ProtobufTraceDecoder extends AnyValueWriter implements SpanRowSource {
   readonly w: RowBinaryWriter;
-  readonly escapeHtml: boolean;
   /** writer position before this request (rollback point when appending to a caller's writer) */
   readonly start: number;
   readonly appending: boolean;
-  /** cursor for the reading helpers */
-  p = 0;
-  /** result of readVarint64 */
-  lo = 0;
-  hi = 0;
-  // AnyValue scan result
-  avKind = AV_NONE;
-  avS = 0;
-  avE = 0;
-  // JSON building
-  jw: RowBinaryWriter = SCRATCH.jw;
-  jsonFailed = false;
-  // error context
-  ri = -1;
-  si = -1;
-  ki = -1;
-  /** error context below the span: a section name, optionally with an index (event 2) */
-  sect = '';
-  sectIdx = -1;
-  sectTail = '';
   // results
   accepted = 0;
   rejected = 0;
@@ -225,187 +138,11 @@ class ProtobufTraceDecoder implements SpanRowSource {
   side: RowBinaryWriter = SCRATCH.side;
 
   constructor(body: Uint8Array, opts: DecodeOptions | undefined) {
-    this.b = body;
-    this.dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    super(body, opts?.escapeHtmlInJson ?? false, SCRATCH.jw);
     this.appending = opts?.into !== undefined;
     this.w = opts?.into ?? new RowBinaryWriter(Math.floor(body.length * 1.25) + 4096);
     this.start = this.w.pos;
-    this.escapeHtml = opts?.escapeHtmlInJson ?? false;
     this.startCheck = opts?.startTimeWindow ? new StartTimeCheck(opts.startTimeWindow) : undefined;
-  }
-
-  // ---------------------------------------------------------------- errors
-
-  private where(): string {
-    const parts: string[] = [];
-    if (this.ri >= 0) parts.push(`resource_spans ${this.ri}`);
-    if (this.si >= 0) parts.push(`scope_spans ${this.si}`);
-    if (this.ki >= 0) parts.push(`span ${this.ki}`);
-    if (this.sect) parts.push(this.sect + (this.sectIdx >= 0 ? ` ${this.sectIdx}` : '') + (this.sectTail ? ` ${this.sectTail}` : ''));
-    return parts.length ? parts.join(', ') : 'request';
-  }
-
-  fail(kind: 'truncated protobuf' | 'invalid protobuf', detail: string): never {
-    throw new OtlpDecodeError(`${kind}: ${this.where()}: ${detail} (at byte ${this.p} of ${this.b.length})`);
-  }
-
-  // ---------------------------------------------------------------- primitive readers
-
-  /** General varint at this.p (up to 10 bytes), value as a double (exact below 2^53). */
-  readVarint(end: number): number {
-    const b = this.b;
-    let p = this.p;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (p >= end) {
-        this.p = p;
-        this.fail('truncated protobuf', 'varint runs past the end of its message');
-      }
-      const c = b[p++];
-      if (i === 9 && c > 1) {
-        this.p = p - 1;
-        this.fail('invalid protobuf', 'varint overflows 64 bits');
-      }
-      result += (c & 0x7f) * mul;
-      if (c < 0x80) {
-        this.p = p;
-        return result;
-      }
-      mul *= 128;
-    }
-    this.fail('invalid protobuf', 'varint longer than 10 bytes');
-  }
-
-  /** Varint at this.p as exact 64 bits in this.lo / this.hi (unsigned 32-bit halves). */
-  readVarint64(end: number): void {
-    const b = this.b;
-    let p = this.p;
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < 10; i++) {
-      if (p >= end) {
-        this.p = p;
-        this.fail('truncated protobuf', 'varint runs past the end of its message');
-      }
-      const c = b[p++];
-      const v = c & 0x7f;
-      if (i < 4) lo |= v << (7 * i);
-      else if (i === 4) {
-        lo |= v << 28;
-        hi |= v >>> 4;
-      } else {
-        if (i === 9 && c > 1) {
-          this.p = p - 1;
-          this.fail('invalid protobuf', 'varint overflows 64 bits');
-        }
-        hi |= v << (7 * i - 32);
-      }
-      if (c < 0x80) {
-        this.p = p;
-        this.lo = lo >>> 0;
-        this.hi = hi >>> 0;
-        return;
-      }
-    }
-    this.fail('invalid protobuf', 'varint longer than 10 bytes');
-  }
-
-  /** Tag at this.p (this.p < end). Returns fieldNumber * 8 + wireType. */
-  readTag(end: number): number {
-    const c = this.b[this.p];
-    if (c >= 8 && c < 0x80) {
-      this.p++;
-      return c;
-    }
-    return this.readTagSlow(end);
-  }
-
-  private readTagSlow(end: number): number {
-    const c = this.b[this.p];
-    if (c < 8) {
-      this.p++;
-      this.fail('invalid protobuf', `invalid field number 0 (tag byte ${c})`);
-    }
-    const t = this.readVarint(end);
-    if (t < 8) this.fail('invalid protobuf', 'invalid field number 0');
-    return t;
-  }
-
-  /** Length prefix at this.p, checked against end; this.p moves past the prefix. */
-  readLen(end: number): number {
-    const p = this.p;
-    const len = this.b[p];
-    if (len < 0x80 && p < end && len < end - p) {
-      this.p = p + 1;
-      return len;
-    }
-    return this.readLenSlow(end);
-  }
-
-  private readLenSlow(end: number): number {
-    const b = this.b;
-    let p = this.p;
-    if (p >= end) this.fail('truncated protobuf', 'length prefix missing');
-    let len = b[p];
-    if (len < 0x80) {
-      p++;
-    } else if (p + 1 < end && b[p + 1] < 0x80) {
-      len = (len & 0x7f) | (b[p + 1] << 7);
-      p += 2;
-    } else {
-      len = this.readVarint(end);
-      p = this.p;
-    }
-    if (len > end - p) {
-      this.p = p;
-      this.fail('truncated protobuf', `length ${len} exceeds remaining ${end - p} bytes`);
-    }
-    this.p = p;
-    return len;
-  }
-
-  /** Skips the payload of a field whose tag was just read (this.p after the tag). */
-  skip(tag: number, end: number, m: MsgSpec, depth = 0): void {
-    const wt = tag % 8;
-    const fn = (tag - wt) / 8;
-    if (fn < m.wt.length && m.wt[fn] >= 0 && m.wt[fn] !== wt) {
-      this.fail('invalid protobuf', `wrong wire type ${WT_NAMES[wt]} for ${m.name}.${m.fields[fn]} (field ${fn}, expected ${WT_NAMES[m.wt[fn]]})`);
-    }
-    switch (wt) {
-      case 0:
-        this.readVarint(end);
-        return;
-      case 1:
-        if (end - this.p < 8) this.fail('truncated protobuf', `fixed64 field ${fn} needs 8 bytes, ${end - this.p} left`);
-        this.p += 8;
-        return;
-      case 2: {
-        const len = this.readLen(end);
-        this.p += len;
-        return;
-      }
-      case 5:
-        if (end - this.p < 4) this.fail('truncated protobuf', `fixed32 field ${fn} needs 4 bytes, ${end - this.p} left`);
-        this.p += 4;
-        return;
-      case 3: {
-        if (depth >= MAX_GROUP_DEPTH) this.fail('invalid protobuf', 'groups nested too deeply');
-        for (;;) {
-          if (this.p >= end) this.fail('truncated protobuf', `unterminated group (field ${fn})`);
-          const t = this.readTag(end);
-          if (t % 8 === 4) {
-            if ((t - 4) / 8 !== fn) this.fail('invalid protobuf', `mismatched end group (field ${(t - 4) / 8}, expected ${fn})`);
-            return;
-          }
-          this.skip(t, end, M_UNKNOWN, depth + 1);
-        }
-      }
-      case 4:
-        this.fail('invalid protobuf', `unexpected end group (field ${fn})`);
-      default:
-        this.fail('invalid protobuf', `invalid wire type ${wt} (field ${fn})`);
-    }
   }
 
   // ---------------------------------------------------------------- request structure
@@ -416,7 +153,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     let ri = 0;
     while (this.p < end) {
       const tag = this.readTag(end);
-      if (tag === 0x0a) {
+      if (tag === REQUEST_RESOURCE_SPANS) {
         const len = this.readLen(end);
         const s = this.p;
         this.ri = ri;
@@ -443,7 +180,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = s;
     while (this.p < e) {
       const tag = this.readTag(e);
-      if (tag === 0x0a) {
+      if (tag === RESOURCE_SPANS_RESOURCE) {
         const len = this.readLen(e);
         (resSegs ??= []).push(this.p, this.p + len);
         this.p += len;
@@ -457,7 +194,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     side.reset();
     let count = 0;
     if (resSegs) {
-      for (let i = 0; i < resSegs.length; i += 2) count += this.countFields(resSegs[i], resSegs[i + 1], 0x0a, M_RESOURCE);
+      for (let i = 0; i < resSegs.length; i += 2) count += this.countFields(resSegs[i], resSegs[i + 1], RESOURCE_ATTRIBUTES, M_RESOURCE);
     }
     side.writeVarUInt(count);
     let svcS = -1;
@@ -468,7 +205,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
         this.p = resSegs[i];
         while (this.p < segE) {
           const tag = this.readTag(segE);
-          if (tag === 0x0a) {
+          if (tag === RESOURCE_ATTRIBUTES) {
             const len = this.readLen(segE);
             const kvS = this.p;
             const isSvc = this.writeKeyValue(side, kvS, kvS + len, svcS < 0);
@@ -497,7 +234,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = s;
     while (this.p < e) {
       const tag = this.readTag(e);
-      if (tag === 0x12) {
+      if (tag === RESOURCE_SPANS_SCOPE_SPANS) {
         const len = this.readLen(e);
         const ss = this.p;
         this.si = si;
@@ -510,9 +247,6 @@ class ProtobufTraceDecoder implements SpanRowSource {
       }
     }
   }
-
-  /** Value start (in the target writer) of the last service.name written by writeKeyValue. */
-  private svcValS = 0;
 
   /** Counts (and validates the framing of) the LEN fields with tag `want` in [s, e). */
   private countFields(s: number, e: number, want: number, m: MsgSpec): number {
@@ -554,7 +288,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = s;
     while (this.p < e) {
       const tag = this.readTag(e);
-      if (tag === 0x12) {
+      if (tag === SCOPE_SPANS_SPANS) {
         const len = this.readLen(e);
         const ss = this.p;
         if (!blockReady) {
@@ -566,7 +300,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
         this.ki = -1;
         this.p = ss + len;
         ki++;
-      } else if (tag === 0x0a) {
+      } else if (tag === SCOPE_SPANS_SCOPE) {
         if (ki > 0) {
           // scope after spans: start this ScopeSpans over with the two-pass method
           w.pos = pos0;
@@ -593,7 +327,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = s;
     while (this.p < e) {
       const tag = this.readTag(e);
-      if (tag === 0x0a) {
+      if (tag === SCOPE_SPANS_SCOPE) {
         const len = this.readLen(e);
         const segS = this.p;
         this.scopeSegment(segS, segS + len);
@@ -608,7 +342,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = s;
     while (this.p < e) {
       const tag = this.readTag(e);
-      if (tag === 0x12) {
+      if (tag === SCOPE_SPANS_SPANS) {
         const len = this.readLen(e);
         const ss = this.p;
         this.ki = ki;
@@ -628,15 +362,15 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.p = segS;
     while (this.p < segE) {
       const t = this.readTag(segE);
-      if (t === 0x0a) {
+      if (t === SCOPE_NAME) {
         const l = this.readLen(segE);
         this.scNameS = this.p;
         this.scNameE = this.p = this.p + l;
-      } else if (t === 0x12) {
+      } else if (t === SCOPE_VERSION) {
         const l = this.readLen(segE);
         this.scVerS = this.p;
         this.scVerE = this.p = this.p + l;
-      } else if (t === 0x1a) {
+      } else if (t === SCOPE_ATTRIBUTES) {
         // scope attributes have no otel_traces column; decode them for validation only
         const l = this.readLen(segE);
         const kvS = this.p;
@@ -895,7 +629,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     w.writeVarUInt(n);
     if (n > 0) {
       this.sect = 'attributes';
-      this.writeAttrRange(this.attrF, this.attrL, SPAN_ATTRIBUTES, M_SPAN);
+      this.writeAttrRange(w, this.attrF, this.attrL, SPAN_ATTRIBUTES, M_SPAN);
       this.sect = '';
     }
   }
@@ -1023,7 +757,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
       this.sect = sect;
       this.sectIdx = i;
       this.sectTail = 'attributes';
-      this.writeAttrRange(slots[x], slots[x + 1], tag, m);
+      this.writeAttrRange(w, slots[x], slots[x + 1], tag, m);
       this.sect = '';
       this.sectIdx = -1;
       this.sectTail = '';
@@ -1082,459 +816,7 @@ class ProtobufTraceDecoder implements SpanRowSource {
     this.sectIdx = -1;
     return out;
   }
-
-  // ---------------------------------------------------------------- attributes
-
-  /** Writes every KeyValue with single-byte tag `want` found in [f, l) (count already written). */
-  private writeAttrRange(f: number, l: number, want: number, m: MsgSpec): void {
-    const w = this.w;
-    const b = this.b;
-    const idv = this.dv;
-    let p = f;
-    while (p < l) {
-      const c = b[p];
-      if (c === want) {
-        // the field was framed during the first pass, so [s, e) lies within [f, l)
-        let len = b[p + 1];
-        if (len < 0x80) {
-          const s = p + 2;
-          const e = s + len;
-          // Hot path: KeyValue{key: short string, value: AnyValue{string_value: short string}}, i.e.
-          // 0a kl <key> 12 vl 0a sl <value>. Protobuf and RowBinary share the LEB128 length, so the
-          // row bytes are the two runs [kl <key>] and [sl <value>] copied as they are.
-          if (b[s] === 0x0a) {
-            const kl = b[s + 1];
-            const ke = s + 2 + kl;
-            if (kl < 0x80 && ke + 3 < e && b[ke] === 0x12 && b[ke + 2] === 0x0a && b[ke + 1] < 0x80 && ke + 2 + b[ke + 1] === e) {
-              const sl = b[ke + 3];
-              if (sl < 0x80 && ke + 4 + sl === e) {
-                if (w.pos + kl + sl + 2 > w.buf.length) w.reserve(kl + sl + 2);
-                const o = w.buf;
-                const odv = w.dv;
-                let op = copyBytes(o, odv, w.pos, b, idv, s + 1, ke);
-                op = copyBytes(o, odv, op, b, idv, ke + 3, e);
-                w.pos = op;
-                p = e;
-                continue;
-              }
-            }
-          }
-          this.writeKeyValue(w, s, e, false);
-          p = e;
-          continue;
-        }
-        this.p = p + 1;
-        len = this.readLen(l);
-        p = this.p;
-        this.writeKeyValue(w, p, p + len, false);
-        p += len;
-      } else {
-        this.p = p;
-        const tag = this.readTag(l);
-        if (tag === want) {
-          // the same field with a non-canonical (padded) tag
-          const len = this.readLen(l);
-          p = this.p;
-          this.writeKeyValue(w, p, p + len, false);
-          p += len;
-        } else {
-          this.skip(tag, l, m);
-          p = this.p;
-        }
-      }
-    }
-  }
-
-  /**
-   * Writes one KeyValue [s, e) as RowBinary String key + String value into `out`.
-   * With `checkSvc`, returns true when the key is `service.name` (value starts at this.svcValS).
-   */
-  private writeKeyValue(out: RowBinaryWriter, s: number, e: number, checkSvc: boolean): boolean {
-    const b = this.b;
-    // Fast paths: key (0x0a, short) then value (0x12, short) ending the KeyValue, the AnyValue being a
-    // single short string / int / double / bool. Everything else takes the general path below.
-    if (!checkSvc && b[s] === 0x0a) {
-      const kl = b[s + 1];
-      const ks = s + 2;
-      const ke = ks + kl;
-      if (kl < 0x80 && ke + 3 < e && b[ke] === 0x12 && b[ke + 1] < 0x80 && ke + 2 + b[ke + 1] === e) {
-        const vs = ke + 2;
-        const t = b[vs];
-        if (t === 0x0a) {
-          const sl = b[vs + 1];
-          if (sl < 0x80 && vs + 2 + sl === e) {
-            if (out.pos + kl + sl + 2 > out.buf.length) out.reserve(kl + sl + 2);
-            const o = out.buf;
-            const odv = out.dv;
-            let p = out.pos;
-            o[p++] = kl;
-            p = copyBytes(o, odv, p, b, this.dv, ks, ke);
-            o[p++] = sl;
-            p = copyBytes(o, odv, p, b, this.dv, vs + 2, e);
-            out.pos = p;
-            return false;
-          }
-        } else if (t === 0x18) {
-          this.p = vs + 1;
-          this.readVarint64(e);
-          if (this.p === e) {
-            this.copyShortString(out, ks, ke, kl);
-            writeInt64String(out, this.lo, this.hi);
-            return false;
-          }
-        } else if (t === 0x21 && vs + 9 === e) {
-          this.copyShortString(out, ks, ke, kl);
-          out.writeString(goFloat64AsString(this.dv.getFloat64(vs + 1, true)));
-          return false;
-        } else if (t === 0x10 && vs + 2 === e && b[vs + 1] < 0x80) {
-          this.copyShortString(out, ks, ke, kl);
-          out.writeRaw(b[vs + 1] !== 0 ? TRUE_BYTES : FALSE_BYTES);
-          return false;
-        }
-      }
-    }
-    return this.writeKeyValueGeneral(out, s, e, checkSvc);
-  }
-
-  /** RowBinary String of input bytes b[s, e). */
-  private copyString(out: RowBinaryWriter, s: number, e: number): void {
-    const n = e - s;
-    if (n < 0x80) {
-      if (out.pos + n + 1 > out.buf.length) out.reserve(n + 1);
-      const o = out.buf;
-      o[out.pos] = n;
-      out.pos = copyBytes(o, out.dv, out.pos + 1, this.b, this.dv, s, e);
-    } else {
-      out.writeStringBytes(this.b, s, e);
-    }
-  }
-
-  /** RowBinary String of b[ks, ke) whose length kl < 128. */
-  private copyShortString(out: RowBinaryWriter, ks: number, ke: number, kl: number): void {
-    if (out.pos + kl + 1 > out.buf.length) out.reserve(kl + 1);
-    const o = out.buf;
-    o[out.pos] = kl;
-    out.pos = copyBytes(o, out.dv, out.pos + 1, this.b, this.dv, ks, ke);
-  }
-
-  private writeKeyValueGeneral(out: RowBinaryWriter, s: number, e: number, checkSvc: boolean): boolean {
-    const b = this.b;
-    let keyS = 0;
-    let keyE = 0;
-    let valS = -1;
-    let valE = -1;
-    let nVal = 0;
-    let p = s;
-    // fast path: key (0x0a) then value (0x12), one-byte lengths
-    if (p + 1 < e && b[p] === 0x0a && b[p + 1] < 0x80) {
-      keyS = p + 2;
-      keyE = keyS + b[p + 1];
-      p = keyE;
-      if (p + 1 < e && b[p] === 0x12 && b[p + 1] < 0x80 && p + 2 + b[p + 1] === e) {
-        valS = p + 2;
-        valE = e;
-        nVal = 1;
-        p = e;
-      } else if (keyE > e) {
-        // let the general path produce the proper error
-        keyS = keyE = 0;
-        p = s;
-      }
-    }
-    while (p < e) {
-      this.p = p;
-      const tag = this.readTag(e);
-      if (tag === 0x0a) {
-        const len = this.readLen(e);
-        keyS = this.p;
-        keyE = keyS + len;
-        p = keyE;
-      } else if (tag === 0x12) {
-        const len = this.readLen(e);
-        if (nVal++ === 0) valS = this.p;
-        valE = this.p + len;
-        p = valE;
-      } else {
-        this.skip(tag, e, M_KEYVALUE);
-        p = this.p;
-      }
-    }
-    out.writeStringBytes(b, keyS, keyE);
-    const isSvc = checkSvc && bytesEqual(b, keyS, keyE, SERVICE_NAME_KEY);
-    if (isSvc) this.svcValS = out.pos;
-    if (nVal === 0) {
-      out.writeUInt8(0);
-      return isSvc;
-    }
-    // fast path: AnyValue holding exactly one string_value with a one-byte length
-    if (nVal === 1 && valE - valS >= 2 && b[valS] === 0x0a && b[valS + 1] < 0x80 && valS + 2 + b[valS + 1] === valE) {
-      out.writeStringBytes(b, valS + 2, valE);
-      return isSvc;
-    }
-    this.avKind = AV_NONE;
-    if (nVal === 1) {
-      this.scanAnyValue(valS, valE);
-    } else {
-      // a repeated non-repeated message field: merge all value segments (last oneof wins)
-      this.p = s;
-      while (this.p < e) {
-        const tag = this.readTag(e);
-        if (tag === 0x12) {
-          const len = this.readLen(e);
-          const vs = this.p;
-          this.scanAnyValue(vs, vs + len);
-          this.p = vs + len;
-        } else {
-          this.skip(tag, e, M_KEYVALUE);
-        }
-      }
-    }
-    this.writeAnyValueString(out, 0);
-    return isSvc;
-  }
-
-  /** Scans an AnyValue message; the last oneof field found wins (this.avKind / avS / avE). */
-  private scanAnyValue(s: number, e: number): void {
-    this.p = s;
-    while (this.p < e) {
-      const tag = this.readTag(e);
-      switch (tag) {
-        case 0x0a:
-        case 0x2a:
-        case 0x32:
-        case 0x3a: {
-          const len = this.readLen(e);
-          this.avKind = tag >>> 3;
-          this.avS = this.p;
-          this.avE = this.p = this.p + len;
-          break;
-        }
-        case 0x10:
-        case 0x18:
-          this.avKind = tag >>> 3;
-          this.avS = this.p;
-          this.readVarint(e);
-          this.avE = this.p;
-          break;
-        case 0x21:
-          if (e - this.p < 8) this.fail('truncated protobuf', `double_value needs 8 bytes, ${e - this.p} left`);
-          this.avKind = AV_DOUBLE;
-          this.avS = this.p;
-          this.avE = this.p = this.p + 8;
-          break;
-        default:
-          this.skip(tag, e, M_ANYVALUE);
-      }
-    }
-  }
-
-  /** Writes the scanned AnyValue (this.avKind...) as a RowBinary String (pcommon AsString). */
-  private writeAnyValueString(out: RowBinaryWriter, depth: number): void {
-    const b = this.b;
-    const s = this.avS;
-    const e = this.avE;
-    switch (this.avKind) {
-      case AV_NONE:
-        out.writeUInt8(0);
-        return;
-      case AV_STRING:
-        out.writeStringBytes(b, s, e);
-        return;
-      case AV_BOOL:
-        this.p = s;
-        out.writeRaw(this.readVarint(e) !== 0 ? TRUE_BYTES : FALSE_BYTES);
-        return;
-      case AV_INT:
-        this.p = s;
-        this.readVarint64(e);
-        writeInt64String(out, this.lo, this.hi);
-        return;
-      case AV_DOUBLE:
-        out.writeString(goFloat64AsString(this.dv.getFloat64(s, true)));
-        return;
-      case AV_BYTES:
-        writeBase64String(out, b, s, e);
-        return;
-      default: {
-        // array / kvlist: Go json.Marshal(AsRaw()) into a JSON scratch buffer
-        const jw = this.jw;
-        jw.reset();
-        this.jsonFailed = false;
-        const kind = this.avKind;
-        if (kind === AV_ARRAY) this.jsonArray(s, e, depth + 1);
-        else this.jsonKvlist(s, e, depth + 1);
-        if (this.jsonFailed) {
-          out.writeUInt8(0);
-        } else {
-          out.writeStringBytes(jw.buf, 0, jw.pos);
-        }
-      }
-    }
-  }
-
-  private checkDepth(depth: number): void {
-    if (depth > MAX_ANYVALUE_DEPTH) this.fail('invalid protobuf', `AnyValue nesting deeper than ${MAX_ANYVALUE_DEPTH}`);
-  }
-
-  /** JSON of one AnyValue message [s, e) into this.jw. */
-  private jsonAnyValue(s: number, e: number, depth: number): void {
-    this.avKind = AV_NONE;
-    this.scanAnyValue(s, e);
-    this.jsonScanned(depth);
-  }
-
-  private jsonScanned(depth: number): void {
-    const jw = this.jw;
-    const b = this.b;
-    const s = this.avS;
-    const e = this.avE;
-    switch (this.avKind) {
-      case AV_NONE:
-        writeAsciiRaw(jw, 'null');
-        return;
-      case AV_STRING:
-        writeGoJsonQuoted(jw, b, s, e, this.escapeHtml);
-        return;
-      case AV_BOOL:
-        this.p = s;
-        writeAsciiRaw(jw, this.readVarint(e) !== 0 ? 'true' : 'false');
-        return;
-      case AV_INT:
-        this.p = s;
-        this.readVarint64(e);
-        writeInt64DecimalRaw(jw, this.lo, this.hi);
-        return;
-      case AV_DOUBLE: {
-        const x = this.dv.getFloat64(s, true);
-        if (x !== x || x === Infinity || x === -Infinity) {
-          this.jsonFailed = true;
-          writeAsciiRaw(jw, 'null');
-        } else {
-          writeAsciiRaw(jw, goFloatFinite(x));
-        }
-        return;
-      }
-      case AV_BYTES:
-        if (e === s) {
-          // pdata ByteSlice.AsRaw() of an empty slice is a nil []byte: json null
-          writeAsciiRaw(jw, 'null');
-        } else {
-          jw.writeUInt8(0x22);
-          writeBase64Raw(jw, b, s, e);
-          jw.writeUInt8(0x22);
-        }
-        return;
-      case AV_ARRAY:
-        this.jsonArray(s, e, depth + 1);
-        return;
-      case AV_KVLIST:
-        this.jsonKvlist(s, e, depth + 1);
-    }
-  }
-
-  /** ArrayValue [s, e) as a JSON array. */
-  private jsonArray(s: number, e: number, depth: number): void {
-    this.checkDepth(depth);
-    const jw = this.jw;
-    jw.writeUInt8(0x5b);
-    let first = true;
-    let p = s;
-    while (p < e) {
-      this.p = p;
-      const tag = this.readTag(e);
-      if (tag === 0x0a) {
-        const len = this.readLen(e);
-        const vs = this.p;
-        if (!first) jw.writeUInt8(0x2c);
-        first = false;
-        this.jsonAnyValue(vs, vs + len, depth);
-        p = vs + len;
-      } else {
-        this.skip(tag, e, M_ARRAYVALUE);
-        p = this.p;
-      }
-    }
-    jw.writeUInt8(0x5d);
-  }
-
-  /** KeyValueList [s, e) as a JSON object: keys sorted (byte order), duplicate keys last-wins. */
-  private jsonKvlist(s: number, e: number, depth: number): void {
-    this.checkDepth(depth);
-    const b = this.b;
-    // collect entries: key (latin1 string of the raw bytes, for ordering), kv range
-    const keys: string[] = [];
-    const ranges: number[] = [];
-    const index = new Map<string, number>();
-    let p = s;
-    while (p < e) {
-      this.p = p;
-      const tag = this.readTag(e);
-      if (tag === 0x0a) {
-        const len = this.readLen(e);
-        const kvS = this.p;
-        const kvE = kvS + len;
-        // find the key (last key field wins)
-        let keyS = 0;
-        let keyE = 0;
-        while (this.p < kvE) {
-          const t = this.readTag(kvE);
-          if (t === 0x0a) {
-            const l = this.readLen(kvE);
-            keyS = this.p;
-            keyE = this.p = keyS + l;
-          } else {
-            this.skip(t, kvE, M_KEYVALUE);
-          }
-        }
-        const k = Buffer.from(b.buffer, b.byteOffset + keyS, keyE - keyS).toString('latin1');
-        const at = index.get(k);
-        if (at === undefined) {
-          index.set(k, keys.length);
-          keys.push(k);
-          ranges.push(kvS, kvE, keyS, keyE);
-        } else {
-          ranges[at * 4] = kvS;
-          ranges[at * 4 + 1] = kvE;
-          ranges[at * 4 + 2] = keyS;
-          ranges[at * 4 + 3] = keyE;
-        }
-        p = kvE;
-      } else {
-        this.skip(tag, e, M_KVLIST);
-        p = this.p;
-      }
-    }
-    const order = keys.map((_, i) => i).sort((x, y) => (keys[x] < keys[y] ? -1 : keys[x] > keys[y] ? 1 : 0));
-    const jw = this.jw;
-    jw.writeUInt8(0x7b);
-    for (let i = 0; i < order.length; i++) {
-      const j = order[i] * 4;
-      if (i > 0) jw.writeUInt8(0x2c);
-      writeGoJsonQuoted(jw, b, ranges[j + 2], ranges[j + 3], this.escapeHtml);
-      jw.writeUInt8(0x3a);
-      // value: merge all value segments of this KeyValue
-      const kvS = ranges[j];
-      const kvE = ranges[j + 1];
-      this.avKind = AV_NONE;
-      this.p = kvS;
-      while (this.p < kvE) {
-        const t = this.readTag(kvE);
-        if (t === 0x12) {
-          const l = this.readLen(kvE);
-          const vs = this.p;
-          this.scanAnyValue(vs, vs + l);
-          this.p = vs + l;
-        } else {
-          this.skip(t, kvE, M_KEYVALUE);
-        }
-      }
-      this.jsonScanned(depth);
-    }
-    jw.writeUInt8(0x7d);
-  }
 }
-
-const M_UNKNOWN: MsgSpec = { name: 'unknown', wt: [], fields: [] };
 
 /** Decodes an OTLP/protobuf ExportTraceServiceRequest into RowBinary rows (SPAN_COLUMNS order). */
 export function decodeTraceRequestProtobuf(body: Uint8Array, options?: DecodeOptions): DecodeResult {
