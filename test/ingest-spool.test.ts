@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IngestPipeline, OverloadedError } from '../lib/ingest/pipeline';
 import { decodeTraceRequestProtobuf, SPAN_COLUMNS } from '../lib/ingest/otlp';
-import { openStore } from '../lib/store/store';
+import { openStore, StoreUnavailableError } from '../lib/store/store';
 import { migrate } from '../clickhouse/migrate';
 import { sql } from '../lib/store/sql';
 import { tempDataDir, testConfig } from './helpers/store';
@@ -92,9 +92,13 @@ describe('shedding before decoding', () => {
     const { handleOtlpTraces } = await import('../lib/ingest/otlp-http');
     const decoded = decodeTraceRequestProtobuf(protobufRequest(await makeSpans(4)));
     // The store is down, so the first batch stays queued (spooled, waiting for its insert): the
-    // queue, limited to that one batch, is full from then on.
+    // queue, limited to that one batch, is full from then on. Its inserts fail at once: a retry
+    // that went out over the network would take the batch out of the queue while the request
+    // travels, and a request arriving meanwhile would be admitted (a race with the retry timer).
     const down = await openStore({ ...testConfig(tmp.dir), storeKind: 'clickhouse', clickhouseUrl: 'http://127.0.0.1:9' });
-    const pipeline = pipelineFor(down, path.join(tmp.dir, 'spool-shed'), { maxQueueBytes: decoded.rows.length });
+    const refusing = Object.create(down) as typeof down;
+    refusing.insertRowBinaryFile = () => Promise.reject(new StoreUnavailableError('ClickHouse unavailable: connection refused'));
+    const pipeline = pipelineFor(refusing, path.join(tmp.dir, 'spool-shed'), { maxQueueBytes: decoded.rows.length });
     await pipeline.start();
     const server = createServer((req, res) => void handleOtlpTraces(req, res, { pipeline, maxBodyBytes: 1 << 20 }));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
