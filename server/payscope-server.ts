@@ -139,13 +139,14 @@ function otlpOnlyHandler(pipeline: IngestPipeline, config: PayscopeConfig, store
 
 /**
  * The dashboard port: OTLP/HTTP on /v1/traces (the ingest token), everything else behind the API
- * token but /api/health; /metrics here, the rest to Next.js (`next`).
+ * token but /api/health and /instrumentation.tgz (the instrumentation package, installed by
+ * services' `npm install`, which sends no token); /metrics here, the rest to Next.js (`next`).
  */
 export function dashboardHandler(config: PayscopeConfig, ingest: http.RequestListener, metrics: PayscopeMetrics, next: http.RequestListener): http.RequestListener {
   return (req, res) => {
     const url = req.url ?? '/';
     if (url === '/v1/traces' || url.startsWith('/v1/traces?')) return ingest(req, res);
-    if (url !== '/api/health' && !isAuthorized(config.apiToken, req.headers)) {
+    if (url !== '/api/health' && url !== '/instrumentation.tgz' && !isAuthorized(config.apiToken, req.headers)) {
       const api = url.startsWith('/api/');
       res.writeHead(401, {
         'content-type': api ? 'application/json' : 'text/plain; charset=utf-8',

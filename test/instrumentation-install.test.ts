@@ -1,18 +1,20 @@
 import { spawn } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GET } from '../app/instrumentation.tgz/route';
 import { sql } from '../lib/store/sql';
+import { dashboardHandler } from '../server/payscope-server';
 import { startTestServer } from './helpers/server';
 
 // The documented install, as a service team does it: a fresh app directory outside the repository,
 // `npm install http://<payscope>/instrumentation.tgz`, then `node --import
 // @payscope/instrumentation/register app.mjs`; its spans must arrive in a real payscope. The
-// tarball is served by the dashboard's route handler over real HTTP (without the rest of Next.js).
+// tarball is served over real HTTP by the dashboard port's handler (with an API token set, which
+// npm cannot send) and the route handler behind it, without the rest of Next.js.
 // The package's own dependencies come from the npm cache, or the registry the first time.
 const root = path.resolve(import.meta.dirname, '..');
 const { version } = JSON.parse(readFileSync(path.join(root, 'instrumentation/package.json'), 'utf8')) as { version: string };
@@ -38,13 +40,14 @@ beforeAll(async () => {
   // Pack the package as built now (dist/), as `npm install` in the checkout does.
   const packed = await run(process.execPath, ['scripts/build-dist.mjs', 'tarball'], path.join(root, 'instrumentation'));
   expect(packed.code, packed.out).toBe(0);
-  payscope = await startTestServer();
-  tarballServer = createServer(async (req, res) => {
+  payscope = await startTestServer({ apiToken: 'api-s3cret' });
+  const nextjs = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url !== '/instrumentation.tgz') return void res.writeHead(404).end();
     const answer = await GET();
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     res.end(Buffer.from(await answer.arrayBuffer()));
-  });
+  };
+  tarballServer = createServer(dashboardHandler(payscope.config, () => {}, payscope.metrics, (req, res) => void nextjs(req, res)));
   await new Promise<void>((resolve) => tarballServer.listen(0, '127.0.0.1', resolve));
   appDir = mkdtempSync(path.join(os.tmpdir(), 'payscope-service-'));
 });
@@ -68,7 +71,9 @@ server.listen(0, '127.0.0.1', async () => {
 });
 `,
   );
-  const url = `http://127.0.0.1:${(tarballServer.address() as AddressInfo).port}/instrumentation.tgz`;
+  const base = `http://127.0.0.1:${(tarballServer.address() as AddressInfo).port}`;
+  expect((await fetch(`${base}/`)).status).toBe(401); // the rest of the dashboard port keeps its token
+  const url = `${base}/instrumentation.tgz`;
   const install = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', url], appDir);
   expect(install.code, install.out).toBe(0);
 
