@@ -4,8 +4,8 @@ import { layers } from './eslint/layers.mjs';
 
 // Which directory may import which (docs/layers.md). `from` directories are
 // matched by prefix; `forbid` lists what they may not import, `outside: true` forbids every path
-// outside `from`. `testsExempt` rules do not apply to tests and benchmarks (*.test.ts, *.bench.ts), which may
-// reach for fixtures and route handlers.
+// outside `from`. `testsExempt` rules do not apply to tests, benchmarks and `testing/` fixtures
+// (*.test.ts, *.bench.ts, */testing/*), which may reach for fixtures and route handlers.
 const LAYERS = [
   {
     from: ['instrumentation'],
@@ -51,7 +51,7 @@ const LAYERS = [
   },
   {
     from: ['lib', 'components', 'app', 'server', 'clickhouse', 'sim'],
-    forbid: ['test', 'fuzz', 'scripts', 'bench', 'e2e'],
+    forbid: ['test', 'fuzz', 'scripts', 'bench', 'e2e', 'lib/ingest/otlp/testing', 'lib/queries/testing', 'lib/analytics/testing'],
     testsExempt: true,
     why: 'product code does not depend on test tooling or scripts',
   },

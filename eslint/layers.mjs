@@ -24,7 +24,8 @@ export const layers = {
   create(context) {
     const rules = context.options[0] ?? [];
     const file = path.relative(root, context.filename).split(path.sep).join('/');
-    const isTest = /\.(test|spec|bench)\.tsx?$/.test(file);
+    // Tests, benchmarks and the fixtures in a `testing/` folder are test tooling.
+    const isTest = /\.(test|spec|bench)\.tsx?$/.test(file) || /(^|\/)testing\//.test(file);
     const applying = rules.filter(
       (r) => r.from.some((d) => under(file, d)) && !(isTest && r.testsExempt) && !(r.exceptFiles ?? []).includes(file),
     );
