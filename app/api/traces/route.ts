@@ -4,5 +4,5 @@ import { TracesQuery } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 
-/** GET /api/traces?service&stage&channel&gateway&status&minDurationMs&orderId&traceId&from&to&sort&limit */
+/** GET /api/traces?service&name&stage&channel&gateway&status&attr&minDurationMs&maxDurationMs&match&orderId&traceId&range&from&to&sort&limit */
 export const GET = apiRoute({ query: TracesQuery }, traces);

@@ -4,6 +4,7 @@ import { StatusBadge } from '@/components/HealthBadge';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { Waterfall } from '@/components/waterfall/Waterfall';
+import { OrderIdParam } from '@/lib/api/schemas';
 import { getPayment } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
 import { formatMs, formatTime, shortId } from '@/lib/ui/format';
@@ -31,8 +32,10 @@ function safeDecode(s: string): string {
 /** One payment: its stages in order and every trace it touched (callbacks included) on one timeline. */
 export default async function PaymentPage({ params, searchParams }: { params: Promise<{ orderId: string }>; searchParams: Promise<SearchParams> }) {
   const [{ orderId: raw }, sp] = await Promise.all([params, searchParams]);
-  const orderId = safeDecode(raw);
-  if (!orderId || orderId.length > 512) notFound();
+  // The id as GET /api/payments/{orderId} reads it (1 to 512 characters), else not found.
+  const id = OrderIdParam.safeParse({ orderId: safeDecode(raw) });
+  if (!id.success) notFound();
+  const { orderId } = id.data;
   const payment = await getPayment(await getStore(), orderId);
   if (!payment) notFound();
 

@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { Waterfall } from '@/components/waterfall/Waterfall';
+import { TraceIdParam } from '@/lib/api/schemas';
 import { getTrace } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatMs, formatTime } from '@/lib/ui/format';
@@ -17,13 +18,13 @@ export async function generateMetadata({ params }: { params: Promise<{ traceId: 
   return { title: `Trace ${traceId.slice(0, 12)}` };
 }
 
-const TRACE_ID = /^[0-9a-fA-F]{16,64}$/;
-
 /** One trace: its waterfall with the critical path, span details, and where its time went. */
 export default async function TracePage({ params, searchParams }: { params: Promise<{ traceId: string }>; searchParams: Promise<SearchParams> }) {
   const [{ traceId: raw }, sp] = await Promise.all([params, searchParams]);
-  if (!TRACE_ID.test(raw)) notFound();
-  const traceId = raw.toLowerCase();
+  // The id as GET /api/traces/{traceId} reads it; one that is no trace id is not found.
+  const id = TraceIdParam.safeParse({ traceId: raw });
+  if (!id.success) notFound();
+  const { traceId } = id.data;
   const trace = await getTrace(await getStore(), traceId);
   if (!trace) notFound();
 
