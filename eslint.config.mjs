@@ -51,7 +51,7 @@ const LAYERS = [
   },
   {
     from: ['lib', 'components', 'app', 'server', 'clickhouse', 'sim'],
-    forbid: ['test', 'fuzz', 'scripts', 'bench', 'e2e', 'lib/ingest/otlp/testing', 'lib/queries/testing', 'lib/analytics/testing'],
+    forbid: ['test', 'fuzz', 'scripts', 'bench', 'e2e', 'lib/ingest/otlp/testing'],
     testsExempt: true,
     why: 'product code does not depend on test tooling or scripts',
   },

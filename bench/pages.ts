@@ -258,7 +258,7 @@ async function prepare(dir: string, payments: number, days: number): Promise<voi
   const { openStore } = await import('../lib/store/store');
   const { ident, sql } = await import('../lib/store/sql');
   const { seedStore } = await import('../sim/seed/seed');
-  const { insertFixture, traceIdOf } = await import('../lib/queries/testing/fixtures');
+  const { insertFixture, traceIdOf } = await import('../test/helpers/fixtures');
   const store = await openStore({ ...loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dir, CLICKHOUSE_URL: '' }), host: '127.0.0.1' });
   try {
     await migrate(store, { retentionDays: 0 });

@@ -22,7 +22,7 @@ describe('layers: imports point down the data path', () => {
     ['lib/ui/format.ts', "import { getOverview } from '../queries/overview';"],
     ['lib/queries/overview.ts', "export { x } from '../api/params';"],
     ['lib/store/store.ts', "export * from '../../test/helpers/store';"],
-    ['lib/queries/overview.ts', "import { insertFixture } from './testing/fixtures';"],
+    ['lib/ingest/otlp/decode-json.ts', "import { readRows } from './testing/rowbinary-reader';"],
   ])('%s: %s is refused', async (file, code) => {
     expect(await layerErrors(file, code)).toHaveLength(1);
   });
@@ -34,7 +34,7 @@ describe('layers: imports point down the data path', () => {
     ['app/funnel/page.tsx', "import { FunnelEditor } from '@/components/FunnelEditor';"],
     ['lib/api/api.test.ts', "import * as route from '../../app/api/traces/route';"],
     ['lib/queries/overview.test.ts', "import { startTestStore } from '../../test/helpers/store';"],
-    ['lib/queries/overview.test.ts', "import { insertFixture } from './testing/fixtures';"],
+    ['lib/ingest/otlp/json.test.ts', "import { readRows } from './testing/rowbinary-reader';"],
     ['instrumentation/src/start.ts', "import { x } from './timeouts.js';\nimport { NodeSDK } from '@opentelemetry/sdk-node';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeCriticalPath } from './critical-path';
-import { formatSegments, spansFromDiagram } from './testing/span-diagram';
+import { formatSegments, spansFromDiagram } from '../../test/helpers/span-diagram';
 
 // Each case: a hand-drawn trace (1 column = 1 ms) and the critical path worked out by hand.
 const cases: { name: string; diagram: string; path: string; spans: string[] }[] = [

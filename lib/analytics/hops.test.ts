@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCriticalPath } from './critical-path';
 import { criticalPathByHop, hopCalls, hopOf, outgoingTime, type HopSpan } from './hops';
-import { spansFromDiagram } from './testing/span-diagram';
+import { spansFromDiagram } from '../../test/helpers/span-diagram';
 
 // c3 calls api.stripe.com (the mock stripe answers with its own server span g); c4 calls a host
 // nothing answers for; db is a database call (its host: postgres).

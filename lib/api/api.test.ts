@@ -1,6 +1,6 @@
 /**
  * The JSON API v1 through its route handlers (the same functions Next.js calls), against a real
- * embedded store holding the hand-made payments of lib/queries/testing/payments-fixture.ts.
+ * embedded store holding the hand-made payments of test/helpers/payments-fixture.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
@@ -17,8 +17,8 @@ import * as traceRoute from '../../app/api/traces/[traceId]/route';
 import * as tracesRoute from '../../app/api/traces/route';
 import { migrate } from '../../clickhouse/migrate';
 import { openTempStore } from '../../test/helpers/store';
-import { insertFixture, traceIdOf } from '../queries/testing/fixtures';
-import { HAND_T0, PAYMENTS_FIXTURE } from '../queries/testing/payments-fixture';
+import { insertFixture, traceIdOf } from '../../test/helpers/fixtures';
+import { HAND_T0, PAYMENTS_FIXTURE } from '../../test/helpers/payments-fixture';
 import { sql } from '../store/sql';
 import { setStore, StoreUnavailableError, type Store } from '../store/store';
 import {

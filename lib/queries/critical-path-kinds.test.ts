@@ -4,7 +4,7 @@ import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { getSlowestHops } from './hops';
 import { getTrace } from './traces';
-import { insertFixture, spanIdOf, traceIdOf, type FixtureSpan } from './testing/fixtures';
+import { insertFixture, spanIdOf, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 
 // The trace view and the hops query hand each span's kind to the critical path, which leaves out a
 // consumer under its producer (lib/analytics/critical-path.ts): a payment event published to a

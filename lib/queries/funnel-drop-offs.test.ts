@@ -5,10 +5,10 @@ import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { getFunnel } from './funnel';
 import { listFunnelDropOffs } from './funnel-drop-offs';
-import { insertFixture, traceIdOf } from './testing/fixtures';
-import { HAND_T0, PAYMENTS_FIXTURE } from './testing/payments-fixture';
+import { insertFixture, traceIdOf } from '../../test/helpers/fixtures';
+import { HAND_T0, PAYMENTS_FIXTURE } from '../../test/helpers/payments-fixture';
 
-// lib/queries/testing/payments-fixture.ts: A ✓, B no callback, C declined, D ✓ (confirm fails), E timeout then ✓.
+// test/helpers/payments-fixture.ts: A ✓, B no callback, C declined, D ✓ (confirm fails), E timeout then ✓.
 let store: Store;
 let cleanup: () => Promise<void>;
 const hour = { from: new Date(HAND_T0), to: new Date(HAND_T0 + 3_600_000) };

@@ -20,7 +20,7 @@ import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { getFunnel } from './funnel';
 import { listFunnelDropOffs } from './funnel-drop-offs';
-import { insertFixture, type FixtureSpan } from './testing/fixtures';
+import { insertFixture, type FixtureSpan } from '../../test/helpers/fixtures';
 
 const T0 = Date.UTC(2025, 2, 1, 10);
 const range = { from: new Date(T0), to: new Date(T0 + 3_600_000) };

@@ -10,10 +10,10 @@ import { getSlowestHops } from './hops';
 import { getStageLatency } from './stage-latency';
 import { listInconsistentPayments, listStuckPayments } from './stuck';
 import { getPayment, getTrace, searchTraces } from './traces';
-import { insertFixture, spanIdOf, traceIdOf } from './testing/fixtures';
-import { HAND_T0, HOPS_FIXTURE, HOPS_T0, PAYMENTS_FIXTURE } from './testing/payments-fixture';
+import { insertFixture, spanIdOf, traceIdOf } from '../../test/helpers/fixtures';
+import { HAND_T0, HOPS_FIXTURE, HOPS_T0, PAYMENTS_FIXTURE } from '../../test/helpers/payments-fixture';
 
-// Every expected number below was worked out by hand from lib/queries/testing/payments-fixture.ts.
+// Every expected number below was worked out by hand from test/helpers/payments-fixture.ts.
 
 let store: Store;
 let cleanup: () => Promise<void>;

@@ -5,7 +5,7 @@ import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { getFunnel } from './funnel';
 import { chooseBucketMs, getOverview, hasAnySpans, listFilterValues, listPayments } from './overview';
-import { insertFixture, traceIdOf, type FixtureSpan } from './testing/fixtures';
+import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 
 /**
  * Payments drawn on one hour (minutes after T; every expected number below worked out by hand):

@@ -6,7 +6,7 @@ import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { searchTraces, type TraceSearchParams } from './traces';
-import { insertFixture, traceIdOf, type FixtureSpan } from './testing/fixtures';
+import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 
 /**
  * Trace search by attribute, span name and duration, on spans drawn by hand (ms after T0):

@@ -3,7 +3,7 @@ import { migrate } from '../../clickhouse/migrate';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { getTrace } from './traces';
-import { insertFixture, traceIdOf, type FixtureSpan } from './testing/fixtures';
+import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 
 // Found by the dashboard's e2e run: a trace whose spans arrive in two inserts, the second holding only
 // spans of the trace's last (fractional) second, came back without them. Comparing the DateTime64

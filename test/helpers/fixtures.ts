@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Store } from '../../store/store';
+import type { Store } from '../../lib/store/store';
 
 /**
  * Hand-written spans for query tests, inserted as JSONEachRow into otel_traces (so every
