@@ -27,7 +27,7 @@ export const layers = {
     // Tests, benchmarks and the fixtures in a `testing/` folder are test tooling.
     const isTest = /\.(test|spec|bench)\.tsx?$/.test(file) || /(^|\/)testing\//.test(file);
     const applying = rules.filter(
-      (r) => r.from.some((d) => under(file, d)) && !(isTest && r.testsExempt) && !(r.exceptFiles ?? []).includes(file),
+      (r) => r.from.some((d) => under(file, d)) && !(isTest && r.testsExempt),
     );
     if (applying.length === 0) return {};
     const check = (node, spec) => {
