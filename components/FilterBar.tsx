@@ -19,19 +19,25 @@ export interface FilterField {
  * hidden field, so the form works without JavaScript; with it, a select applies at once and the
  * form navigates client-side.
  */
-export function FilterBar({ fields, params, submitLabel = 'Apply' }: { fields: FilterField[]; params: Record<string, string>; submitLabel?: string }) {
+export function FilterBar({ fields, params, submitLabel = 'Apply' }: { fields: FilterField[]; params: Record<string, string | string[]>; submitLabel?: string }) {
   const router = useRouter();
   const pathname = usePathname();
   const form = useRef<HTMLFormElement>(null);
   const [pending, startTransition] = useTransition();
   useNavigationProgress(pending);
   const names = new Set(fields.map((f) => f.name));
-  const kept = Object.entries(params).filter(([k]) => !names.has(k));
+  // A repeatable parameter (attr) has several values: the field edits the first, the rest travel hidden.
+  const values = (k: string): string[] => {
+    const v = params[k];
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  };
+  const kept = Object.keys(params).filter((k) => !names.has(k)).flatMap((k) => values(k).map((v) => [k, v] as [string, string]));
+  const more = fields.flatMap((f) => values(f.name).slice(1).map((v) => [f.name, v] as [string, string]));
 
   const go = () => {
     const data = new FormData(form.current!);
     const q = new URLSearchParams();
-    for (const [k, v] of data) if (typeof v === 'string' && v.trim() !== '') q.set(k, v.trim());
+    for (const [k, v] of data) if (typeof v === 'string' && v.trim() !== '') q.append(k, v.trim());
     const s = q.toString();
     startTransition(() => router.push(s ? `${pathname}?${s}` : pathname));
   };
@@ -47,10 +53,10 @@ export function FilterBar({ fields, params, submitLabel = 'Apply' }: { fields: F
 
   return (
     <form key={JSON.stringify(params)} ref={form} className="filters" method="get" action={pathname} onSubmit={onSubmit} aria-label="Filters">
-      {kept.map(([k, v]) => <input key={k} type="hidden" name={k} value={v} />)}
+      {[...kept, ...more].map(([k, v], i) => <input key={`${k}-${i}`} type="hidden" name={k} value={v} />)}
       {fields.map((f) => {
         const type = f.type ?? (f.options ? 'select' : 'text');
-        const value = params[f.name] ?? '';
+        const value = values(f.name)[0] ?? '';
         if (type === 'select') {
           const opts = (f.options ?? []).map((o) => (typeof o === 'string' ? { value: o, label: o } : o));
           // Keep a value from the URL selectable even when the range no longer holds it.

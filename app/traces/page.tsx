@@ -13,7 +13,7 @@ import { TracesQuery } from '@/lib/api/schemas';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatMs, formatTime, parseIsoMs, shortId } from '@/lib/ui/format';
-import { flatParams, href, param, paymentHref, traceHref } from '@/lib/ui/links';
+import { flatParams, formParams, href, param, paymentHref, traceHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
 export const dynamic = 'force-dynamic';
@@ -45,7 +45,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
     <section>
       <PageHeader title="Traces" sub={<>{describeRange(q)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>} />
       <FilterBar
-        params={flatParams(sp)}
+        params={formParams(sp)}
         submitLabel="Search"
         fields={[
           { name: 'traceId', label: 'Trace id', type: 'search', placeholder: '32 hex digits' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { param } from '../ui/links';
+import { param, REPEATABLE_PARAMS } from '../ui/links';
 import { MAX_RANGE_MS, parseTime, RANGE_PRESETS, timeInStoreRange, type RangePreset, type SearchParams, type TimeRange } from '../ui/time-range';
 
 /**
@@ -45,9 +45,6 @@ export function resolveRange(q: { from?: Date; to?: Date; range?: RangePreset },
   else if (to.getTime() - from.getTime() > MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['from'], message: 'the range may span at most 400 days' });
   return q.from === undefined && q.to === undefined ? { from, to, preset: preset.key } : { from, to };
 }
-
-/** Parameters that may be given more than once (each is one more filter); any other is an error. */
-export const REPEATABLE_PARAMS: ReadonlySet<string> = new Set(['attr']);
 
 /** URL query parameters as an object; a parameter given twice is an error, not silently merged. */
 export function searchParamsObject(params: URLSearchParams): { values: Record<string, string | string[]>; repeated: string[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choice, flatParams, href, numberParam, param, paymentHref, timeParams, traceHref, tracesHref } from './links';
+import { choice, flatParams, formParams, href, numberParam, param, paymentHref, timeParams, traceHref, tracesHref } from './links';
 
 describe('links carry the time range and filters', () => {
   const sp = { range: '6h', channel: 'card', junk: ['a', 'b'] };
@@ -33,5 +33,10 @@ describe('links carry the time range and filters', () => {
     expect(param(odd, 'toString')).toBeUndefined();
     expect(param({}, 'hasOwnProperty')).toBeUndefined();
     expect(flatParams(odd)).toEqual({ a: 'b' });
+  });
+
+  it('keeps every value of a repeatable parameter for the filter form, the first of others', () => {
+    expect(formParams({ attr: ['a:1', ' b:2 ', ''], service: ['x', 'y'], range: '1h' })).toEqual({ attr: ['a:1', 'b:2'], service: 'x', range: '1h' });
+    expect(formParams({ attr: 'a:1' })).toEqual({ attr: ['a:1'] });
   });
 });

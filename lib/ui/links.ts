@@ -86,6 +86,20 @@ export function paymentHref(sp: SearchParams, orderId: string): string {
   return href(`/payments/${encodeURIComponent(orderId)}`, timeParams(sp));
 }
 
+/** Parameters that may be given more than once, each one more filter (`attr=a:1&attr=b:2`); any other once. */
+export const REPEATABLE_PARAMS: ReadonlySet<string> = new Set(['attr']);
+
+/** The URL's parameters for a filter form: as flatParams, but every value of a repeatable one. */
+export function formParams(sp: SearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = flatParams(sp);
+  for (const k of REPEATABLE_PARAMS) {
+    const v = Object.hasOwn(sp, k) ? sp[k] : undefined;
+    const all = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string').map((x) => x.trim().slice(0, 512)).filter(Boolean);
+    if (all.length) out[k] = all;
+  }
+  return out;
+}
+
 /** The URL's parameters as plain strings (first value of repeated ones), for client components. */
 export function flatParams(sp: SearchParams): Record<string, string> {
   const out: Record<string, string> = {};
