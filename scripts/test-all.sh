@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, integration against the embedded ClickHouse, and browser end-to-end in
+# The whole test suite: lint, typecheck, unit, integration against the embedded ClickHouse, and browser end-to-end in
 # Chromium. Installs what the tests need first (Debian's chromium; Playwright cannot download its own
 # browser here), so `npm install && npm test` works on a fresh machine.
 set -euo pipefail
