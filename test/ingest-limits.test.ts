@@ -202,8 +202,12 @@ describe('OTLP/gRPC limits', () => {
     const relay = await countingRelay(server.ports.grpc!);
     const big = Buffer.alloc(16 * 1024 * 1024, 0x0a);
     expect(await grpcExport(relay.port, big, {})).toBe(grpc.status.UNAUTHENTICATED);
-    // HTTP/2 flow control: what payscope does not read, the client cannot send beyond a window.
-    expect(relay.bytes()).toBeLessThan(1024 * 1024);
+    // Refused on its metadata, the message is never read whole (before: all 16.8 MB went through).
+    // What does go through depends on timing, not on payscope: after the trailers-only answer grpc-js
+    // drains (and drops) the stream's data, granting the client flow-control window until the client
+    // has seen the status and stopped sending — more on a busy machine. So the bound here is the
+    // message, not a window.
+    expect(relay.bytes()).toBeLessThan(big.length / 2);
     const before = relay.bytes();
     expect(await grpcExport(relay.port, body, { authorization: `Bearer ${TOKEN}` })).toBe(grpc.status.OK);
     expect(relay.bytes() - before).toBeGreaterThan(body.length);
