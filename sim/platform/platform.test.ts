@@ -78,19 +78,29 @@ beforeAll(async () => {
     log: () => {},
   });
 
-  await sleep(5000);
+  // Each period lasts its time and until it has seen enough payments (of the channel its fault
+  // targets): on a busy machine the platform pays more slowly, and a period's checks need a sample.
+  const enough = async (ms: number, channel: string | undefined, min: number) => {
+    await sleep(ms);
+    for (;;) {
+      const current = ((await control('GET', '/ground-truth')).body.periods as PeriodTruth[]).at(-1)!;
+      if ((channel ? current.paymentsByChannel[channel] ?? 0 : current.payments) >= min) return;
+      await sleep(250);
+    }
+  };
+  await enough(5000, undefined, 40);
   switchErrors = [
     await control('POST', '/scenario', { name: 'no-such-scenario' }),
     await control('POST', '/scenario', { name: 'slow-db', gateway: 'stripe' }),
   ];
   await control('POST', '/scenario', { name: 'gateway-degraded', gateway: 'wechatpay', extraErrorRate: 0.5, extraHangRate: 0.1 });
-  await sleep(5000);
+  await enough(5000, 'wechatpay', 12);
   await control('POST', '/scenario', { name: 'lost-callbacks', gateway: 'paypal', lostCallbackRate: 0.8 });
-  await sleep(5000);
+  await enough(5000, 'paypal', 12);
   await control('POST', '/scenario', { name: 'slow-db', service: 'inventory', dbExtraMedianMs: 200 });
-  await sleep(4000);
+  await enough(4000, undefined, 32);
   await control('POST', '/scenario', { name: 'timeout-misconfig', caller: 'adapter-card', callerTimeoutMs: 300 });
-  await sleep(5000);
+  await enough(5000, 'card', 12);
   await control('POST', '/scenario', { name: 'baseline' });
   await platform.traffic.stop();
   // Most callbacks (scaled: about a second) arrive; the rest are cancelled by the stop, and the
@@ -121,7 +131,7 @@ beforeAll(async () => {
     if (list === undefined) byOrder.set(span.PaymentOrderId, (list = []));
     list.push(span);
   }
-}, 150_000);
+}, 600_000);
 
 afterAll(async () => {
   await platform?.stop();
