@@ -54,8 +54,12 @@ export async function runCrashTrial(trial: number, dataDir: string): Promise<Tri
       }
     }
   });
-  const killedAfterMs = 300 + Math.floor(Math.random() * 1500);
-  await new Promise((r) => setTimeout(r, killedAfterMs));
+  // Killed at a random moment once requests are being acknowledged (a trial with nothing
+  // acknowledged proves nothing, and how soon that is depends on the machine).
+  const t0 = performance.now();
+  while (acked.length < 5 && server.alive()) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
+  const killedAfterMs = Math.round(performance.now() - t0);
   const dead = new Promise((r) => server.child.once('exit', r));
   server.child.kill('SIGKILL');
   await dead;
