@@ -74,6 +74,7 @@ const GOALS: Record<string, number> = {
   gateways: 200,
   hops: 200,
   stuck: 200,
+  'traces search by attribute': 200,
 };
 
 async function tableStats(store: Store, spans: number) {
@@ -152,6 +153,17 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
       {
         query: 'traces search', ranged: true,
         run: (r) => searchTraces(store, { ...r, ...pick([{}, { service: 'payment' }, { status: 'error' as const }, { channel: pick(channels) }, { minDurationMs: 1000 }]) }),
+      },
+      {
+        // by any attribute (issue 16): a payment attribute with its own column, attributes read from
+        // the span and resource maps, and all filters on one span (match=span)
+        query: 'traces search by attribute', ranged: true,
+        run: (r) => searchTraces(store, { ...r, ...pick([
+          { attr: [{ key: 'payment.channel', value: pick(channels) }] },
+          { attr: [{ key: 'http.response.status_code', value: '500' }] },
+          { attr: [{ key: 'http.request.method', value: 'POST' }, { key: 'service.name', value: 'payment' }] },
+          { service: 'payment', attr: [{ key: 'http.request.method', value: 'POST' }], minDurationMs: 100, match: 'span' as const },
+        ]) }),
       },
       {
         query: 'funnel', ranged: true,
