@@ -21,6 +21,11 @@ import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/f
  *   H  svc      op           30000 ─ 30010                           hostile keys and values (below)
  *
  * Trace durations: X 1000, Y 300, Z 900, H 10 ms.
+ *
+ * And across the end of a second range (EDGE_RANGE, 90 s to 120 s):
+ *
+ *   V  edge     check        119000 ─ 119500 │                       db.system=oracle
+ *      edge     late                         │ 120500 ─ 120600       db.system=mysql, error
  */
 const T0 = Date.parse('2025-04-01T10:00:00Z');
 const HOSTILE_KEY = "k'); DROP TABLE otel_traces; --";
@@ -35,6 +40,34 @@ const SPANS: FixtureSpan[] = [
   { trace: 'H', id: 'h.root', service: 'svc', name: 'op', start: 30_000, dur: 10, attrs: { [HOSTILE_KEY]: HOSTILE_VALUE, url: 'https://x.example/a:b', 'ü🙂\u202E': '%00\u0000' } },
 ];
 
+const EDGE: FixtureSpan[] = [
+  { trace: 'V', id: 'v.root', service: 'edge', name: 'check', start: 119_000, dur: 500, attrs: { 'db.system': 'oracle' } },
+  { trace: 'V', id: 'v.late', parent: 'v.root', service: 'edge', name: 'late', start: 120_500, dur: 100, attrs: { 'db.system': 'mysql' }, status: 'Error' },
+];
+const EDGE_RANGE = { from: new Date(T0 + 90_000), to: new Date(T0 + 120_000) };
+
+/**
+ * Most recent first over a 3 h range (from B): the search looks at its last hour first.
+ *
+ *   P  p.early  B−10 s (before the range)  ·  p.late  3 h − 1 min
+ *   R1                                          r1     3 h − 10 min     db.system=x
+ *   R2                                          r2     2 h + 30 min     db.system=x
+ *   S  s.root   2 h − 30 s (before the last hour)  ·  s.child  3 h − 5 min
+ *
+ * In the range P starts at 3 h − 1 min (its first span is before it), then R1, R2, S: S's second
+ * span is late but S started before the last hour.
+ */
+const B = T0 + 86_400_000;
+const H = 3_600_000;
+const WINDOW: FixtureSpan[] = [
+  { trace: 'P', id: 'p.early', service: 'win', name: 'early', start: -10_000, dur: 100 },
+  { trace: 'P', id: 'p.late', parent: 'p.early', service: 'win', name: 'late', start: 3 * H - 60_000, dur: 100 },
+  { trace: 'R1', id: 'r1', service: 'win', name: 'r1', start: 3 * H - 600_000, dur: 100, attrs: { 'db.system': 'x' } },
+  { trace: 'R2', id: 'r2', service: 'win', name: 'r2', start: 2 * H + 1_800_000, dur: 100, attrs: { 'db.system': 'x' } },
+  { trace: 'S', id: 's.root', service: 'win', name: 'root', start: 2 * H - 30_000, dur: 100 },
+  { trace: 'S', id: 's.child', parent: 's.root', service: 'win', name: 'child', start: 3 * H - 300_000, dur: 100 },
+];
+
 let store: Store;
 let cleanup: () => Promise<void>;
 const range = { from: new Date(T0), to: new Date(T0 + 60_000) };
@@ -43,7 +76,8 @@ const T = (...names: string[]) => names.map(traceIdOf).sort();
 beforeAll(async () => {
   ({ store, cleanup } = await openTempStore());
   await migrate(store, { retentionDays: 0 });
-  await insertFixture(store, SPANS, T0);
+  await insertFixture(store, [...SPANS, ...EDGE], T0);
+  await insertFixture(store, WINDOW, B);
 });
 afterAll(async () => cleanup?.());
 
@@ -102,7 +136,35 @@ describe('trace search by attribute, span name and duration', () => {
     expect(await ids(parse(`attr=${encodeURIComponent("http.route:/pay' OR 1=1 --")}`))).toEqual([]);
     expect(await ids(parse(`attr=${encodeURIComponent("') OR 1=1 --:x")}`))).toEqual([]);
     const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
-    expect(Number(n)).toBe(SPANS.length);
+    expect(Number(n)).toBe(SPANS.length + EDGE.length + WINDOW.length);
+  });
+
+  it('reads only the spans in the range, for the filters and for the summary', async () => {
+    const search = (f: Partial<TraceSearchParams>) => searchTraces(store, { ...EDGE_RANGE, ...f });
+    const { traces } = await search({ attr: [attr('db.system', 'oracle')] });
+    expect(traces.map((t) => [t.traceId, t.spanCount, t.durationMs, t.error])).toEqual([[traceIdOf('V'), 1, 500, false]]);
+    // V's mysql span and its error lie after the range.
+    expect((await search({ attr: [attr('db.system', 'mysql')] })).traces).toEqual([]);
+    expect((await search({ attr: [attr('db.system', 'oracle'), attr('db.system', 'mysql')] })).traces).toEqual([]);
+    expect((await search({ match: 'span', service: 'edge', name: 'late' })).traces).toEqual([]);
+    expect((await search({ status: 'error' })).traces).toEqual([]);
+    expect((await search({ status: 'ok', service: 'edge' })).traces.map((t) => t.traceId)).toEqual([traceIdOf('V')]);
+  });
+
+  it('most recent first over a long range: the same traces as over the whole range', async () => {
+    const search = async (f: Partial<TraceSearchParams>) =>
+      (await searchTraces(store, { from: new Date(B), to: new Date(B + 3 * H), service: 'win', ...f })).traces.map((t) => [t.traceId, t.start, t.spanCount]);
+    const at = (ms: number) => new Date(B + ms).toISOString().replace('Z', '000000Z');
+    const P = [traceIdOf('P'), at(3 * H - 60_000), 1];
+    const R1 = [traceIdOf('R1'), at(3 * H - 600_000), 1];
+    const R2 = [traceIdOf('R2'), at(2 * H + 1_800_000), 1];
+    const S = [traceIdOf('S'), at(2 * H - 30_000), 2];
+    // In the last hour alone S (from its second span) would come before R1.
+    expect(await search({ limit: 2 })).toEqual([P, R1]);
+    expect(await search({ limit: 3 })).toEqual([P, R1, R2]);
+    expect(await search({})).toEqual([P, R1, R2, S]);
+    expect(await search({ attr: [attr('db.system', 'x')], limit: 1 })).toEqual([R1]);
+    expect(await search({ attr: [attr('db.system', 'x')] })).toEqual([R1, R2]);
   });
 });
 

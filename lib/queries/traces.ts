@@ -70,12 +70,13 @@ function attributeEqualsSql(key: string, value: string): SqlFragment {
  * /pay span itself took 500 ms. Most recent (or slowest) first. A trace's root is its span without
  * a parent (its earliest span if the root is missing); its duration runs from its first span start
  * to its last span end in the range.
+ *
+ * Most recent first is searched in the latest part of the range first (`recentTraces`), so a search
+ * need not read the attribute maps of a whole day of spans.
  */
 export async function searchTraces(store: Store, p: TraceSearchParams): Promise<{ traces: TraceSummary[] }> {
   const hosts = p.hosts ?? defaultGatewayHosts();
-  const where: SqlFragment[] = [sql`Timestamp >= ${p.from}`, sql`Timestamp < ${p.to}`];
-  if (p.traceId !== undefined) where.push(sql`TraceId = ${p.traceId}`);
-  if (p.orderId !== undefined) where.push(sql`TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${p.orderId})`);
+  const limit = p.limit ?? 50;
   const having: SqlFragment[] = [];
   const ns = (ms: number) => Math.round(ms * 1e6);
   const onSpan: SqlFragment[] = [];
@@ -97,22 +98,34 @@ export async function searchTraces(store: Store, p: TraceSearchParams): Promise<
   if (p.status === 'error') having.push(sql`error = 1`);
   if (p.status === 'ok') having.push(sql`error = 0`);
   const order = p.sort === 'duration' ? sql`durationNs DESC, startNs DESC` : sql`startNs DESC, durationNs DESC`;
-  const rows = await store.query<{ traceId: string; rootService: string; rootName: string; startNs: string; durationNs: string; spanCount: string; error: number }>(sql`
-    WITH ${queryConstants(hosts)}
-    SELECT TraceId AS traceId,
-           countIf(ParentSpanId = '') > 0 AS hasRoot,
-           if(hasRoot, argMinIf(toString(ServiceName), Timestamp, ParentSpanId = ''), argMin(toString(ServiceName), Timestamp)) AS rootService,
-           if(hasRoot, argMinIf(toString(SpanName), Timestamp, ParentSpanId = ''), argMin(toString(SpanName), Timestamp)) AS rootName,
-           min(toInt64(toUnixTimestamp64Nano(Timestamp))) AS startNs,
-           max(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration)) - startNs AS durationNs,
-           count() AS spanCount,
-           max(IsError) AS error
-    FROM otel_traces
-    WHERE ${join(where, ' AND ')}
-    GROUP BY TraceId
-    ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
-    ORDER BY ${order}, traceId
-    LIMIT ${p.limit ?? 50}`);
+
+  // The filters stay in countIf: the same map lookup in WHERE took ~2.5 times as long here
+  // (docs/dashboard.md).
+  const search = (from: Date) => {
+    const where: SqlFragment[] = [sql`Timestamp >= ${from}`, sql`Timestamp < ${p.to}`];
+    if (p.traceId !== undefined) where.push(sql`TraceId = ${p.traceId}`);
+    if (p.orderId !== undefined) where.push(sql`TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${p.orderId})`);
+    return store.query<SummaryRow>(sql`
+      WITH ${queryConstants(hosts)}
+      SELECT TraceId AS traceId,
+             countIf(ParentSpanId = '') > 0 AS hasRoot,
+             if(hasRoot, argMinIf(toString(ServiceName), Timestamp, ParentSpanId = ''), argMin(toString(ServiceName), Timestamp)) AS rootService,
+             if(hasRoot, argMinIf(toString(SpanName), Timestamp, ParentSpanId = ''), argMin(toString(SpanName), Timestamp)) AS rootName,
+             min(toInt64(toUnixTimestamp64Nano(Timestamp))) AS startNs,
+             max(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration)) - startNs AS durationNs,
+             count() AS spanCount,
+             max(IsError) AS error
+      FROM otel_traces
+      WHERE ${join(where, ' AND ')}
+      GROUP BY TraceId
+      ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
+      ORDER BY ${order}, traceId
+      LIMIT ${limit}`);
+  };
+  // An id or order filter leaves a handful of traces: one search over the range.
+  const rows = p.sort === 'duration' || p.traceId !== undefined || p.orderId !== undefined
+    ? await search(p.from)
+    : await recentTraces(store, p, limit, search);
   return {
     traces: rows.map((r) => ({
       traceId: r.traceId,
@@ -124,6 +137,44 @@ export async function searchTraces(store: Store, p: TraceSearchParams): Promise<
       error: num(r.error) === 1,
     })),
   };
+}
+
+interface SummaryRow { traceId: string; rootService: string; rootName: string; startNs: string; durationNs: string; spanCount: string; error: number }
+
+/** The first window of a most-recent-first search; then grown until it holds the answer. */
+const FIRST_WINDOW_MS = 900_000;
+
+/**
+ * The `limit` most recent traces of the range, searched in a window at its end, [cut, to), grown
+ * until the answer is known: the window's first `limit` traces are the range's when none of them
+ * has a span in [from, cut) (judged from the trace-id lookup table, which may only err towards a
+ * larger window). Then their summaries and filters saw
+ * all their spans in the range, and every trace the window missed starts before cut, later in the
+ * order than all of them. Windows grow at least twofold, so a 400-day range takes at most 17; the
+ * last is the whole range. (Spans stored before the lookup table's view existed have no row there:
+ * their traces count as starting in the window.)
+ */
+async function recentTraces(store: Store, p: TimeRange, limit: number, search: (from: Date) => Promise<SummaryRow[]>): Promise<SummaryRow[]> {
+  for (let windowMs = FIRST_WINDOW_MS; ; ) {
+    // A whole second, so the lookup table's second-precision Start compares exactly.
+    const cut = Math.ceil((p.to.getTime() - windowMs) / 1000) * 1000;
+    if (cut <= p.from.getTime()) return search(p.from);
+    const rows = await search(new Date(cut));
+    if (rows.length >= limit && (await startAtOrAfter(store, rows.map((r) => r.traceId), p.from, new Date(cut))) === rows.length) return rows;
+    // Aim a quarter past what is needed, judging by what this window held.
+    windowMs *= rows.length ? Math.min(16, Math.max(2, (1.25 * limit) / rows.length)) : 16;
+  }
+}
+
+/**
+ * How many of these traces have no lookup row reaching into [from, cut): a row spans its insert
+ * block's first to last span start, so a span in [from, cut) always shows.
+ */
+async function startAtOrAfter(store: Store, traceIds: string[], from: Date, cut: Date): Promise<number> {
+  const [r] = await store.query<{ n: string }>(sql`
+    SELECT ${traceIds.length} - uniqExact(TraceId) AS n FROM otel_traces_trace_id_ts
+    WHERE TraceId IN ${traceIds} AND Start < ${cut} AND End >= toStartOfSecond(${from})`);
+  return num(r.n);
 }
 
 export interface SpanEvent {
