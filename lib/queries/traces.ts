@@ -143,6 +143,8 @@ interface SummaryRow { traceId: string; rootService: string; rootName: string; s
 
 /** The first window of a most-recent-first search; then grown until it holds the answer. */
 const FIRST_WINDOW_MS = 900_000;
+/** Ranges up to this long are searched whole: a first window saved nothing on them (docs/dashboard.md). */
+const WHOLE_RANGE_MS = 3_600_000;
 
 /**
  * The `limit` most recent traces of the range, searched in a window at its end, [cut, to), grown
@@ -155,6 +157,7 @@ const FIRST_WINDOW_MS = 900_000;
  * their traces count as starting in the window.)
  */
 async function recentTraces(store: Store, p: TimeRange, limit: number, search: (from: Date) => Promise<SummaryRow[]>): Promise<SummaryRow[]> {
+  if (p.to.getTime() - p.from.getTime() <= WHOLE_RANGE_MS) return search(p.from);
   for (let windowMs = FIRST_WINDOW_MS; ; ) {
     // A whole second, so the lookup table's second-precision Start compares exactly.
     const cut = Math.ceil((p.to.getTime() - windowMs) / 1000) * 1000;
