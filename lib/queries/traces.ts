@@ -163,7 +163,7 @@ async function recentTraces(store: Store, p: TimeRange, limit: number, search: (
     const cut = Math.ceil((p.to.getTime() - windowMs) / 1000) * 1000;
     if (cut <= p.from.getTime()) return search(p.from);
     const rows = await search(new Date(cut));
-    if (rows.length >= limit && (await startAtOrAfter(store, rows.map((r) => r.traceId), p.from, new Date(cut))) === rows.length) return rows;
+    if (rows.length >= Math.max(1, limit) && (await startAtOrAfter(store, rows.map((r) => r.traceId), p.from, new Date(cut))) === rows.length) return rows;
     // Aim a quarter past what is needed, judging by what this window held.
     windowMs *= rows.length ? Math.min(16, Math.max(2, (1.25 * limit) / rows.length)) : 16;
   }
