@@ -803,33 +803,6 @@ function scanJsonBytes(b: Uint8Array): boolean {
   return long;
 }
 
-function scanJsonString(t: string): boolean {
-  let depth = 0;
-  let run = 0;
-  let long = false;
-  const n = t.length;
-  for (let i = 0; i < n; i++) {
-    const c = t.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (++run === EXACT_DIGITS) long = true;
-      continue;
-    }
-    run = 0;
-    if (c === 0x22) {
-      for (i++; i < n; i++) {
-        const d = t.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) deeperThan(i);
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return long;
-}
-
 /**
  * A long integer literal that is the value of a 64-bit integer field. The match can only start at a
  * real key: the quote after the name is unescaped, and a quote that opened a string there would leave
@@ -865,7 +838,8 @@ export function decodeTraceRequestJson(body: string | Uint8Array, options?: Deco
   let text: string;
   let longNumbers: boolean;
   if (typeof body === 'string') {
-    longNumbers = scanJsonString(body);
+    // text is rare here (receivers hand over bytes): one scanner, on its UTF-8 bytes
+    longNumbers = scanJsonBytes(Buffer.from(body, 'utf8'));
     text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   } else if (body instanceof Uint8Array) {
     longNumbers = scanJsonBytes(body);
