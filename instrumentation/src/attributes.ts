@@ -35,3 +35,12 @@ export const TIMEOUT_ERROR_CODES: readonly string[] = [
   'ERR_HTTP_REQUEST_TIMEOUT',
 ];
 export const TIMEOUT_ERROR_NAMES: readonly string[] = ['TimeoutError', 'ConnectTimeoutError', 'HeadersTimeoutError', 'BodyTimeoutError'];
+
+/** The global transaction (TCC or Saga) a span takes part in, the same id in every branch and trace. */
+export const ATTR_PAYMENT_TX_ID = 'payment.tx.id';
+/** The branch (participant) of the global transaction, e.g. `account-debit`. */
+export const ATTR_PAYMENT_TX_BRANCH = 'payment.tx.branch';
+/** The phase the span performs for its branch: one of TRANSACTION_PHASES. */
+export const ATTR_PAYMENT_TX_PHASE = 'payment.tx.phase';
+/** TCC phases (`try`, `confirm`, `cancel`) and Saga phases (`action`, `compensate`). */
+export const TRANSACTION_PHASES = ['try', 'confirm', 'cancel', 'action', 'compensate'] as const;

@@ -11,9 +11,13 @@ export {
   ATTR_PAYMENT_OUTCOME,
   ATTR_PAYMENT_STAGE,
   ATTR_PAYMENT_TIMEOUT,
+  ATTR_PAYMENT_TX_BRANCH,
+  ATTR_PAYMENT_TX_ID,
+  ATTR_PAYMENT_TX_PHASE,
   ERROR_TYPE_TIMEOUT,
   TIMEOUT_ERROR_CODES,
   TIMEOUT_ERROR_NAMES,
+  TRANSACTION_PHASES,
 } from './attributes.js';
 export { BUILTIN_GATEWAY_HOSTS, ENV_GATEWAY_HOSTS, GatewayHostTable, hostOfUrl } from './gateway-host-table.js';
 export type { GatewayHostTableOptions } from './gateway-host-table.js';

@@ -14,6 +14,7 @@ export {
   withStage,
 } from './payment-context.js';
 export type { OutcomeOptions, PaymentContext, PaymentOutcome } from './payment-context.js';
+export { markTransactionPhase, withTransactionPhase, type TransactionPhase, type TransactionStep } from './transactions.js';
 
 // Attribute names, the gateway host table and timeout codes, also served alone as ./conventions.
 export * from './conventions.js';
