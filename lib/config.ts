@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { parseErrorClasses, type ErrorCodeEntry } from './analytics/error-taxonomy';
+import { BUILTIN_FX_RATES, parseFxRates, type FxRateTable } from './analytics/money';
 
 /**
  * Everything payscope reads from the environment, parsed once and validated.
@@ -85,6 +88,12 @@ export interface PayscopeConfig {
   ingestToken?: string;
   /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
   apiToken?: string;
+  /** Provider error codes added to (or overriding) the built-in error class table (lib/analytics/error-taxonomy.ts). */
+  errorClasses: ErrorCodeEntry[];
+  /** Currency money at stake is reported in (`PAYSCOPE_REPORTING_CURRENCY`). @default USD */
+  reportingCurrency: string;
+  /** Exchange rates (`PAYSCOPE_FX_RATES` / `PAYSCOPE_FX_RATES_FILE`). @default the built-in table of lib/analytics/money.ts */
+  fxRates: FxRateTable;
 }
 
 /** Callback SLA: seconds a gateway request may wait for its callback before the payment is stuck. */
@@ -151,6 +160,30 @@ function positiveNumberEnv(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** Inline JSON in `name`, else the JSON file named by `name_FILE`, else undefined; both set is an error. */
+function jsonEnv(env: Env, name: string): { text: string; what: string } | undefined {
+  const inline = env[name];
+  const file = env[`${name}_FILE`];
+  if (inline && file) throw new Error(`set ${name} or ${name}_FILE, not both`);
+  if (inline) return { text: inline, what: name };
+  if (!file) return undefined;
+  try {
+    return { text: fs.readFileSync(path.resolve(projectRoot, file), 'utf8'), what: `${name}_FILE (${file})` };
+  } catch (e) {
+    throw new Error(`${name}_FILE: cannot read ${JSON.stringify(file)} (${(e as Error).message})`);
+  }
+}
+
+function moneyConfig(env: Env): Pick<PayscopeConfig, 'reportingCurrency' | 'fxRates'> {
+  const rates = jsonEnv(env, 'PAYSCOPE_FX_RATES');
+  const fxRates = rates ? parseFxRates(rates.text, rates.what) : BUILTIN_FX_RATES;
+  const reportingCurrency = (env.PAYSCOPE_REPORTING_CURRENCY || 'USD').toUpperCase();
+  if (fxRates.rates[reportingCurrency] === undefined) {
+    throw new Error(`PAYSCOPE_REPORTING_CURRENCY: no exchange rate for ${JSON.stringify(reportingCurrency)} (rates known: ${Object.keys(fxRates.rates).join(', ')})`);
+  }
+  return { reportingCurrency, fxRates };
+}
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -209,6 +242,9 @@ export function loadConfig(env: Env = process.env): PayscopeConfig {
     ingestDebug: env.PAYSCOPE_INGEST_DEBUG === '1',
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
+    // Payment intelligence: error classes and money at stake.
+    errorClasses: ((c) => (c ? parseErrorClasses(c.text, c.what) : []))(jsonEnv(env, 'PAYSCOPE_ERROR_CLASSES')),
+    ...moneyConfig(env),
   };
 }
 
