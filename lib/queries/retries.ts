@@ -1,0 +1,216 @@
+import type { ErrorCodeTable } from '../analytics/error-taxonomy';
+import { DEFAULT_WINDOW_SEC } from '../analytics/funnel';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { conversionFactor, parseAmount, roundMoney, type FxRateTable } from '../analytics/money';
+import { analyzeOrderAttempts, failoverMatrix, type Attempt, type AttemptEvent, type FailoverRow, type OrderAttempts } from '../analytics/retries';
+import { getConfig } from '../config';
+import { sql, type SqlFragment } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, num, queryConstants, type TimeRange } from './common';
+import { defaultErrorCodeTable } from './error-class';
+
+/**
+ * Retries, failover and double charges (lib/analytics/retries.ts) over the orders whose first
+ * gateway attempt falls in the range. Their attempts and callbacks are read from payment_attempts
+ * (two rows per payment) up to one funnel window either side of the range, so a callback that
+ * arrives after the range still answers its attempt. Only orders that can have been retried or
+ * charged twice (several attempts, several successful callbacks, or several charge ids) leave the
+ * store, most recent first and at most `maxOrders` of them; the rest are only counted.
+ */
+
+export interface RetriesParams extends TimeRange {
+  channel?: string;
+  /** Chains listed, most recent first. @default 50 */
+  limit?: number;
+  /** Orders analysed at most (the most recent); the answer says when more were left out. @default 20000 */
+  maxOrders?: number;
+  hosts?: GatewayHostArrays;
+  errorCodes?: ErrorCodeTable;
+  fx?: { table: FxRateTable; currency: string };
+}
+
+interface CandidateOrder {
+  orderId: string;
+  channel: string;
+  amount: string;
+  currency: string;
+  firstRequestMs: number;
+  /** Every trace of its attempts and callbacks, sorted. */
+  traceIds: string[];
+  analysis: OrderAttempts;
+}
+
+interface Candidates {
+  orders: number;
+  retried: number;
+  candidates: CandidateOrder[];
+  truncated: boolean;
+}
+
+type EventTuple = [string, number, string, string, string, number, string, string, number, number, number, string, string];
+
+async function loadCandidates(store: Store, p: RetriesParams): Promise<Candidates> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const table = p.errorCodes ?? defaultErrorCodeTable();
+  const windowMs = DEFAULT_WINDOW_SEC * 1000;
+  const scanFrom = new Date(p.from.getTime() - windowMs);
+  const scanTo = new Date(p.to.getTime() + windowMs);
+  const maxOrders = p.maxOrders ?? 20_000;
+  const channel: SqlFragment = p.channel !== undefined ? sql`AND countIf(PaymentChannel = ${p.channel}) > 0` : sql``;
+  const rows = await store.query<{
+    orderId: string; channel: string; amount: string; currency: string; firstRequestMs: number; events: EventTuple[]; orders: string; retried: string;
+  }>(sql`
+    WITH ${queryConstants(hosts)}
+    SELECT * FROM (
+      SELECT *, count() OVER () AS orders, sum(requests > 1) OVER () AS retried
+      FROM (
+        SELECT PaymentOrderId AS orderId,
+               anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
+               anyIf(Amount, Amount != '') AS amount,
+               anyIf(toString(Currency), Currency != '') AS currency,
+               countIf(isRequest) AS requests,
+               countIf(NOT isRequest AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS fulfilled,
+               uniqExactIf(ProviderRef, ProviderRef != '' AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS chargeIds,
+               minIf(Timestamp, isRequest) AS firstRequest,
+               toFloat64(toUnixTimestamp64Milli(firstRequest)) AS firstRequestMs,
+               groupArray((toString(PaymentStage), toFloat64(toUnixTimestamp64Nano(Timestamp)) / 1e6, gw, toString(PaymentOutcome),
+                 toString(PaymentErrorCode), IsError, toString(ErrorType), toString(TimeoutFlag), HttpStatus, Attempt, Duplicate, ProviderRef, TraceId)) AS events
+        FROM (
+          SELECT *, ${gatewayOfSql()} AS gw, PaymentStage = 'gateway.request' AS isRequest
+          FROM payment_attempts
+          WHERE Timestamp >= ${scanFrom} AND Timestamp < ${scanTo}
+        )
+        GROUP BY PaymentOrderId
+        HAVING requests > 0 AND firstRequest >= ${p.from} AND firstRequest < ${p.to} ${channel}
+      )
+    )
+    WHERE requests > 1 OR fulfilled > 1 OR chargeIds > 1
+    ORDER BY firstRequestMs DESC, orderId
+    LIMIT ${maxOrders + 1}`);
+  const truncated = rows.length > maxOrders;
+  const candidates = rows.slice(0, maxOrders).map((r) => ({
+    orderId: r.orderId,
+    channel: r.channel,
+    amount: r.amount,
+    currency: r.currency,
+    firstRequestMs: num(r.firstRequestMs),
+    traceIds: [...new Set(r.events.map((e) => e[12]))].sort(),
+    analysis: analyzeOrderAttempts(r.events.map(eventOf), table),
+  }));
+  return { orders: rows.length ? num(rows[0].orders) : await countOrders(store, p, scanFrom, scanTo), retried: rows.length ? num(rows[0].retried) : 0, candidates, truncated };
+}
+
+/** Orders with an attempt in the range, when none of them was a candidate (the main query's window count then had no row to ride on). */
+async function countOrders(store: Store, p: RetriesParams, scanFrom: Date, scanTo: Date): Promise<number> {
+  const channel: SqlFragment = p.channel !== undefined ? sql`AND countIf(PaymentChannel = ${p.channel}) > 0` : sql``;
+  const rows = await store.query<{ n: string }>(sql`
+    SELECT count() AS n FROM (
+      SELECT PaymentOrderId, minIf(Timestamp, PaymentStage = 'gateway.request') AS firstRequest
+      FROM payment_attempts WHERE Timestamp >= ${scanFrom} AND Timestamp < ${scanTo}
+      GROUP BY PaymentOrderId
+      HAVING countIf(PaymentStage = 'gateway.request') > 0 AND firstRequest >= ${p.from} AND firstRequest < ${p.to} ${channel})`);
+  return num(rows[0]?.n);
+}
+
+function eventOf(t: EventTuple): AttemptEvent {
+  const [stage, at, gateway, outcome, errorCode, isError, errorType, timeoutFlag, httpStatus, attempt, duplicate, providerRef, traceId] = t;
+  return {
+    stage: stage === 'gateway.request' ? 'gateway.request' : 'gateway.callback',
+    at: num(at), gateway, outcome, errorCode, isError: num(isError) === 1, errorType, timeoutFlag,
+    httpStatus: num(httpStatus), attempt: num(attempt), duplicate: num(duplicate) === 1, providerRef, traceId,
+  };
+}
+
+export interface RetryChain {
+  orderId: string;
+  channel: string;
+  attempts: Pick<Attempt, 'gateway' | 'outcome' | 'errorClass' | 'errorCode' | 'traceId'>[];
+  recovered: boolean;
+  charges: number;
+}
+
+export interface RetriesResult {
+  /** Orders with a gateway attempt in the range. */
+  orders: number;
+  /** Of those, orders with more than one attempt. */
+  retried: number;
+  /** Retried orders where an attempt after the first succeeded; amount in `currency` (the reporting currency). */
+  recovered: { count: number; amount: number };
+  currency: string;
+  /** Recovered orders whose amount could not be converted (no amount, or a currency without a rate): counted, amount left out. */
+  unconverted: { count: number; currencies: string[] };
+  matrix: FailoverRow[];
+  chains: RetryChain[];
+  /** More orders could have been retried than were analysed (`maxOrders`): figures cover the most recent ones. */
+  truncated: boolean;
+}
+
+export async function getRetries(store: Store, p: RetriesParams): Promise<RetriesResult> {
+  const fx = p.fx ?? { table: getConfig().fxRates, currency: getConfig().reportingCurrency };
+  const { orders, retried, candidates, truncated } = await loadCandidates(store, p);
+  const retriedOrders = candidates.filter((c) => c.analysis.retried);
+  let count = 0;
+  let amount = 0;
+  const unconvertedCurrencies = new Set<string>();
+  let unconverted = 0;
+  for (const c of retriedOrders) {
+    if (!c.analysis.recovered) continue;
+    count++;
+    const value = parseAmount(c.amount);
+    const factor = conversionFactor(fx.table, c.currency, fx.currency);
+    if (value === null || factor === undefined) {
+      unconverted++;
+      unconvertedCurrencies.add(c.currency);
+    } else amount += value * factor;
+  }
+  return {
+    orders,
+    retried,
+    recovered: { count, amount: roundMoney(amount) },
+    currency: fx.currency,
+    unconverted: { count: unconverted, currencies: [...unconvertedCurrencies].sort() },
+    matrix: failoverMatrix(retriedOrders.map((c) => c.analysis)),
+    chains: retriedOrders.slice(0, p.limit ?? 50).map((c) => ({
+      orderId: c.orderId,
+      channel: c.channel,
+      attempts: c.analysis.attempts.map((a) => ({ gateway: a.gateway, outcome: a.outcome, errorClass: a.errorClass, errorCode: a.errorCode, traceId: a.traceId })),
+      recovered: c.analysis.recovered,
+      charges: c.analysis.charges,
+    })),
+    truncated,
+  };
+}
+
+export interface DoubleCharge {
+  orderId: string;
+  channel: string;
+  /** The gateways that charged, in attempt order. */
+  gateways: string[];
+  charges: number;
+  /** The order's amount (`payment.amount`), in its own currency. */
+  amount: string;
+  currency: string;
+  /** The traces of its attempts and callbacks. */
+  traceIds: string[];
+}
+
+/** Orders charged more than once at the provider, most recent first. */
+export async function listDoubleCharges(store: Store, p: Omit<RetriesParams, 'fx'>): Promise<{ payments: DoubleCharge[]; truncated: boolean }> {
+  const { candidates, truncated } = await loadCandidates(store, p);
+  const payments = candidates
+    .filter((c) => c.analysis.charges > 1)
+    .slice(0, p.limit ?? 100)
+    .map((c) => {
+      const charged = c.analysis.attempts.filter((a) => a.outcome === 'succeeded');
+      return {
+        orderId: c.orderId,
+        channel: c.channel,
+        gateways: [...new Set((charged.length ? charged : c.analysis.attempts).map((a) => a.gateway))],
+        charges: c.analysis.charges,
+        amount: c.amount,
+        currency: c.currency,
+        traceIds: c.traceIds,
+      };
+    });
+  return { payments, truncated };
+}
