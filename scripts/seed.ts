@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../clickhouse/migrate';
 import { loadConfig } from '../lib/config';
 import { openStore } from '../lib/store/store';
-import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from '../sim/seed/scenarios';
+import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from '../sim/model/scenarios';
 import { seedStore } from '../sim/seed/seed';
 
 const HELP = `Usage: npm run seed -- --payments N --days D [options]

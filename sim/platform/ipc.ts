@@ -1,10 +1,9 @@
-import type { BASELINE } from '../seed/shape';
+import type { Baseline } from '../model/catalog';
 import type { OrderRecord } from './ground-truth';
 import type { ActiveScenario } from './scenarios';
 import type { Addresses } from './topology';
 
-/** The platform's normal behaviour (sim/seed/shape.ts `BASELINE`), overridable per run. */
-export type Baseline = { -readonly [K in keyof typeof BASELINE]: number };
+
 
 export interface ServiceConfig {
   /** Port of every service on 127.0.0.1. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../lib/store/sql';
 import { startTestServer } from '../../test/helpers/server';
-import { STAGES } from '../seed/shape';
+import { STAGES } from '../model/catalog';
 import type { OrderRecord, PeriodTruth, TruthRecord } from './ground-truth';
 import { readGroundTruth } from './ground-truth';
 import { ensureInstrumentationBuilt, startPlatform, type Platform } from './platform';

@@ -2,11 +2,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { BASELINE } from '../seed/shape';
+import { BASELINE } from '../model/catalog';
 import { startControlServer, type ControlServer } from './control-server';
 import { GroundTruthLog } from './ground-truth';
 import { agent } from './http';
-import type { Baseline, FromService, ToService } from './ipc';
+import type { Baseline } from '../model/catalog';
+import type { FromService, ToService } from './ipc';
 import { resolveScenario, type ActiveScenario, type ScenarioName, type ScenarioRequest } from './scenarios';
 import { TrafficGenerator } from './traffic';
 import { gatewayHostsEnv, isGateway, SERVICES, type Addresses, type Channel, type Service } from './topology';
@@ -41,9 +42,9 @@ export interface PlatformOptions {
   basePort?: number;
   /** Multiplies provider latency, callback delays and adapter timeouts (tests use < 1). @default 1 */
   timeScale?: number;
-  /** Overrides of the baseline rates (sim/seed/shape.ts `BASELINE`). */
+  /** Overrides of the baseline rates (sim/model/catalog.ts `BASELINE`). */
   baseline?: Partial<Baseline>;
-  /** Channel weights of the traffic. @default the shares of sim/seed/shape.ts */
+  /** Channel weights of the traffic. @default the shares of sim/model/catalog.ts */
   mix?: Partial<Record<Channel, number>>;
   /** Start the traffic right away. @default true */
   traffic?: boolean;

@@ -1,4 +1,4 @@
-import { GATEWAYS, type Gateway } from '../seed/shape';
+import { GATEWAYS, type Gateway } from '../model/catalog';
 import { hex } from './random';
 
 /**
@@ -37,7 +37,7 @@ export interface PaymentResult {
 
 export interface ProviderDialect {
   gateway: Gateway;
-  /** The payment call's path on the provider host (sim/seed/shape.ts). */
+  /** The payment call's path on the provider host (sim/model/catalog.ts). */
   path: string;
   encodeRequest(req: PaymentRequest): Encoded;
   decodeRequest(body: Record<string, unknown>): PaymentRequest;

@@ -1,5 +1,6 @@
 import type { Cause, Effect, OrderRecord } from './ground-truth';
-import type { Baseline, FromService, ServiceConfig, ToService } from './ipc';
+import type { Baseline } from '../model/catalog';
+import type { FromService, ServiceConfig, ToService } from './ipc';
 import type { ActiveScenario } from './scenarios';
 import type { Addresses, Service } from './topology';
 

@@ -1,10 +1,10 @@
-import { SCENARIO_NAMES, SCENARIOS, type Scenario, type ScenarioName } from '../seed/scenarios';
-import { CHANNELS } from '../seed/shape';
+import { SCENARIO_NAMES, SCENARIOS, type Scenario, type ScenarioName } from '../model/scenarios';
+import { CHANNELS } from '../model/catalog';
 import { GATEWAY_NAMES, type Gateway } from './topology';
 
 /**
  * The live platform's fault scenarios: the same ones (names, targets, parameters) as the seeder's
- * (sim/seed/scenarios.ts), switched at run time instead of applied to a window of history. A
+ * (sim/model/scenarios.ts), switched at run time instead of applied to a window of history. A
  * switch starts a new period; every fault a service applies is recorded with the period it
  * belongs to (ground-truth.ts).
  */

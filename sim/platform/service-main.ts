@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { startPayscope } from '@payscope/instrumentation';
-import { CHANNELS } from '../seed/shape';
+import { CHANNELS } from '../model/catalog';
 import type { Router } from './http';
 import type { FromService, ToService } from './ipc';
 import { ServiceRuntime } from './runtime';

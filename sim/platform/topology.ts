@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { CHANNELS, GATEWAYS, SERVICES, type Channel, type ChannelProfile, type Gateway, type Service } from '../seed/shape';
+import { CHANNELS, GATEWAYS, SERVICES, type Channel, type ChannelProfile, type Gateway, type Service } from '../model/catalog';
 
 /**
  * Who runs where. Every service is its own process on 127.0.0.1 and its own port. Services call each

@@ -1,10 +1,11 @@
-import { CHANNELS, type Channel, type ChannelProfile } from '../seed/shape';
+import { CHANNELS, type Channel } from '../model/catalog';
+import { CHANNEL_SHARES, newPayment } from '../model/payment';
 import { post } from './http';
-import { exponentialMs, lognormal, pick, weighted } from './random';
+import { exponentialMs, random } from './random';
 
 /**
  * Shoppers paying: checkout requests at `rate` payments per second (Poisson arrivals), through the
- * channel mix of sim/seed/shape.ts (or `mix`), with amounts and currencies per channel.
+ * flow model's channel mix (or `mix`), amounts and currencies (sim/model/payment.ts `newPayment`).
  */
 
 export interface TrafficOptions {
@@ -12,7 +13,7 @@ export interface TrafficOptions {
   rate: number;
   /** The checkout service's port on 127.0.0.1. */
   checkoutPort: number;
-  /** Channel weights, e.g. `{ card: 1 }` for card only. @default the shares of sim/seed/shape.ts */
+  /** Channel weights, e.g. `{ card: 1 }` for card only. @default the shares of sim/model/catalog.ts */
   mix?: Partial<Record<Channel, number>>;
   /** Requests in flight beyond which new payments are skipped (counted as shed). @default 256 */
   maxInFlight?: number;
@@ -109,15 +110,13 @@ export class TrafficGenerator {
   }
 
   private async pay(): Promise<void> {
-    const profile: ChannelProfile = weighted(CHANNELS, this.weights);
-    const currency = pick(profile.currencies);
-    const amount = Math.max(0.5, lognormal(profile.amountMedian, 0.9)).toFixed(2);
+    const { channel: profile, currency, amount } = newPayment(random, this.weights);
     const body = {
       channel: profile.channel,
       amount,
       currency,
       userId: `user_${Math.floor(Math.random() * 5000)}`,
-      sku: pick(SKUS),
+      sku: random.pick(SKUS),
       quantity: 1 + Math.floor(Math.random() * 3),
     };
     const started = Date.now();
@@ -137,7 +136,7 @@ export class TrafficGenerator {
 }
 
 function weightsFor(mix: Partial<Record<Channel, number>> | undefined): number[] {
-  if (mix === undefined) return CHANNELS.map((c) => c.share);
+  if (mix === undefined) return [...CHANNEL_SHARES];
   const weights = CHANNELS.map((c) => mix[c.channel] ?? 0);
   if (!weights.some((w) => w > 0)) throw new Error(`mix needs a positive weight for one of ${CHANNELS.map((c) => c.channel).join(', ')}`);
   return weights;

@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SeedSpan } from './generate';
 import { paymentStream } from './seed';
-import { SCENARIOS, type ScenarioName } from './scenarios';
-import { CHANNELS, SERVICES, STAGES } from './shape';
+import { SCENARIOS, type ScenarioName } from '../model/scenarios';
+import { CHANNELS, SERVICES, STAGES } from '../model/catalog';
 
 const END = Date.parse('2025-02-01T00:00:00Z');
 const opts = (scenario: ScenarioName, payments = 3000, seed = 's1') => ({ payments, seed, fromMs: END - 8 * 3_600_000, toMs: END, scenario });

@@ -1,9 +1,12 @@
+import { BASELINE, GATEWAYS, STAGES, type ChannelProfile, type GatewayProfile, type Service } from '../model/catalog';
+import { callerTimeout, confirmFails, newPayment, orderDbMs, providerAnswer, providerCallback, reserveStock, scoreRisk } from '../model/payment';
+import { SCENARIOS, type Scenario, type ScenarioName } from '../model/scenarios';
 import { Rng } from './random';
-import { BASELINE, CHANNELS, GATEWAYS, STAGES, type ChannelProfile, type GatewayProfile, type Service } from './shape';
-import { SCENARIOS, scenarioWindow, type Scenario, type ScenarioName } from './scenarios';
+import { scenarioWindow } from './scenarios';
 
 /**
- * Generates the spans of simulated payments, the same shape as the live platform (sim/README.md):
+ * Renders the flow model's payments (sim/model/payment.ts) as spans, the same shape as the live
+ * platform's (sim/README.md):
  *
  *   trace 1 (checkout, synchronous)
  *   checkout  POST /api/checkout ─────────────────────────────────────────────────────────┐
@@ -136,7 +139,6 @@ export class PaymentGenerator {
   readonly scenario: Scenario;
   readonly window: { fromMs: number; toMs: number };
   private readonly toMs: number;
-  private readonly channelWeights = CHANNELS.map((c) => c.share);
 
   constructor(opts: GeneratorOptions) {
     this.rng = new Rng(opts.seed);
@@ -148,13 +150,12 @@ export class PaymentGenerator {
   /** Emits the spans of one payment whose checkout request starts at `startMs`. */
   payment(startMs: number, emit: (span: SeedSpan) => void): PaymentResult {
     const rng = this.rng;
-    const ch: ChannelProfile = rng.weighted(CHANNELS, this.channelWeights);
+    const { channel: ch, currency, amount } = newPayment(rng);
     const gw: GatewayProfile = GATEWAYS[ch.gateway];
-    const sc = this.scenario;
     const inWindow = startMs >= this.window.fromMs && startMs < this.window.toMs;
+    // The scenario applies inside its window; the baseline everywhere else.
+    const sc = inWindow ? this.scenario : SCENARIOS.baseline;
     const orderId = 'ord_' + rng.hex(6);
-    const currency = rng.pick(ch.currencies);
-    const amount = Math.max(0.5, rng.lognormal(ch.amountMedian, 0.9)).toFixed(2);
     const ctx = ['payment.order_id', orderId, 'payment.channel', ch.channel, 'payment.amount', amount, 'payment.currency', currency];
     const res: PaymentResult = {
       orderId, channel: ch.channel, gateway: gw.gateway, traces: 1, spans: 0, affected: false, failedByFault: false,
@@ -165,13 +166,6 @@ export class PaymentGenerator {
       emit(s);
     };
 
-    // Scenario parameters for this payment.
-    const degraded = inWindow && sc.name === 'gateway-degraded' && sc.target.gateway === gw.gateway;
-    const slowDb = inWindow && sc.name === 'slow-db';
-    const misconfigured = inWindow && sc.name === 'timeout-misconfig' && sc.target.caller === ch.adapter;
-    const losing = inWindow && sc.name === 'lost-callbacks' && sc.target.gateway === gw.gateway;
-    if (degraded || slowDb || misconfigured || losing) res.affected = true;
-
     const traceId = rng.hex(16);
     const t0 = startMs;
     const net = () => rng.lognormal(NET_INTERNAL_MS, 0.4);
@@ -181,7 +175,8 @@ export class PaymentGenerator {
     let t = t0 + rng.lognormal(1.5, 0.4);
 
     // ── order.create, with inventory.reserve inside ─────────────────────────────────
-    const outOfStock = rng.chance(BASELINE.outOfStockRate);
+    const stock = reserveStock(rng, BASELINE, sc);
+    if (stock.extraMs > 0) res.affected = true;
     const cOrder = this.clientSpan(traceId, root, 'checkout', 'order', '/orders', t, ctx);
     const sOrder = this.serverSpan(traceId, cOrder, 'order', 'POST /orders', '/orders', '/orders', t + net(), ctx);
     sOrder.attrs.push('payment.stage', STAGES.orderCreate);
@@ -190,11 +185,10 @@ export class PaymentGenerator {
     const sInv = this.serverSpan(traceId, cInv, 'inventory', 'POST /inventory/reserve', '/inventory/reserve', '/inventory/reserve', to + net(), ctx);
     sInv.attrs.push('payment.stage', STAGES.inventoryReserve);
     let ti = sInv.startMs + rng.lognormal(0.5, 0.4);
-    let dbMs = rng.lognormal(BASELINE.dbMedianMs, BASELINE.dbSigma);
-    if (slowDb && sc.target.service === 'inventory') dbMs += rng.lognormal(sc.dbExtraMedianMs!, sc.dbExtraSigma!);
-    const dbInv = this.dbSpan(traceId, sInv, 'inventory', 'UPDATE', 'stock', 'UPDATE stock SET reserved = reserved + $1 WHERE sku = $2 AND available >= $1', ti, dbMs, ctx);
+    const dbInv = this.dbSpan(traceId, sInv, 'inventory', 'UPDATE', 'stock', 'UPDATE stock SET reserved = reserved + $1 WHERE sku = $2 AND available >= $1', ti, stock.dbMs, ctx);
     out(dbInv);
     ti = dbInv.startMs + dbInv.durationMs + rng.lognormal(0.4, 0.4);
+    const outOfStock = stock.outOfStock;
     if (outOfStock) {
       this.finishServer(sInv, ti, 409);
       sInv.attrs.push('payment.outcome', 'failed', 'payment.error_code', 'OUT_OF_STOCK');
@@ -214,7 +208,9 @@ export class PaymentGenerator {
       out(root);
       return res;
     }
-    const dbOrd = this.dbSpan(traceId, sOrder, 'order', 'INSERT', 'orders', 'INSERT INTO orders (id, amount, currency, channel, status) VALUES ($1, $2, $3, $4, $5)', to, rng.lognormal(3, 0.5), ctx);
+    const orderInsertMs = orderDbMs(rng, sc);
+    if (sc.name === 'slow-db' && sc.target.service === 'order') res.affected = true;
+    const dbOrd = this.dbSpan(traceId, sOrder, 'order', 'INSERT', 'orders', 'INSERT INTO orders (id, amount, currency, channel, status) VALUES ($1, $2, $3, $4, $5)', to, orderInsertMs, ctx);
     out(dbOrd);
     to = dbOrd.startMs + dbOrd.durationMs + rng.lognormal(0.6, 0.4);
     this.finishServer(sOrder, to, 201);
@@ -225,11 +221,12 @@ export class PaymentGenerator {
     t = cOrder.startMs + cOrder.durationMs + rng.lognormal(0.5, 0.4);
 
     // ── risk.check ─────────────────────────────────────────────────────────────────
-    const rejected = rng.chance(BASELINE.riskRejectRate);
+    const risk = scoreRisk(rng, BASELINE);
+    const rejected = risk.rejected;
     const cRisk = this.clientSpan(traceId, root, 'checkout', 'risk', '/risk/score', t, ctx);
     const sRisk = this.serverSpan(traceId, cRisk, 'risk', 'POST /risk/score', '/risk/score', '/risk/score', t + net(), ctx);
-    sRisk.attrs.push('payment.stage', STAGES.riskCheck, 'risk.score', (rejected ? 0.9 + rng.next() * 0.1 : rng.next() * 0.6).toFixed(3));
-    this.finishServer(sRisk, sRisk.startMs + rng.lognormal(22, 0.5), 200);
+    sRisk.attrs.push('payment.stage', STAGES.riskCheck, 'risk.score', risk.score.toFixed(3));
+    this.finishServer(sRisk, sRisk.startMs + risk.ms, 200);
     if (rejected) sRisk.attrs.push('payment.outcome', 'cancelled', 'payment.error_code', 'RISK_REJECTED');
     out(sRisk);
     this.finishClient(cRisk, sRisk.startMs + sRisk.durationMs + net(), 200);
@@ -251,17 +248,14 @@ export class PaymentGenerator {
     sAd.attrs.push('payment.gateway', gw.gateway);
     const ta = sAd.startMs + rng.lognormal(1, 0.4);
 
-    let latency = rng.lognormal(gw.latencyMedianMs, gw.latencySigma);
-    if (degraded) latency *= sc.latencyFactor!;
-    const hang = rng.chance(gw.hangRate + (degraded ? sc.extraHangRate! : 0));
-    if (hang) latency = 30_000 + rng.next() * 30_000;
-    const baselineError = rng.chance(gw.requestErrorRate);
-    const injectedError = degraded && !baselineError && rng.chance(sc.extraErrorRate!);
-    const providerError = baselineError || injectedError;
-    const timeoutMs = misconfigured ? sc.callerTimeoutMs! : BASELINE.adapterTimeoutMs;
+    const { timeoutMs, misconfigured } = callerTimeout(ch.adapter, BASELINE, sc);
+    const answer = providerAnswer(rng, gw.gateway, sc);
+    if (misconfigured || answer.degraded) res.affected = true;
+    const latency = answer.latencyMs;
+    const providerError = answer.error !== null;
     const netOut = rng.lognormal(NET_EXTERNAL_MS, 0.3);
     const netBack = rng.lognormal(NET_EXTERNAL_MS, 0.3);
-    const timedOut = netOut + latency + netBack > timeoutMs;
+    const timedOut = !providerError && netOut + latency + netBack > timeoutMs;
 
     const cGw = this.newSpan(traceId, sAd.spanId, ch.adapter as Service, 'POST', 'Client', SCOPE_HTTP, ta, ctx);
     cGw.attrs.push(
@@ -271,30 +265,25 @@ export class PaymentGenerator {
     const sGw = this.newSpan(traceId, cGw.spanId, gw.gateway as Service, `POST ${gw.path}`, 'Server', SCOPE_HTTP, ta + netOut, ctx);
     sGw.attrs.push('http.request.method', 'POST', 'http.route', gw.path, 'url.path', gw.path, 'server.address', gw.host);
     sGw.durationMs = latency;
-    let errorCode = '';
-    if (providerError) {
-      errorCode = injectedError ? gw.requestErrorCodes[0] : rng.pick(gw.requestErrorCodes);
-      // Provider errors come back fast.
-      sGw.durationMs = latency = Math.min(latency, rng.lognormal(gw.latencyMedianMs * 0.5, 0.4));
-    }
-    const gwStatus = providerError ? (errorCode === gw.requestErrorCodes[0] ? 500 : 400) : 200;
+    const errorCode = answer.error?.code ?? '';
+    const gwStatus = answer.error?.status ?? 200;
     sGw.attrs.push('http.response.status_code', String(gwStatus));
     if (gwStatus >= 500) this.fail(sGw, errorCode);
     out(sGw);
-    if (timedOut && !providerError) {
+    if (timedOut) {
       res.timedOut = true;
       cGw.durationMs = timeoutMs;
       cGw.attrs.push('error.type', 'timeout', 'payment.timeout', 'true');
       this.fail(cGw, 'timeout');
       cGw.events = [{ timeMs: ta + timeoutMs, name: 'exception', attrs: ['exception.type', 'TimeoutError', 'exception.message', `request to ${gw.host} timed out after ${timeoutMs} ms`] }];
-      if (misconfigured || degraded) res.failedByFault = true;
+      if (misconfigured || answer.degraded) res.failedByFault = true;
     } else {
       cGw.durationMs = netOut + latency + netBack;
       cGw.attrs.push('http.response.status_code', String(gwStatus));
       if (providerError) {
         cGw.attrs.push('error.type', String(gwStatus), 'payment.error_code', errorCode, 'payment.outcome', 'failed');
         this.fail(cGw, `${gw.gateway} ${errorCode}`);
-        if (injectedError) res.failedByFault = true;
+        if (answer.error!.cause === 'scenario') res.failedByFault = true;
       }
     }
     out(cGw);
@@ -322,36 +311,27 @@ export class PaymentGenerator {
 
     // ── callback(s), each in a new trace ────────────────────────────────────────────
     if (providerError) return res;
-    // A timed-out request the provider never processed: no callback will ever come.
-    const processed = !res.timedOut || rng.chance(BASELINE.callbackAfterTimeoutRate);
-    const gwDoneMs = sGw.startMs + sGw.durationMs;
-    let lost = !processed || rng.chance(BASELINE.lostCallbackRate);
-    if (!lost && losing && rng.chance(sc.lostCallbackRate!)) {
-      lost = true;
-      res.failedByFault = true;
-    }
-    const late = !lost && rng.chance(BASELINE.lateCallbackRate);
-    const duplicate = !lost && rng.chance(BASELINE.duplicateCallbackRate);
-    let cbAt = gwDoneMs + rng.lognormal(gw.callbackMedianMs, gw.callbackSigma);
-    if (late) cbAt += rng.uniform(120_000, 1_800_000);
-    const declined = rng.chance(gw.declineRate);
-    const declineCode = declined ? rng.pick(gw.declineCodes) : '';
-    const confirmFails = !declined && rng.chance(BASELINE.confirmFailureRate);
-    const dupAt = cbAt + rng.uniform(1000, 60_000);
-    if (lost) {
+    const cb = providerCallback(rng, gw.gateway, BASELINE, sc, res.timedOut);
+    if (cb.losing) res.affected = true;
+    if (cb.lost !== null) {
       res.lostCallback = true;
+      if (cb.lost === 'scenario') res.failedByFault = true;
       return res;
     }
+    const cbAt = sGw.startMs + sGw.durationMs + cb.delayMs;
     // Not arrived yet at the end of the seeded range: the payment is still waiting.
     if (cbAt >= this.toMs) {
       res.callbackPending = true;
       return res;
     }
-    res.lateCallback = late;
-    this.callback(cbAt, ch, gw, ctx, false, declineCode, res.timedOut, confirmFails, out);
+    res.lateCallback = cb.late;
+    const declineCode = cb.declineCode ?? '';
+    const confirmFailed = !declineCode && confirmFails(rng, BASELINE);
+    this.callback(cbAt, ch, gw, ctx, false, declineCode, res.timedOut, confirmFailed, out);
     res.traces++;
-    if (!declined && (confirmFails || res.timedOut)) res.inconsistent = true;
-    if (duplicate && dupAt < this.toMs) {
+    if (!declineCode && (confirmFailed || res.timedOut)) res.inconsistent = true;
+    const dupAt = cb.duplicateDelayMs === null ? Infinity : sGw.startMs + sGw.durationMs + cb.duplicateDelayMs;
+    if (dupAt < this.toMs) {
       res.duplicateCallback = true;
       this.callback(dupAt, ch, gw, ctx, true, declineCode, res.timedOut, false, out);
       res.traces++;

@@ -1,8 +1,10 @@
+import type { Random } from '../model/random';
+
 /**
  * A small, fast, seedable PRNG (sfc32, seeded through splitmix32) with the distributions the seeder
  * needs. Deterministic across platforms: the same seed gives the same payments.
  */
-export class Rng {
+export class Rng implements Random {
   private a: number;
   private b: number;
   private c: number;

@@ -8,7 +8,7 @@ import type { Store } from '../../lib/store/store';
 import { openTempStore } from '../../test/helpers/store';
 import type { SeedSpan } from './generate';
 import { paymentStream, seedStore, type SeedResult } from './seed';
-import { SERVICES } from './shape';
+import { SERVICES } from '../model/catalog';
 
 const END = Date.parse('2025-02-01T00:00:00Z');
 let store: Store;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await migrate(store, { retentionDays: 0 });
   const progress: number[] = [];
   result = await seedStore(store, {
-    payments: 1500, days: 0.5, seed: 'seed-test-2', endMs: END, scenario: 'lost-callbacks', truth: true, chunkSpans: 5000, tmpDir: tmp,
+    payments: 1500, days: 0.5, seed: 'seed-test-3', endMs: END, scenario: 'lost-callbacks', truth: true, chunkSpans: 5000, tmpDir: tmp,
     onProgress: (p) => progress.push(p.storedSpans),
   });
   expect(progress.at(-1)).toBe(result.spans);
@@ -61,7 +61,7 @@ describe('seedStore', () => {
 
   it('writes each span as generated: times to the nanosecond, attributes, status, events', async () => {
     const spans: SeedSpan[] = [];
-    const stream = paymentStream({ payments: 1500, seed: 'seed-test-2', fromMs: END - 12 * 3_600_000, toMs: END, scenario: 'lost-callbacks' });
+    const stream = paymentStream({ payments: 1500, seed: 'seed-test-3', fromMs: END - 12 * 3_600_000, toMs: END, scenario: 'lost-callbacks' });
     for (let i = 0; i < 1500; i++) stream.next((s) => spans.push(s));
     // A timed-out gateway request carries an exception event (the baseline has a few).
     const withEvent = spans.find((s) => s.events?.length);

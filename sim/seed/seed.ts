@@ -6,7 +6,8 @@ import { RowBinaryWriter, SPAN_COLUMNS } from '../../lib/ingest/otlp';
 import type { Store } from '../../lib/store/store';
 import { ArrivalSchedule, PaymentGenerator, type PaymentResult, type SeedSpan } from './generate';
 import { writeSeedSpan } from './rowbinary';
-import { SCENARIOS, type GroundTruth, type ScenarioName } from './scenarios';
+import { SCENARIOS, type ScenarioName } from '../model/scenarios';
+import type { GroundTruth } from './scenarios';
 
 /**
  * The chunk files' structure: LowCardinality(String) is the same bytes as String in RowBinary, and

@@ -1,6 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_PAYMENT_GATEWAY, recordOutcome } from '@payscope/instrumentation';
-import type { ChannelProfile } from '../../seed/shape';
+import type { ChannelProfile } from '../../model/catalog';
+import { callerTimeout } from '../../model/payment';
 import { Router, TimeoutError } from '../http';
 import { PROVIDERS } from '../providers';
 import type { ServiceRuntime } from '../runtime';
@@ -20,9 +21,9 @@ export function adapterService(rt: ServiceRuntime, channel: ChannelProfile): Rou
   return new Router().post('/pay', async ({ body }) => {
     trace.getActiveSpan()?.setAttribute(ATTR_PAYMENT_GATEWAY, channel.gateway);
     const orderId = String(body.orderId);
-    const s = rt.scenario;
-    const misconfigured = s.name === 'timeout-misconfig' && s.target.caller === channel.adapter;
-    const timeoutMs = (misconfigured ? (s.callerTimeoutMs ?? 700) : rt.baseline.adapterTimeoutMs) * rt.timeScale;
+    const caller = callerTimeout(channel.adapter, rt.baseline, rt.scenario);
+    const misconfigured = caller.misconfigured;
+    const timeoutMs = caller.timeoutMs * rt.timeScale;
     if (misconfigured) rt.truth(orderId, 'affected', 'scenario', { timeoutMs: Math.round(timeoutMs) });
     const notifyUrl = `http://${hostOf('payment')}:${rt.addresses.payment}/callbacks/${channel.gateway}`;
     const request = dialect.encodeRequest({ orderId, amount: String(body.amount), currency: String(body.currency), notifyUrl });

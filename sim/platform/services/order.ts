@@ -1,11 +1,11 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { markStage, recordOutcome } from '@payscope/instrumentation';
-import { STAGES } from '../../seed/shape';
+import { STAGES } from '../../model/catalog';
 import { callService, Router } from '../http';
-import { chance, lognormal } from '../random';
+import { confirmFails, orderDbMs } from '../../model/payment';
+import { random } from '../random';
 import type { ServiceRuntime } from '../runtime';
 import { dbCall } from '../telemetry';
-import { slowDbExtraMs } from './inventory';
 
 type OrderStatus = 'pending' | 'paid' | 'payment_failed' | 'cancelled';
 
@@ -18,7 +18,7 @@ export function orderService(rt: ServiceRuntime): Router {
   const orders = new Map<string, OrderStatus>();
   const fail = (message: string) => trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message });
   const db = async (operation: 'INSERT' | 'UPDATE', text: string) => {
-    await dbCall({ operation, table: 'orders', text }, lognormal(3, 0.5) + slowDbExtraMs(rt, 'order'));
+    await dbCall({ operation, table: 'orders', text }, orderDbMs(random, rt.scenario));
   };
 
   return new Router()
@@ -57,7 +57,7 @@ export function orderService(rt: ServiceRuntime): Router {
         rt.truth(orderId, 'inconsistent', 'baseline', { errorCode: 'ORDER_CANCELLED' });
         return { status: 409, body: { orderId, error: 'ORDER_CANCELLED' } };
       }
-      if (status === undefined || chance(rt.baseline.confirmFailureRate)) {
+      if (status === undefined || confirmFails(random, rt.baseline)) {
         fail('order state conflict');
         recordOutcome('failed', { errorCode: 'ORDER_STATE_CONFLICT' });
         rt.truth(orderId, 'inconsistent', 'baseline', { errorCode: 'ORDER_STATE_CONFLICT' });

@@ -1,6 +1,6 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_PAYMENT_GATEWAY, markStage, recordOutcome, withPayment } from '@payscope/instrumentation';
-import { STAGES } from '../../seed/shape';
+import { STAGES } from '../../model/catalog';
 import { callService, Router } from '../http';
 import { PROVIDERS } from '../providers';
 import type { ServiceRuntime } from '../runtime';

@@ -1,7 +1,7 @@
 /**
- * The shape of the simulated payment platform: services, channels, gateways, stages, error codes and
- * the latency/failure distributions of a normal day. The live platform (sim/) produces the same
- * shape; sim/README.md describes it with the trace diagrams.
+ * The simulated payment platform's catalogue: services, channels, gateways, stages, error codes and
+ * the latency/failure distributions of a normal day. The flow model (payment.ts) draws from it; the
+ * seeder and the live platform both act that model out (sim/README.md has the trace diagrams).
  */
 
 export const STAGES = {
@@ -118,3 +118,6 @@ export const BASELINE = {
   dbMedianMs: 4,
   dbSigma: 0.5,
 } as const;
+
+/** The baseline's rates, overridable per run of the live platform. */
+export type Baseline = { -readonly [K in keyof typeof BASELINE]: number };
