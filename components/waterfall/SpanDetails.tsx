@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { formatMs } from '@/lib/ui/format';
-import type { WfDetails, WfSpan } from '@/lib/ui/waterfall-data';
+import type { Span, SpanDetailFields } from '@/lib/analytics/span';
 
 function KeyValues({ title, values, testId }: { title: string; values: Record<string, string>; testId?: string }) {
   const keys = Object.keys(values).sort();
@@ -25,16 +25,16 @@ function KeyValues({ title, values, testId }: { title: string; values: Record<st
 
 /** One span: timing, status, attributes, resource, events, exceptions (with stack traces). */
 export function SpanDetails({ span, details, traceStartMs, critical, criticalMs, paymentHrefBase, onClose }: {
-  span: WfSpan;
+  span: Span;
   /** null while loading. */
-  details: WfDetails | null | 'error';
+  details: SpanDetailFields | null | 'error';
   traceStartMs: number;
   critical: boolean;
   criticalMs: number;
   paymentHrefBase?: string;
   onClose: () => void;
 }) {
-  const d: WfDetails = details && details !== 'error' ? details : { statusMessage: '', attributes: {}, resource: {}, scope: '', events: [] };
+  const d: SpanDetailFields = details && details !== 'error' ? details : { statusMessage: '', attributes: {}, resource: {}, scope: '', events: [] };
   const exceptions = d.events.filter((e) => e.name === 'exception');
   const others = d.events.filter((e) => e.name !== 'exception');
   const orderId = d.attributes['payment.order_id'];

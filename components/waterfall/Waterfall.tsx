@@ -5,7 +5,8 @@ import { colorFor } from '@/lib/ui/colors';
 import { formatMs, shortId } from '@/lib/ui/format';
 import { ancestorRows, buildSpanTree, matchSpans, rowsDeeperThan, searchText, timeTicks, visibleRows, windowRange, type SpanTree } from '@/lib/ui/waterfall';
 import { SpanDetails } from './SpanDetails';
-import { criticalSegments, fromWaterfallData, type WfCriticalSegment, type WfData, type WfDetails, type WfSpan } from '@/lib/ui/waterfall-data';
+import { criticalSegments, fromWaterfallData, type WfCriticalSegment, type WfData } from '@/lib/ui/waterfall-data';
+import type { Span, SpanDetailFields } from '@/lib/analytics/span';
 
 const ROW_H = 24;
 const LABEL_W = 360;
@@ -44,21 +45,21 @@ export function Waterfall(props: WaterfallProps) {
   const tree: SpanTree = useMemo(() => buildSpanTree(spans, { groupByTrace }), [spans, groupByTrace]);
 
   // Attributes, events, resources: fetched once the tree is on screen.
-  const [details, setDetails] = useState<Map<string, WfDetails> | 'error' | null>(null);
+  const [details, setDetails] = useState<Map<string, SpanDetailFields> | 'error' | null>(null);
   useEffect(() => {
     let live = true;
     fetch(detailsUrl, { headers: { accept: 'application/json' } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
-      .then((body: { spans: (WfDetails & { traceId: string; spanId: string })[] }) => {
+      .then((body: { spans: (SpanDetailFields & Pick<Span, 'traceId' | 'spanId'>)[] }) => {
         if (!live) return;
-        const m = new Map<string, WfDetails>();
+        const m = new Map<string, SpanDetailFields>();
         for (const sp of body.spans) m.set(key(sp.traceId, sp.spanId), sp);
         setDetails(m);
       })
       .catch(() => live && setDetails('error'));
     return () => { live = false; };
   }, [detailsUrl]);
-  const detailsOf = (s: WfSpan) => (details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined);
+  const detailsOf = (s: Span) => (details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined);
   const texts = useMemo(
     () => spans.map((s) => {
       const d = details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined;
@@ -387,7 +388,7 @@ export function Waterfall(props: WaterfallProps) {
 interface SpanRowProps {
   row: number;
   top: number;
-  span: WfSpan;
+  span: Span;
   depth: number;
   childCount: number;
   orphan: boolean;

@@ -224,7 +224,7 @@ const jaegerCases: { name: string; diagram: string; t0: number; unit?: number; p
 ];
 
 const jaegerSpans = (c: (typeof jaegerCases)[number]) =>
-  spansFromDiagram(c.diagram, c.unit).map((s) => ({ ...s, start: s.start + c.t0 }));
+  spansFromDiagram(c.diagram, c.unit).map((s) => ({ ...s, startMs: s.startMs + c.t0 }));
 
 const allTraces = [...cases.map((c) => spansFromDiagram(c.diagram)), ...jaegerCases.map(jaegerSpans)];
 
@@ -264,11 +264,11 @@ describe('computeCriticalPath', () => {
       for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBeGreaterThanOrEqual(r.segments[i - 1].end);
       if (r.rootSpanIds.length !== 1) continue;
       const root = spans.find((s) => s.spanId === r.rootSpanIds[0])!;
-      expect(r.segments[0].start).toBe(root.start);
-      expect(r.segments.at(-1)!.end).toBe(root.start + root.duration);
+      expect(r.segments[0].start).toBe(root.startMs);
+      expect(r.segments.at(-1)!.end).toBe(root.startMs + root.durationMs);
       for (let i = 1; i < r.segments.length; i++) expect(r.segments[i].start).toBe(r.segments[i - 1].end);
       const total = r.segments.reduce((a, s) => a + (s.end - s.start), 0);
-      expect(total).toBeCloseTo(root.duration, 9);
+      expect(total).toBeCloseTo(root.durationMs, 9);
     }
   });
 
@@ -276,9 +276,9 @@ describe('computeCriticalPath', () => {
   it('gives the same answer whatever the order of the spans', () => {
     // A span id sent twice with different times (a faulty sender): one copy is kept, the same one.
     const conflicting = [
-      { spanId: 'root', parentSpanId: '', start: 0, duration: 10 },
-      { spanId: 'A', parentSpanId: 'root', start: 2, duration: 6 },
-      { spanId: 'A', parentSpanId: 'root', start: 2, duration: 4 },
+      { spanId: 'root', parentSpanId: '', startMs: 0, durationMs: 10 },
+      { spanId: 'A', parentSpanId: 'root', startMs: 2, durationMs: 6 },
+      { spanId: 'A', parentSpanId: 'root', startMs: 2, durationMs: 4 },
     ];
     for (const spans of [...allTraces, conflicting]) {
       const want = computeCriticalPath(spans);
@@ -300,16 +300,16 @@ describe('computeCriticalPath', () => {
   it('survives empty input and parent cycles', () => {
     expect(computeCriticalPath([]).segments).toEqual([]);
     const cyclic = [
-      { spanId: 'a', parentSpanId: 'b', start: 0, duration: 5 },
-      { spanId: 'b', parentSpanId: 'a', start: 1, duration: 2 },
+      { spanId: 'a', parentSpanId: 'b', startMs: 0, durationMs: 5 },
+      { spanId: 'b', parentSpanId: 'a', startMs: 1, durationMs: 2 },
     ];
     expect(computeCriticalPath(cyclic).rootSpanIds).toEqual([]);
-    const selfParent = [{ spanId: 'a', parentSpanId: 'a', start: 0, duration: 5 }];
+    const selfParent = [{ spanId: 'a', parentSpanId: 'a', startMs: 0, durationMs: 5 }];
     expect(formatSegments(computeCriticalPath(selfParent).segments)).toBe('a 0-5');
   });
 
   it('handles a deep chain without recursion trouble', () => {
-    const spans = Array.from({ length: 2000 }, (_, i) => ({ spanId: `s${i}`, parentSpanId: i ? `s${i - 1}` : '', start: i * 0.001, duration: 10 - i * 0.002 }));
+    const spans = Array.from({ length: 2000 }, (_, i) => ({ spanId: `s${i}`, parentSpanId: i ? `s${i - 1}` : '', startMs: i * 0.001, durationMs: 10 - i * 0.002 }));
     const r = computeCriticalPath(spans);
     expect(r.spanIds.length).toBe(2000);
   });

@@ -1,3 +1,5 @@
+import type { Span, TimedSpan } from './span';
+
 /**
  * The critical path of a trace: the chain of work that determined its end-to-end duration, so that
  * making any part of it faster makes the trace faster (and making anything else faster does not).
@@ -64,18 +66,11 @@
  *     path: R1 0-6 · R2 11-19
  */
 
-export interface CriticalPathSpan {
-  spanId: string;
-  /** '' (or an id not in the trace) for a root. */
-  parentSpanId: string;
-  /** Any consistent unit; milliseconds in payscope. */
-  start: number;
-  duration: number;
-  /** Used to tell a cross-process hop (clock skew possible) from in-process children. */
-  service?: string;
-  /** The materialized Kind ('client', 'server', 'producer', 'consumer', 'internal', …): a consumer under a producer is not waited on. */
-  kind?: string;
-}
+/**
+ * What the walk reads of a span. Service and kind are optional: without a service no hop is
+ * corrected for clock skew, without a kind no consumer is left out.
+ */
+export type CriticalPathSpan = TimedSpan & Partial<Pick<Span, 'service' | 'kind'>>;
 
 export interface CriticalPathSegment {
   spanId: string;
@@ -108,7 +103,7 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A total order on span records, to keep one of a span id sent twice whatever the input order. */
 function compareSpans(a: CriticalPathSpan, b: CriticalPathSpan): number {
-  return a.start - b.start || b.duration - a.duration || byString(a.parentSpanId, b.parentSpanId) ||
+  return a.startMs - b.startMs || b.durationMs - a.durationMs || byString(a.parentSpanId, b.parentSpanId) ||
     byString(a.service ?? '', b.service ?? '') || byString(a.kind ?? '', b.kind ?? '');
 }
 
@@ -156,7 +151,7 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
   const byId = new Map<string, Node>();
   for (const s of spans) {
     const had = byId.get(s.spanId);
-    if (!had || compareSpans(s, had.span) < 0) byId.set(s.spanId, { span: s, start: s.start, end: s.start + Math.max(0, s.duration), children: [] });
+    if (!had || compareSpans(s, had.span) < 0) byId.set(s.spanId, { span: s, start: s.startMs, end: s.startMs + Math.max(0, s.durationMs), children: [] });
   }
   const roots: Node[] = [];
   for (const n of byId.values()) {
@@ -172,7 +167,7 @@ export function computeCriticalPath(spans: readonly CriticalPathSpan[]): Critica
   adjustClockSkew(roots, skewShifts);
 
   // The roots are the children of the trace, a span of its own that does no work (no segments).
-  const trace: Node = { span: { spanId: '', parentSpanId: '', start: 0, duration: 0 }, start: Infinity, end: -Infinity, children: roots };
+  const trace: Node = { span: { spanId: '', parentSpanId: '', startMs: 0, durationMs: 0 }, start: Infinity, end: -Infinity, children: roots };
   for (const r of roots) {
     trace.start = Math.min(trace.start, r.start);
     trace.end = Math.max(trace.end, r.end);

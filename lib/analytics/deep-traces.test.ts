@@ -19,7 +19,7 @@ import { criticalPathByHop, hopCalls, type HopSpan } from './hops';
 const DEPTHS = [20_000, 100_000];
 
 const chain = (n: number): CriticalPathSpan[] =>
-  Array.from({ length: n }, (_, i) => ({ spanId: `s${i}`, parentSpanId: i ? `s${i - 1}` : '', start: i, duration: 2 * n - 2 * i }));
+  Array.from({ length: n }, (_, i) => ({ spanId: `s${i}`, parentSpanId: i ? `s${i - 1}` : '', startMs: i, durationMs: 2 * n - 2 * i }));
 
 /** The path drawn above: down the chain one ms per span, the last span's 2 ms, back up one ms each. */
 function expectedSegments(n: number) {
@@ -44,7 +44,7 @@ describe.each(DEPTHS)('a %i-span chain', (n) => {
   // the parent it moves to i, a shift of 2i (its parent's 2(i-1) plus its own 2): the same
   // nested chain as above, so the same path.
   it('clock-skew correction moves each subtree once: shifts 2i, then the same path', () => {
-    const skewed = chain(n).map((s, i) => ({ ...s, start: -i || 0, service: `svc${i}` }));
+    const skewed = chain(n).map((s, i) => ({ ...s, startMs: -i || 0, service: `svc${i}` }));
     const r = computeCriticalPath(skewed);
     expect(r.segments).toEqual(expectedSegments(n));
     expect(r.skewShifts.size).toBe(n - 1);
@@ -68,7 +68,7 @@ describe.each(DEPTHS)('a %i-span chain', (n) => {
   });
 
   it('waterfall: one row per span at depth i, each subtree running to the end, ancestors in order', () => {
-    const spans = chain(n).map((s) => ({ traceId: 't', spanId: s.spanId, parentSpanId: s.parentSpanId, service: 'svc', name: 'op', startMs: s.start, durationMs: s.duration }));
+    const spans = chain(n).map((s) => ({ ...s, traceId: 't', service: 'svc', name: 'op' }));
     const tree = buildSpanTree(spans);
     expect(tree.rows.length).toBe(n);
     expect(tree.rows.every((r, i) => r.span === i && r.depth === i && r.parent === i - 1 && r.end === n)).toBe(true);

@@ -41,7 +41,7 @@ describe('hopCalls', () => {
   });
 
   it('ignores server and internal spans, and client spans that name no target', () => {
-    const bare: HopSpan = { spanId: 'x', parentSpanId: '', service: 'a', kind: 'client', start: 0, duration: 1, gateway: '', peerHost: '' };
+    const bare: HopSpan = { spanId: 'x', parentSpanId: '', service: 'a', kind: 'client', startMs: 0, durationMs: 1, gateway: '', peerHost: '' };
     expect(hopOf(bare, undefined)).toBeNull();
     expect(hopOf({ ...bare, kind: 'internal', peerHost: 'h' }, undefined)).toBeNull();
     expect(hopOf({ ...bare, kind: 'producer', peerHost: 'kafka' }, undefined)).toEqual({ from: 'a', to: 'kafka', toKind: 'external' });

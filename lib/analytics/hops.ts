@@ -1,4 +1,5 @@
 import type { CriticalPathResult } from './critical-path';
+import type { CallSpan } from './span';
 
 /**
  * Hops: the edges of a payment's call graph, from parent/child client/server spans.
@@ -35,18 +36,12 @@ import type { CriticalPathResult } from './critical-path';
 
 export type HopTargetKind = 'service' | 'gateway' | 'external';
 
-export interface HopSpan {
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  /** The materialized Kind: 'client', 'server', 'producer', 'consumer', 'internal', 'unspecified'. */
-  kind: string;
-  start: number;
-  duration: number;
+/** A span as the hop walk reads it, with the two facts a client span's target is named from. */
+export type HopSpan = CallSpan & {
   /** Resolved gateway ('' when none), see gateways.ts. */
   gateway: string;
   peerHost: string;
-}
+};
 
 export interface Hop {
   from: string;
@@ -62,7 +57,7 @@ function firstCallee(kids: readonly HopSpan[] | undefined): HopSpan | undefined 
   let best: HopSpan | undefined;
   for (const k of kids ?? []) {
     if (!isCallee(k.kind)) continue;
-    if (!best || k.start < best.start || (k.start === best.start && k.spanId < best.spanId)) best = k;
+    if (!best || k.startMs < best.startMs || (k.startMs === best.startMs && k.spanId < best.spanId)) best = k;
   }
   return best;
 }
@@ -118,9 +113,9 @@ export function hopCalls(spans: readonly HopSpan[]): HopCall[] {
     let downstream = 0;
     if (serverChild) {
       const calls = (children.get(serverChild.spanId) ?? []).filter((k) => isCaller(k.kind));
-      downstream = outgoingTime(calls.map((k) => [k.start, k.start + k.duration] as const));
+      downstream = outgoingTime(calls.map((k) => [k.startMs, k.startMs + k.durationMs] as const));
     }
-    out.push({ hop, client: c, serverChild, self: Math.max(0, c.duration - downstream) });
+    out.push({ hop, client: c, serverChild, self: Math.max(0, c.durationMs - downstream) });
   }
   return out;
 }

@@ -171,7 +171,7 @@ async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHos
   for (const r of rows) {
     const span: HopSpan = {
       spanId: r.SpanKey, parentSpanId: r.ParentKey, service: r.service, kind: r.kind,
-      start: msFromNs(r.startNs), duration: num(r.Duration) / 1e6, gateway: r.kind === 'client' || r.kind === 'producer' ? r.gateway : '', peerHost: r.PeerHost,
+      startMs: msFromNs(r.startNs), durationMs: num(r.Duration) / 1e6, gateway: r.kind === 'client' || r.kind === 'producer' ? r.gateway : '', peerHost: r.PeerHost,
     };
     const list = byTrace.get(r.TraceKey);
     if (list) list.push(span);

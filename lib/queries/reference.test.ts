@@ -11,6 +11,7 @@ import { DEFAULT_CHECKOUT_FUNNEL, funnelStepResults, matchFlowSteps } from '../a
 import { judgeGatewayHealth } from '../analytics/gateway-health';
 import { GatewayHostTable, gatewayOf, isTimeout } from '../analytics/gateways';
 import { criticalPathByHop, hopCalls, hopKey, type HopSpan } from '../analytics/hops';
+import type { Span } from '../analytics/span';
 import { quantiles } from '../analytics/percentiles';
 import { stageWaits } from '../analytics/stages';
 import type { Store } from '../store/store';
@@ -31,18 +32,12 @@ const HOURS = 6;
 const SEED = { payments: 600, seed: 'reference', fromMs: END - HOURS * 3_600_000, toMs: END, scenario: 'gateway-degraded' as const };
 
 /** A seeded span as the store holds it: times in integer nanoseconds (relative to BASE), attributes as a map. */
-interface Ref {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  name: string;
-  kind: string;
+type Ref = Pick<Span, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'name' | 'kind'> & {
   start: number;
   dur: number;
   attrs: Record<string, string>;
   error: boolean;
-}
+};
 const BASE_MS = SEED.fromMs - 24 * 3_600_000;
 const BASE_NS = BigInt(BASE_MS) * 1_000_000n;
 
@@ -210,31 +205,34 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
 
   it('hops equal hopCalls over the spans; critical-path shares equal the pure function over every trace', async () => {
     const inside = spans.filter((s) => inRange(s, range));
-    const byTrace = new Map<string, HopSpan[]>();
+    const byTrace = new Map<string, Ref[]>();
     for (const s of inside) {
-      const h: HopSpan = {
-        spanId: s.spanId, parentSpanId: s.parentSpanId, service: s.service, kind: s.kind, start: s.start, duration: s.dur,
-        gateway: s.kind === 'client' ? gw(s) : '', peerHost: (s.attrs['server.address'] ?? '').toLowerCase(),
-      };
       if (!byTrace.has(s.traceId)) byTrace.set(s.traceId, []);
-      byTrace.get(s.traceId)!.push(h);
+      byTrace.get(s.traceId)!.push(s);
     }
+    // Self times from starts relative to BASE (ms that keep sub-nanosecond precision); the critical
+    // path from epoch ms exactly as the query derives them, so that equal end times tie alike.
+    const hopSpan = (s: Ref, startMs: number): HopSpan => ({
+      spanId: s.spanId, parentSpanId: s.parentSpanId, service: s.service, kind: s.kind, startMs, durationMs: s.dur / 1e6,
+      gateway: s.kind === 'client' ? gw(s) : '', peerHost: (s.attrs['server.address'] ?? '').toLowerCase(),
+    });
     const per = new Map<string, { durs: number[]; errors: number; self: number }>();
     const cp = new Map<string, number>();
     let cpTotal = 0;
-    const errorOf = new Map(inside.map((s) => [s.spanId, s.error]));
+    const refOf = new Map(inside.map((s) => [s.spanId, s]));
     for (const list of byTrace.values()) {
-      for (const c of hopCalls(list)) {
+      for (const c of hopCalls(list.map((s) => hopSpan(s, s.start / 1e6)))) {
         const k = hopKey(c.hop);
         if (!per.has(k)) per.set(k, { durs: [], errors: 0, self: 0 });
         const a = per.get(k)!;
-        a.durs.push(c.client.duration);
+        const client = refOf.get(c.client.spanId)!;
+        a.durs.push(client.dur);
         a.self += c.self;
-        if (errorOf.get(c.client.spanId)) a.errors++;
+        if (client.error) a.errors++;
       }
-      const path = computeCriticalPath(list.map((s) => ({ ...s, start: absMsOf(s.start), duration: s.duration / 1e6 })));
+      const msSpans = list.map((s) => hopSpan(s, absMsOf(s.start)));
+      const path = computeCriticalPath(msSpans);
       for (const seg of path.segments) cpTotal += seg.end - seg.start;
-      const msSpans = list.map((s) => ({ ...s, start: absMsOf(s.start), duration: s.duration / 1e6 }));
       for (const [k, v] of criticalPathByHop(msSpans, path)) cp.set(k, (cp.get(k) ?? 0) + v.time);
     }
     const got = await getSlowestHops(store, { ...range, sampleTraces: 100_000 });
@@ -243,7 +241,7 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
       const a = per.get(hopKey(h))!;
       const q = q3(a.durs);
       expect(h, hopKey(h)).toMatchObject({ calls: a.durs.length, p50Ms: q.p50, p95Ms: q.p95, p99Ms: q.p99, errorRate: a.errors / a.durs.length });
-      expect(h.selfMs).toBeCloseTo(a.self / a.durs.length / 1e6, 6);
+      expect(h.selfMs).toBeCloseTo(a.self / a.durs.length, 6);
       // The sample is every trace that starts in the range; at the edges of a partial range a trace's
       // spans may be cut differently, so shares are compared over the whole range only.
       if (range === FULL) expect(h.criticalPathShare, hopKey(h)).toBeCloseTo((cp.get(hopKey(h)) ?? 0) / cpTotal, 6);

@@ -1,5 +1,6 @@
 import { computeCriticalPath } from '../analytics/critical-path';
 import type { GatewayHostArrays } from '../analytics/gateways';
+import type { Span, SpanDetailFields } from '../analytics/span';
 import { STAGE_ORDER } from '../analytics/stages';
 import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
@@ -180,33 +181,11 @@ async function startAtOrAfter(store: Store, traceIds: string[], from: Date, cut:
   return num(r.n);
 }
 
-export interface SpanEvent {
-  time: string;
-  name: string;
-  attributes: Record<string, string>;
-}
-
-export interface SpanView {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  name: string;
-  /** 'server', 'client', 'producer', 'consumer', 'internal' or 'unspecified'. */
-  kind: string;
+/** A stored span as the trace and payment views send it: the span, its ISO start and its details. */
+export type SpanView = Span & SpanDetailFields & {
   /** ISO 8601, nanosecond precision. */
   start: string;
-  /** Epoch milliseconds (fractional), for drawing. */
-  startMs: number;
-  durationMs: number;
-  /** 'error', 'ok' or 'unset'. */
-  status: 'error' | 'ok' | 'unset';
-  statusMessage: string;
-  attributes: Record<string, string>;
-  resource: Record<string, string>;
-  scope: string;
-  events: SpanEvent[];
-}
+};
 
 interface SpanRow {
   TraceId: string;
@@ -278,7 +257,7 @@ export interface TraceView {
 }
 
 function withCriticalPath(traceId: string, spans: SpanView[]): TraceView {
-  const path = computeCriticalPath(spans.map((s) => ({ spanId: s.spanId, parentSpanId: s.parentSpanId, start: s.startMs, duration: s.durationMs, service: s.service, kind: s.kind })));
+  const path = computeCriticalPath(spans);
   return {
     traceId,
     spans,
@@ -298,18 +277,12 @@ export async function getTrace(store: Store, traceId: string): Promise<TraceView
   return withCriticalPath(traceId, spans);
 }
 
-export interface PaymentStageView {
+/** A span that performs a payment stage, with the stage's outcome. */
+export type PaymentStageView = Pick<SpanView, 'traceId' | 'spanId' | 'service' | 'start' | 'startMs' | 'durationMs' | 'status'> & {
   stage: string;
-  traceId: string;
-  spanId: string;
-  service: string;
-  start: string;
-  startMs: number;
-  durationMs: number;
-  status: SpanView['status'];
   outcome: string;
   errorCode: string;
-}
+};
 
 export interface PaymentView {
   orderId: string;

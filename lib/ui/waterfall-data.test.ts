@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { criticalSegments, fromWaterfallData, toWaterfallData, type WfSpan } from './waterfall-data';
+import type { Span } from '../analytics/span';
+import { criticalSegments, fromWaterfallData, toWaterfallData } from './waterfall-data';
 
 describe('the waterfall wire format', () => {
-  const spans: WfSpan[] = [
+  const spans: Span[] = [
     { traceId: 't1', spanId: 'a', parentSpanId: '', service: 'checkout', name: 'POST /api/checkout', kind: 'server', startMs: 1_700_000_000_123.456789, durationMs: 12.3456789, status: 'ok' },
     { traceId: 't1', spanId: 'b', parentSpanId: 'a', service: 'payment', name: 'POST', kind: 'client', startMs: 1_700_000_000_124, durationMs: 5, status: 'error' },
     { traceId: 't2', spanId: 'c', parentSpanId: '', service: 'payment', name: 'POST', kind: 'server', startMs: 1_700_000_003_000, durationMs: 1, status: 'unset' },

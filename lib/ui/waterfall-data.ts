@@ -1,3 +1,5 @@
+import type { Span } from '../analytics/span';
+
 /**
  * What the server sends a waterfall: only what drawing the tree needs, as parallel arrays with the
  * repeated strings (trace ids, services, span names) in small tables. A 5,000-span trace is then
@@ -29,28 +31,6 @@ export interface WfData {
   segments: number[];
 }
 
-/** A span as the waterfall handles it on the client. */
-export interface WfSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  name: string;
-  kind: string;
-  startMs: number;
-  durationMs: number;
-  status: 'error' | 'ok' | 'unset';
-}
-
-/** The rest of a span, from the JSON API (GET /api/traces/{id}, GET /api/payments/{orderId}). */
-export interface WfDetails {
-  statusMessage: string;
-  attributes: Record<string, string>;
-  resource: Record<string, string>;
-  scope: string;
-  events: { time: string; name: string; attributes: Record<string, string> }[];
-}
-
 export interface WfCriticalSegment {
   /** Index of the span in the data. */
   span: number;
@@ -63,11 +43,11 @@ const STATUS = ['unset', 'ok', 'error'] as const;
 const us = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
- * Span views (the query layer's shape) → the compact form, with each trace's critical path (span
+ * Spans → the compact form, with each trace's critical path (span
  * ids) and, when known, its time slices.
  */
 export function toWaterfallData(
-  spans: readonly WfSpan[],
+  spans: readonly Span[],
   path: { critical?: Record<string, readonly string[]>; segments?: readonly { traceId: string; spanId: string; startMs: number; endMs: number }[] } = {},
 ): WfData {
   const tables = { traceIds: new Map<string, number>(), services: new Map<string, number>(), names: new Map<string, number>(), kinds: new Map<string, number>() };
@@ -120,7 +100,7 @@ export function criticalSegments(d: WfData): WfCriticalSegment[] {
 }
 
 /** The compact form → span objects (client side). */
-export function fromWaterfallData(d: WfData): WfSpan[] {
+export function fromWaterfallData(d: WfData): Span[] {
   return d.spanId.map((spanId, i) => ({
     traceId: d.traceIds[d.trace[i]],
     spanId,

@@ -57,7 +57,7 @@ describe('buildSpanTree', () => {
 });
 
 describe('search within a trace', () => {
-  const spans: (WaterfallSpan & { attributes: Record<string, string>; statusMessage?: string })[] = [
+  const spans: Parameters<typeof searchText>[0][] = [
     { ...span('a', '', 0), service: 'checkout', name: 'POST /api/checkout', attributes: { 'payment.channel': 'card' } },
     { ...span('b', 'a', 1), service: 'payment', name: 'POST', attributes: { 'payment.gateway': 'stripe' }, statusMessage: 'card_declined' },
   ];

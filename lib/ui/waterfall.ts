@@ -1,3 +1,5 @@
+import type { Span, SpanDetailFields } from '../analytics/span';
+
 /**
  * The waterfall's model, pure so it is tested without a browser: the span tree in display order,
  * which rows are visible when some are collapsed, which spans a search matches, the window of rows
@@ -13,15 +15,8 @@
  * traces (a payment), each trace gets a group row and its roots become the group's children.
  */
 
-export interface WaterfallSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  name: string;
-  startMs: number;
-  durationMs: number;
-}
+/** What the tree and the search read of a span. */
+export type WaterfallSpan = Pick<Span, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'name' | 'startMs' | 'durationMs'>;
 
 export interface TreeRow {
   /** Index into the spans array, or -1 for a trace group row. */
@@ -159,7 +154,7 @@ export function rowsDeeperThan(tree: SpanTree, depth: number): Set<number> {
 }
 
 /** What a search looks at for one span, lower-cased; build once per trace. */
-export function searchText(span: WaterfallSpan & { attributes?: Record<string, string>; statusMessage?: string }): string {
+export function searchText(span: WaterfallSpan & Partial<Pick<SpanDetailFields, 'attributes' | 'statusMessage'>>): string {
   const parts = [span.service, span.name, span.spanId, span.statusMessage ?? ''];
   for (const [k, v] of Object.entries(span.attributes ?? {})) parts.push(`${k}=${v}`);
   return parts.join('\n').toLowerCase();

@@ -1,26 +1,20 @@
+import type { CallSpan } from '../../lib/analytics/span';
+
 /**
  * Hand-drawn traces for table-driven tests. One line per span: its name (optionally
  * `name:service:kind`), indented under its parent, then a bar whose first and last `|` are the
  * span's start and end. Column 0 is the first `|` of the first line; each column is `unit` ms.
+ * The spans have the fields the span algorithms read (`CallSpan`, lib/analytics/span.ts).
  *
  *   root:checkout:server  |==========|        0..11
  *     call:checkout:client  |====|            2..7
  *       work:order:server    |==|             3..6
  */
-export interface DiagramSpan {
-  spanId: string;
-  parentSpanId: string;
-  service: string;
-  kind: string;
-  start: number;
-  duration: number;
-}
-
-export function spansFromDiagram(diagram: string, unit = 1): DiagramSpan[] {
+export function spansFromDiagram(diagram: string, unit = 1): CallSpan[] {
   const lines = diagram.split('\n').filter((l) => l.trim() !== '');
   const firstBar = lines[0].indexOf('|');
   const stack: { indent: number; id: string }[] = [];
-  const out: DiagramSpan[] = [];
+  const out: CallSpan[] = [];
   for (const line of lines) {
     const indent = line.length - line.trimStart().length;
     const [label] = line.trim().split(/\s+/);
@@ -34,8 +28,8 @@ export function spansFromDiagram(diagram: string, unit = 1): DiagramSpan[] {
       parentSpanId: stack.length ? stack[stack.length - 1].id : '',
       service,
       kind,
-      start: (s - firstBar) * unit,
-      duration: (e - s) * unit,
+      startMs: (s - firstBar) * unit,
+      durationMs: (e - s) * unit,
     });
     stack.push({ indent, id: name });
   }
