@@ -27,6 +27,7 @@ describe('migrations', () => {
       '0005_payment_order_traces', '0006_gateway_calls', '0007_hop_spans', '0008_funnels',
       '0020_payment_money_and_http_status',
       '0030_payment_attempts',
+      '0035_transaction_phases',
     ]);
     const before = await snapshot();
     expect(before.tables.map((t) => t.name)).toEqual(

@@ -49,9 +49,12 @@ export interface TransactionAnomaly {
   kind: TransactionAnomalyKind;
   /** The branch's payment (`payment.order_id`), else the transaction's; '' when none carries one. */
   orderId: string;
-  /** The branch's traces; for mixed_outcome every trace of the transaction. Sorted. */
+  /** The branch's traces; for mixed_outcome every trace of the transaction. Sorted, the first MAX_ANOMALY_TRACE_IDS. */
   traceIds: string[];
 }
+
+/** Trace ids listed per anomaly row at most (a transaction may fan out to many traces). */
+export const MAX_ANOMALY_TRACE_IDS = 100;
 
 export type TransactionAnomalyCounts = Record<TransactionAnomalyKind, number>;
 
@@ -70,7 +73,7 @@ const maxStart = (spans: readonly TransactionPhaseSpan[]) => spans.reduce((m, s)
 
 const minOrderId = (spans: readonly TransactionPhaseSpan[]) =>
   spans.reduce((m, s) => (s.orderId !== '' && (m === '' || s.orderId < m) ? s.orderId : m), '');
-const sortedTraces = (spans: readonly TransactionPhaseSpan[]) => [...new Set(spans.map((s) => s.traceId))].sort();
+const sortedTraces = (spans: readonly TransactionPhaseSpan[]) => [...new Set(spans.map((s) => s.traceId))].sort().slice(0, MAX_ANOMALY_TRACE_IDS);
 
 /** The branch kinds (all but mixed_outcome) of one branch's phase spans. */
 export function branchAnomalyKinds(spans: readonly TransactionPhaseSpan[], { asOf, sla }: TransactionAnomalyOptions): TransactionAnomalyKind[] {
