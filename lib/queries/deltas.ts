@@ -1,0 +1,172 @@
+import {
+  AMOUNT_BAND_BOUNDS, AMOUNT_BAND_KEY, AMOUNT_PATTERN, amountBandLabels, DELTA_EXCLUDED_KEY_PATTERN, DELTA_EXCLUDED_KEYS, rankDeltas,
+  type DeltaCounts, type RankedDelta,
+} from '../analytics/deltas';
+import { DEFAULT_WINDOW_SEC } from '../analytics/funnel';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { getConfig, type CallbackSla } from '../config';
+import { join, sql, type SqlFragment } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
+
+/**
+ * What is different about failed, slow or stuck payments (lib/analytics/deltas.ts ranks it).
+ *
+ * The payments are the Overview's: flows whose order.create falls in the range, their outcome read
+ * up to one funnel window after it (lib/queries/overview.ts). Cohorts:
+ *   failed   not succeeded and some stage failed; compared with every other payment
+ *   slow     succeeded, end to end ≥ slowMs (default: the range's p90); compared with the faster succeeded ones
+ *   stuck    a gateway request accepted (or timed out) and no callback by the end of the range, past
+ *            the gateway's callback SLA (as the Stuck page); compared with every other payment
+ *
+ * Attributes are read from the spans and resources of each payment's checkout trace (the trace of
+ * its order.create), never from the whole range: the attribute maps are the expensive part. Two
+ * bounds keep the cost flat however long the range: at most `samplePerSide` payments per side,
+ * taken as those with the smallest trace ids (trace ids are random, so this is a uniform sample);
+ * and when the range holds more than `maxSpans` spans, only the slice of trace ids that holds about
+ * `maxSpans` of them is read. The span table is sorted by hour, then trace id, so such a slice is a
+ * contiguous run in every hour. The answer says how many payments each side was sampled from.
+ */
+
+export type DeltaCohort = 'failed' | 'slow' | 'stuck';
+
+export interface DeltasParams extends TimeRange {
+  cohort: DeltaCohort;
+  channel?: string;
+  gateway?: string;
+  /** The slow cohort's threshold, end to end. @default the p90 of succeeded payments in the range */
+  slowMs?: number;
+  sla?: CallbackSla;
+  /** Attribute values returned. @default 30 */
+  limit?: number;
+  /** Payments sampled per side at most. @default 1000 */
+  samplePerSide?: number;
+  /** Spans read at most (about): above it, a slice of trace ids. @default 100000 */
+  maxSpans?: number;
+  hosts?: GatewayHostArrays;
+}
+
+export interface DeltasResult {
+  /** Payments in the cohort, and how many of them the attributes were read from. */
+  cohort: { count: number; sampled: number };
+  baseline: { count: number; sampled: number };
+  /** The slow cohort's threshold that applied (ms); null for the other cohorts. */
+  slowMs: number | null;
+  /** Most over-represented first; shares are over the sampled payments. */
+  attributes: RankedDelta[];
+}
+
+/** Values per key and rows read back at most: a key with thousands of values (a URL, a timestamp) cannot flood the answer. */
+const VALUES_PER_KEY = 20;
+const MAX_ROWS = 5000;
+const MAX_VALUE_CHARS = 100;
+
+/** The smallest trace-id prefix bound whose slice holds about `fraction` of all (random, lowercase hex) trace ids; '' for all. */
+export function traceIdSliceBound(fraction: number): string {
+  if (!(fraction < 1)) return '';
+  return Math.max(1, Math.floor(fraction * 0x10000)).toString(16).padStart(4, '0');
+}
+
+function cohortFlags(p: DeltasParams): { inCohort: SqlFragment; inBaseline: SqlFragment } {
+  if (p.cohort === 'failed') return { inCohort: sql`okEnd = 0 AND anyFailure`, inBaseline: sql`NOT (okEnd = 0 AND anyFailure)` };
+  if (p.cohort === 'slow') return { inCohort: sql`okEnd > 0 AND okEnd - t0 >= slowNs`, inBaseline: sql`okEnd > 0 AND okEnd - t0 < slowNs` };
+  return { inCohort: sql`stuck`, inBaseline: sql`NOT stuck` };
+}
+
+export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasResult> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const sla = p.sla ?? getConfig().callbackSla;
+  const slaGateways = Object.keys(sla.byGateway);
+  const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
+  const windowNs = DEFAULT_WINDOW_SEC * 1e9;
+  const scanTo = new Date(p.to.getTime() + DEFAULT_WINDOW_SEC * 1000);
+  const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
+  const k = p.samplePerSide ?? 1000;
+  const filters: SqlFragment[] = [];
+  if (p.channel !== undefined) filters.push(sql`AND channel = ${p.channel}`);
+  if (p.gateway !== undefined) filters.push(sql`AND gateway = ${p.gateway}`);
+  const { inCohort, inBaseline } = cohortFlags(p);
+  const slowNs = p.slowMs !== undefined
+    ? sql`${Math.round(p.slowMs * 1e6)}`
+    : sql`toInt64(quantileExactIf(0.9)(okEnd - t0, okEnd > 0) OVER ())`;
+
+  const [spanRows] = await Promise.all([
+    store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo}`),
+  ]);
+  const bound = traceIdSliceBound((p.maxSpans ?? 100_000) / Math.max(1, num(spanRows[0]?.n)));
+  const inSlice = bound ? sql`entryTrace < ${bound}` : sql`1`;
+
+  const [sample] = await store.query<{ cohortN: string; baselineN: string; threshold: string; cohortTraces: string[]; baselineTraces: string[] }>(sql`
+    WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
+    SELECT countIf(${inCohort}) AS cohortN, countIf(${inBaseline}) AS baselineN, any(slowNs) AS threshold,
+           arraySlice(arraySort(groupArrayIf(entryTrace, ${inCohort} AND ${inSlice})), 1, ${k}) AS cohortTraces,
+           arraySlice(arraySort(groupArrayIf(entryTrace, ${inBaseline} AND ${inSlice})), 1, ${k}) AS baselineTraces
+    FROM (
+      SELECT *, ${slowNs} AS slowNs,
+             requestEndNs > 0 AND callbacks = 0
+               AND ${toNs} - requestEndNs > 1e9 * if(has(_sla_gateways, gateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, gateway)]), toFloat64(${sla.defaultSec})) AS stuck
+      FROM (
+        SELECT PaymentOrderId AS flow,
+               anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
+               anyIf(gw, PaymentStage = 'gateway.request' AND gw != '') AS gateway,
+               minIf(ns, PaymentStage = 'order.create' AND Timestamp < ${p.to}) AS t0,
+               argMinIf(TraceId, ns, PaymentStage = 'order.create' AND Timestamp < ${p.to}) AS entryTrace,
+               arrayFirst(c -> c.1 >= t0 AND c.1 <= t0 + ${windowNs},
+                 arraySort(groupArrayIf((ns, ns + toInt64(Duration)),
+                   PaymentStage = 'order.confirm' AND NOT IsError AND PaymentOutcome IN ('', 'succeeded')))).2 AS okEnd,
+               countIf(IsError OR PaymentOutcome IN ('failed', 'cancelled')) > 0 AS anyFailure,
+               maxIf(ns + toInt64(Duration), PaymentStage = 'gateway.request' AND (NOT IsError OR timedOut) AND Timestamp < ${p.to}) AS requestEndNs,
+               countIf(PaymentStage = 'gateway.callback' AND Timestamp < ${p.to}) AS callbacks
+        FROM (
+          SELECT *, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns, ${gatewayOfSql()} AS gw, ${isTimeoutSql()} AS timedOut
+          FROM payment_stage_events
+          WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND PaymentOrderId != ''
+        )
+        GROUP BY flow
+        HAVING t0 > 0 ${join(filters, ' ')}
+      )
+    )`);
+
+  const cohortTraces = sample?.cohortTraces ?? [];
+  const baselineTraces = sample?.baselineTraces ?? [];
+  const result: DeltasResult = {
+    cohort: { count: num(sample?.cohortN), sampled: cohortTraces.length },
+    baseline: { count: num(sample?.baselineN), sampled: baselineTraces.length },
+    slowMs: p.cohort === 'slow' ? (p.slowMs ?? num(sample?.threshold) / 1e6) : null,
+    attributes: [],
+  };
+  if (!cohortTraces.length) return result;
+
+  const traces = [...cohortTraces, ...baselineTraces];
+  const lastTrace = traces.reduce((a, b) => (a > b ? a : b));
+  const labels = amountBandLabels();
+  const rows = await store.query<{ key: string; value: string; cohort: string; baseline: string }>(sql`
+    WITH ${[...DELTA_EXCLUDED_KEYS]} AS _excluded, ${[...AMOUNT_BAND_BOUNDS]} AS _bounds, ${labels} AS _labels
+    SELECT key, value, uniqExactIf(TraceId, inCohort) AS cohort, uniqExactIf(TraceId, NOT inCohort) AS baseline
+    FROM (
+      SELECT TraceId, TraceId IN (${cohortTraces}) AS inCohort,
+             arrayJoin(arrayFilter(kv -> kv.2 != '' AND NOT has(_excluded, kv.1) AND NOT match(kv.1, ${DELTA_EXCLUDED_KEY_PATTERN}),
+               arrayConcat(
+                 arrayMap((k, v) -> (toString(k), v), mapKeys(SpanAttributes), mapValues(SpanAttributes)),
+                 arrayMap((k, v) -> (toString(k), v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes)),
+                 [(${AMOUNT_BAND_KEY}, amountBand)]))) AS kv,
+             kv.1 AS key, leftUTF8(kv.2, ${MAX_VALUE_CHARS}) AS value
+      FROM (
+        SELECT TraceId, SpanAttributes, ResourceAttributes,
+               SpanAttributes['payment.amount'] AS amount, SpanAttributes['payment.currency'] AS currency,
+               if(match(amount, ${AMOUNT_PATTERN}),
+                  concat(_labels[if(arrayFirstIndex(b -> toFloat64(amount) < b, _bounds) = 0, length(_labels), arrayFirstIndex(b -> toFloat64(amount) < b, _bounds))],
+                         if(currency != '', concat(' ', currency), '')),
+                  '') AS amountBand
+        FROM otel_traces
+        WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND TraceId <= ${lastTrace} AND TraceId IN (${traces})
+      )
+    )
+    GROUP BY key, value
+    ORDER BY cohort DESC, baseline DESC, key, value
+    LIMIT ${VALUES_PER_KEY} BY key
+    LIMIT ${MAX_ROWS}`);
+  const counts: DeltaCounts[] = rows.map((r) => ({ key: r.key, value: r.value, cohort: num(r.cohort), baseline: num(r.baseline) }));
+  result.attributes = rankDeltas(counts, cohortTraces.length, baselineTraces.length).slice(0, p.limit ?? 30);
+  return result;
+}
