@@ -227,6 +227,12 @@ function toSpanView(r: SpanRow): SpanView {
   };
 }
 
+const SPAN_COLUMNS = sql`TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,
+  toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, toString(StatusCode) AS StatusCode, StatusMessage,
+  SpanAttributes AS attributes, ResourceAttributes AS resource, ScopeName AS scope,
+  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes,
+  Events.Name AS eventNames, Events.Attributes AS eventAttributes`;
+
 /** Spans of the given traces, each read from its own time slice (from the trace-id lookup table). */
 async function spansOf(store: Store, traces: { traceId: string; startSec: number; endSec: number }[]): Promise<SpanView[]> {
   if (!traces.length) return [];
@@ -236,11 +242,7 @@ async function spansOf(store: Store, traces: { traceId: string; startSec: number
     (t) => sql`(TraceId = ${t.traceId} AND Timestamp >= ${new Date(t.startSec * 1000)} AND Timestamp < ${new Date((t.endSec + 1) * 1000)})`,
   );
   const rows = await store.query<SpanRow>(sql`
-    SELECT TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,
-           toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, toString(StatusCode) AS StatusCode, StatusMessage,
-           SpanAttributes AS attributes, ResourceAttributes AS resource, ScopeName AS scope,
-           arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes,
-           Events.Name AS eventNames, Events.Attributes AS eventAttributes
+    SELECT ${SPAN_COLUMNS}
     FROM otel_traces
     WHERE ${join(slices, ' OR ')}
     ORDER BY Timestamp, SpanId`);
@@ -266,8 +268,27 @@ function withCriticalPath(traceId: string, spans: SpanView[]): TraceView {
   };
 }
 
-/** One trace with all its spans and its critical path; null when the trace is unknown. */
-export async function getTrace(store: Store, traceId: string): Promise<TraceView | null> {
+/**
+ * Where to look for a trace, as Jaeger's and Tempo's start/end on a lookup by id: only the spans that
+ * start in [from, to) are read, straight from otel_traces (its trace-id bloom filter skips the other
+ * granules of the window), so the lookup table is not asked and the cost does not grow with the
+ * history outside the window. A trace partly outside the window comes back partly.
+ */
+export type TraceHint = TimeRange;
+
+/**
+ * One trace with all its spans and its critical path; null when the trace is unknown. With a hint,
+ * the trace's spans that start in it, in one query; without, every span (the lookup table, then the
+ * trace's own time slice).
+ */
+export async function getTrace(store: Store, traceId: string, hint?: TraceHint): Promise<TraceView | null> {
+  if (hint) {
+    const rows = await store.query<SpanRow>(sql`
+      SELECT ${SPAN_COLUMNS} FROM otel_traces
+      WHERE TraceId = ${traceId} AND Timestamp >= ${hint.from} AND Timestamp < ${hint.to}
+      ORDER BY Timestamp, SpanId`);
+    return rows.length ? withCriticalPath(traceId, rows.map(toSpanView)) : null;
+  }
   const bounds = await store.query<{ s: string; e: string; n: string }>(sql`
     SELECT toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e, count() AS n
     FROM otel_traces_trace_id_ts WHERE TraceId = ${traceId}`);
@@ -294,17 +315,38 @@ export interface PaymentView {
   criticalPaths: Record<string, string[]>;
 }
 
-/** Every span of every trace with this order id (the callback traces included); null when unknown. */
-export async function getPayment(store: Store, orderId: string): Promise<PaymentView | null> {
-  const traces = await store.query<{ traceId: string; s: string; e: string }>(sql`
-    SELECT TraceId AS traceId, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
-    FROM otel_traces_trace_id_ts
-    WHERE TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${orderId})
-    GROUP BY TraceId
-    ORDER BY s, traceId
-    LIMIT 1000`);
+/**
+ * Every span of every trace with this order id (the callback traces included); null when unknown.
+ * With a hint (TraceHint): the payment's traces with an order-id span overlapping it, and their spans
+ * that start in it, in one query.
+ */
+export async function getPayment(store: Store, orderId: string, hint?: TraceHint): Promise<PaymentView | null> {
+  let traces: { traceId: string }[];
+  let spans: SpanView[];
+  if (hint) {
+    const rows = await store.query<SpanRow>(sql`
+      SELECT ${SPAN_COLUMNS} FROM otel_traces
+      WHERE TraceId IN (
+          SELECT TraceId FROM payment_order_traces
+          WHERE PaymentOrderId = ${orderId} AND Start < ${hint.to} AND End >= toStartOfSecond(${hint.from})
+          LIMIT 1000)
+        AND Timestamp >= ${hint.from} AND Timestamp < ${hint.to}
+      ORDER BY Timestamp, SpanId`);
+    spans = rows.map(toSpanView);
+    // In the order of their first span, as without the hint.
+    traces = [...new Set(spans.map((s) => s.traceId))].map((traceId) => ({ traceId }));
+  } else {
+    const bounds = await store.query<{ traceId: string; s: string; e: string }>(sql`
+      SELECT TraceId AS traceId, toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e
+      FROM otel_traces_trace_id_ts
+      WHERE TraceId IN (SELECT TraceId FROM payment_order_traces WHERE PaymentOrderId = ${orderId})
+      GROUP BY TraceId
+      ORDER BY s, traceId
+      LIMIT 1000`);
+    traces = bounds;
+    spans = await spansOf(store, bounds.map((t) => ({ traceId: t.traceId, startSec: num(t.s), endSec: num(t.e) })));
+  }
   if (!traces.length) return null;
-  const spans = await spansOf(store, traces.map((t) => ({ traceId: t.traceId, startSec: num(t.s), endSec: num(t.e) })));
   const stages = spans
     .filter((s) => (s.attributes['payment.stage'] ?? '') !== '')
     .map((s) => ({
