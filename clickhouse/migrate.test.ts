@@ -28,6 +28,7 @@ describe('migrations', () => {
       '0020_payment_money_and_http_status',
       '0030_payment_attempts',
       '0035_transaction_phases',
+      '0040_alert_rules', '0041_alerts', '0042_alert_silences', '0043_alert_notifications', '0044_instances',
     ]);
     const before = await snapshot();
     expect(before.tables.map((t) => t.name)).toEqual(

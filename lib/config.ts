@@ -88,12 +88,32 @@ export interface PayscopeConfig {
   ingestToken?: string;
   /** Token (Bearer, or Basic auth password) the dashboard and API require; unset = open. */
   apiToken?: string;
+  /** Alerting (docs/alerts.md). */
+  alerts: AlertConfig;
   /** Provider error codes added to (or overriding) the built-in error class table (lib/analytics/error-taxonomy.ts). */
   errorClasses: ErrorCodeEntry[];
   /** Currency money at stake is reported in (`PAYSCOPE_REPORTING_CURRENCY`). @default USD */
   reportingCurrency: string;
   /** Exchange rates (`PAYSCOPE_FX_RATES` / `PAYSCOPE_FX_RATES_FILE`). @default the built-in table of lib/analytics/money.ts */
   fxRates: FxRateTable;
+}
+
+/** Alerting: evaluation, receivers, the default rules' windows (docs/alerts.md). */
+export interface AlertConfig {
+  /** Seconds between evaluations (`PAYSCOPE_ALERT_INTERVAL_SEC`). @default 60 */
+  intervalSec: number;
+  /** Alertmanager-webhook receivers (`PAYSCOPE_ALERT_WEBHOOK_URL`, comma-separated). */
+  webhookUrls: string[];
+  /** Slack incoming webhook (`PAYSCOPE_ALERT_SLACK_URL`). */
+  slackUrl?: string;
+  /** The dashboard's address in links of notifications (`PAYSCOPE_PUBLIC_URL`). @default `http://localhost:<PORT>` */
+  publicUrl: string;
+  /** Gateway-health rule: window judged (`PAYSCOPE_ALERT_GATEWAY_WINDOW_SEC`) @default 120, and `for` (`PAYSCOPE_ALERT_GATEWAY_FOR_SEC`) @default 60. */
+  gatewayWindowSec: number;
+  gatewayForSec: number;
+  /** The other default rules: window (`PAYSCOPE_ALERT_WINDOW_SEC`) @default 900, and `for` (`PAYSCOPE_ALERT_FOR_SEC`) @default 300. */
+  windowSec: number;
+  forSec: number;
 }
 
 /** Callback SLA: seconds a gateway request may wait for its callback before the payment is stuck. */
@@ -242,9 +262,35 @@ export function loadConfig(env: Env = process.env): PayscopeConfig {
     ingestDebug: env.PAYSCOPE_INGEST_DEBUG === '1',
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
+    alerts: loadAlertConfig(env),
     // Payment intelligence: error classes and money at stake.
     errorClasses: ((c) => (c ? parseErrorClasses(c.text, c.what) : []))(jsonEnv(env, 'PAYSCOPE_ERROR_CLASSES')),
     ...moneyConfig(env),
+  };
+}
+
+function httpUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`${name}: not a URL: ${JSON.stringify(raw.slice(0, 200))}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name}: only http and https URLs, got ${JSON.stringify(u.protocol)}`);
+  return u.toString();
+}
+
+function loadAlertConfig(env: Env): AlertConfig {
+  const port = intEnv(env, 'PORT', 3000);
+  return {
+    intervalSec: intEnv(env, 'PAYSCOPE_ALERT_INTERVAL_SEC', 60, 1),
+    webhookUrls: (env.PAYSCOPE_ALERT_WEBHOOK_URL ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((u) => httpUrl('PAYSCOPE_ALERT_WEBHOOK_URL', u)),
+    slackUrl: env.PAYSCOPE_ALERT_SLACK_URL ? httpUrl('PAYSCOPE_ALERT_SLACK_URL', env.PAYSCOPE_ALERT_SLACK_URL) : undefined,
+    publicUrl: httpUrl('PAYSCOPE_PUBLIC_URL', env.PAYSCOPE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+    gatewayWindowSec: intEnv(env, 'PAYSCOPE_ALERT_GATEWAY_WINDOW_SEC', 120, 10),
+    gatewayForSec: intEnv(env, 'PAYSCOPE_ALERT_GATEWAY_FOR_SEC', 60, 0),
+    windowSec: intEnv(env, 'PAYSCOPE_ALERT_WINDOW_SEC', 900, 10),
+    forSec: intEnv(env, 'PAYSCOPE_ALERT_FOR_SEC', 300, 0),
   };
 }
 

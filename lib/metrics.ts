@@ -44,6 +44,18 @@ export interface IngestGauges {
   storeUp: boolean;
 }
 
+/** What one alert evaluation reports to the metrics. */
+export interface AlertEvaluationMetrics {
+  seconds: number;
+  failedRules: string[];
+  /** Alerts firing after it, by severity. */
+  firing: Record<string, number>;
+  /** Delivery attempts by receiver kind. */
+  attempts: Record<string, { delivered: number; failed: number }>;
+  /** Notifications still waiting in the outbox. */
+  pending: number;
+}
+
 const RECEIVER = 'otlp';
 /** Seconds: inserts and queries take from milliseconds to the query budget (30 s by default). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -58,6 +70,12 @@ export class PayscopeMetrics implements ReceiverMetrics {
   private readonly spooledSpans: Counter;
   private readonly insertSeconds: Histogram;
   private readonly querySeconds: Histogram;
+  private readonly alertEvaluations: Counter;
+  private readonly alertRuleFailures: Counter<'rule'>;
+  private readonly alertEvaluationSeconds: Histogram;
+  private readonly alertsFiring: Gauge<'severity'>;
+  private readonly alertNotifications: Counter<'receiver' | 'outcome'>;
+  private readonly alertOutboxPending: Gauge;
 
   /** `ingest` is read at each scrape; undefined while there is no pipeline. */
   constructor(ingest: () => IngestGauges | undefined) {
@@ -99,8 +117,13 @@ export class PayscopeMetrics implements ReceiverMetrics {
     this.querySeconds = new Histogram({
       name: 'payscope_query_duration_seconds', help: 'Time of each dashboard/API query, failed ones included.', buckets: BUCKETS, registers,
     });
-    // The name is fixed now; alert evaluation comes with alerting (lib/jobs).
-    new Counter({ name: 'payscope_alert_evaluations_total', help: 'Alert rule evaluations run by this instance.', registers });
+    this.alertEvaluations = new Counter({ name: 'payscope_alert_evaluations_total', help: 'Alert evaluations (all enabled rules once) run by this instance.', registers });
+    this.alertRuleFailures = new Counter({ name: 'payscope_alert_rule_failures_total', help: 'Rule measurements that failed (the rule\'s alerts kept their state), by rule.', labelNames: ['rule'], registers });
+    this.alertEvaluationSeconds = new Histogram({ name: 'payscope_alert_evaluation_duration_seconds', help: 'Time of each alert evaluation, delivery of due notifications included.', buckets: BUCKETS, registers });
+    this.alertsFiring = new Gauge({ name: 'payscope_alerts_firing', help: 'Alerts firing after this instance\'s last evaluation, by severity.', labelNames: ['severity'], registers });
+    this.alertNotifications = new Counter({ name: 'payscope_alert_notifications_total', help: 'Notification delivery attempts, by receiver kind (webhook, slack) and outcome (delivered, failed).', labelNames: ['receiver', 'outcome'], registers });
+    this.alertOutboxPending = new Gauge({ name: 'payscope_alert_notifications_pending', help: 'Notifications in the outbox waiting for a (next) delivery attempt.', registers });
+    for (const severity of ['info', 'warning', 'critical']) this.alertsFiring.set({ severity }, 0);
     // Series that exist from the start, so a rate over them is defined before the first export.
     for (const transport of ['http', 'grpc'] as const) this.acceptedSpans.inc({ receiver: RECEIVER, transport }, 0);
     this.sentSpans.inc({ exporter: 'clickhouse' }, 0);
@@ -127,6 +150,19 @@ export class PayscopeMetrics implements ReceiverMetrics {
 
   queried(seconds: number): void {
     this.querySeconds.observe(seconds);
+  }
+
+  /** An alert evaluation ran (lib/alerts/engine.ts). */
+  alertEvaluated(e: AlertEvaluationMetrics): void {
+    this.alertEvaluations.inc();
+    this.alertEvaluationSeconds.observe(e.seconds);
+    for (const rule of e.failedRules) this.alertRuleFailures.inc({ rule });
+    for (const severity of ['info', 'warning', 'critical']) this.alertsFiring.set({ severity }, e.firing[severity] ?? 0);
+    for (const [receiver, n] of Object.entries(e.attempts)) {
+      if (n.delivered) this.alertNotifications.inc({ receiver, outcome: 'delivered' }, n.delivered);
+      if (n.failed) this.alertNotifications.inc({ receiver, outcome: 'failed' }, n.failed);
+    }
+    this.alertOutboxPending.set(e.pending);
   }
 
   /** The exposition text. */

@@ -11,7 +11,9 @@ import { SPAN_COLUMNS, startTimeWindow } from '../lib/ingest/otlp';
 import { DecodePool } from '../lib/ingest/decode-pool';
 import { isAuthorized } from '../lib/access';
 import { PayscopeMetrics } from '../lib/metrics';
-import { JobRunner, SingleInstanceLease } from '../lib/jobs';
+import { ClickHouseLease, JobRunner, SingleInstanceLease } from '../lib/jobs';
+import { evaluateAlerts } from '../lib/alerts/engine';
+import { outboxCounts } from '../lib/alerts/store';
 
 /**
  * One payscope process: store (opened once), migrations, background jobs (lib/jobs: the ingest
@@ -206,10 +208,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       observer: metrics,
     });
     ingestStats = () => pipeline.stats();
-    // No job is cluster-wide yet, so this instance holds every lease; the ClickHouse-backed lease
-    // comes with the first cluster-wide job, alert evaluation (docs/jobs.md).
-    const jobs = new JobRunner({ lease: new SingleInstanceLease(), log });
+    // The embedded store has one process; a ClickHouse server may have several instances, of which
+    // one runs each cluster job (docs/jobs.md).
+    const lease = store.kind === 'embedded' ? new SingleInstanceLease() : new ClickHouseLease(store);
+    const jobs = new JobRunner({ lease, log });
     jobs.service({ name: 'ingest-writer', start: () => pipeline.start(), stop: () => pipeline.close() });
+    jobs.schedule({
+      name: 'alert-evaluation', everyMs: config.alerts.intervalSec * 1000, scope: 'cluster',
+      async run() {
+        const started = performance.now();
+        const r = await evaluateAlerts(store, { config: config.alerts, now: Date.now(), sla: config.callbackSla });
+        for (const f of r.failed) log(`alerts: rule ${f.rule} failed: ${f.error}`);
+        metrics.alertEvaluated({
+          seconds: (performance.now() - started) / 1000, failedRules: r.failed.map((f) => f.rule), firing: r.firing,
+          attempts: r.delivery.byKind, pending: (await outboxCounts(store)).pending ?? 0,
+        });
+      },
+    });
     await jobs.start();
     cleanups.push(() => jobs.stop());
     const decoder = new DecodePool({ workers: config.decodeWorkers, inlineBelowBytes: config.decodeInlineBelowBytes, maxQueued: config.decodeMaxQueued });
