@@ -9,6 +9,9 @@ const PAGES = [
   { href: '/gateways', label: 'Gateways' },
   { href: '/payments', label: 'Payments' },
   { href: '/stuck', label: 'Stuck payments' },
+  { href: '/deltas', label: "What's different" },
+  { href: '/retries', label: 'Retries' },
+  { href: '/transactions', label: 'Transactions' },
   { href: '/traces', label: 'Traces' },
 ];
 

@@ -294,12 +294,72 @@ function sendBigTrace(s: Services, t0: number): void {
   end(root, a + total);
 }
 
+/**
+ * Distributed transactions (TCC and Saga) of the `account` service, between the fixture's range and
+ * the hostile payments: [TRANSACTIONS_AT, TRANSACTIONS_AT + 60 s), so no other spec's numbers change.
+ * Each phase is a SERVER span with payment.tx.id / branch / phase; `trace` groups the spans sent in
+ * one trace (a coordinator retrying later starts a new one). By hand, judged at the window's end:
+ *
+ *   tx-e2e-commit    wallet + points try, both confirmed                        → none
+ *   tx-e2e-rollback  wallet try ok, points try failed, both cancelled           → none (clean rollback)
+ *   tx-e2e-mixed     (order ord-e2e-c4) both tried in trace A; wallet confirmed in trace B, points
+ *                    cancelled in trace C                                       → points mixed_outcome (A B C)
+ *   tx-e2e-hang      points cancel, its try 5 s later in another trace          → points empty_rollback, hanging
+ *   tx-e2e-open      wallet try ok 20 s in, nothing after                       → wallet unfinished with an SLA
+ *                    under ~39 s, none with the default 60 s
+ *   saga-e2e-comp    points action ok, coupon action failed, points compensate failed → points failed_compensation
+ */
+export const TRANSACTIONS_AT = 30 * 60;
+
+interface PhaseSpec { tx: string; branch: string; phase: string; at: number; trace: string; failed?: boolean; orderId?: string }
+
+export const TRANSACTION_PHASES: PhaseSpec[] = [
+  { tx: 'tx-e2e-commit', branch: 'wallet', phase: 'try', at: 1_000, trace: 'commit' },
+  { tx: 'tx-e2e-commit', branch: 'points', phase: 'try', at: 1_050, trace: 'commit' },
+  { tx: 'tx-e2e-commit', branch: 'wallet', phase: 'confirm', at: 1_200, trace: 'commit' },
+  { tx: 'tx-e2e-commit', branch: 'points', phase: 'confirm', at: 1_250, trace: 'commit' },
+  { tx: 'tx-e2e-rollback', branch: 'wallet', phase: 'try', at: 2_000, trace: 'rollback' },
+  { tx: 'tx-e2e-rollback', branch: 'points', phase: 'try', at: 2_050, trace: 'rollback', failed: true },
+  { tx: 'tx-e2e-rollback', branch: 'wallet', phase: 'cancel', at: 2_200, trace: 'rollback' },
+  { tx: 'tx-e2e-rollback', branch: 'points', phase: 'cancel', at: 2_250, trace: 'rollback' },
+  { tx: 'tx-e2e-mixed', branch: 'wallet', phase: 'try', at: 3_000, trace: 'mixed-a', orderId: 'ord-e2e-c4' },
+  { tx: 'tx-e2e-mixed', branch: 'points', phase: 'try', at: 3_050, trace: 'mixed-a', orderId: 'ord-e2e-c4' },
+  { tx: 'tx-e2e-mixed', branch: 'wallet', phase: 'confirm', at: 3_200, trace: 'mixed-b', orderId: 'ord-e2e-c4' },
+  { tx: 'tx-e2e-mixed', branch: 'points', phase: 'cancel', at: 4_000, trace: 'mixed-c', orderId: 'ord-e2e-c4' },
+  { tx: 'tx-e2e-hang', branch: 'points', phase: 'cancel', at: 5_000, trace: 'hang-a' },
+  { tx: 'tx-e2e-hang', branch: 'points', phase: 'try', at: 10_000, trace: 'hang-b' },
+  { tx: 'tx-e2e-open', branch: 'wallet', phase: 'try', at: 20_000, trace: 'open' },
+  { tx: 'saga-e2e-comp', branch: 'points', phase: 'action', at: 6_000, trace: 'saga' },
+  { tx: 'saga-e2e-comp', branch: 'coupon', phase: 'action', at: 6_050, trace: 'saga', failed: true },
+  { tx: 'saga-e2e-comp', branch: 'points', phase: 'compensate', at: 6_200, trace: 'saga', failed: true },
+];
+
+function sendTransactions(s: Services, t0: number): void {
+  const a = t0 + TRANSACTIONS_AT * 1000;
+  const roots = new Map<string, Span>();
+  const ends: [Span, number][] = [];
+  for (const p of TRANSACTION_PHASES) {
+    let root = roots.get(p.trace);
+    if (!root) {
+      root = span(s, 'coordinator', 'POST /transfers', null, a + p.at - 5, { attributes: { 'http.request.method': 'POST', 'http.route': '/transfers' } });
+      roots.set(p.trace, root);
+    }
+    const attributes: Attributes = { 'payment.tx.id': p.tx, 'payment.tx.branch': p.branch, 'payment.tx.phase': p.phase, 'http.route': `/tcc/${p.branch}/${p.phase}` };
+    if (p.orderId) attributes['payment.order_id'] = p.orderId;
+    const phase = span(s, 'account', `POST /tcc/${p.branch}/${p.phase}`, root, a + p.at, { attributes, error: p.failed ? `${p.phase} refused` : undefined });
+    ends.push([phase, a + p.at + 20]);
+  }
+  for (const [sp, ms] of ends) end(sp, ms);
+  for (const root of roots.values()) end(root, a + Math.max(...TRANSACTION_PHASES.map((p) => p.at)) + 100);
+}
+
 /** Sends the whole data set to payscope's OTLP/HTTP port and waits until it is stored. */
 export async function sendFixture(otlpUrl: string, t0: number): Promise<void> {
   const s = new Services(otlpUrl);
   await context.with(ROOT_CONTEXT, async () => {
     for (const p of [...PAYMENTS, ...HOSTILE_PAYMENTS]) sendPayment(s, t0, p);
     sendBigTrace(s, t0);
+    sendTransactions(s, t0);
   });
   await s.flush();
 }
