@@ -37,7 +37,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
   const empty = traces.length === 0 && !badTraceId && !(await hasAnySpans(store));
   const spanMs = q.to.getTime() - q.from.getTime();
   const point = (t: (typeof traces)[number]): ScatterPoint => ({
-    t: parseIsoMs(t.start), durationMs: t.durationMs, traceId: t.traceId, href: traceHref(sp, t.traceId), label: `${t.rootService} · ${t.rootName}`,
+    t: parseIsoMs(t.start), durationMs: t.durationMs, traceId: t.traceId, href: traceHref(sp, t.traceId, undefined, parseIsoMs(t.start)), label: `${t.rootService} · ${t.rootName}`,
   });
   const maxDuration = Math.max(1e-9, ...traces.map((t) => t.durationMs));
 
@@ -84,7 +84,7 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
               <tbody>
                 {traces.map((t) => (
                   <tr key={t.traceId} data-trace-id={t.traceId}>
-                    <td><Link href={traceHref(sp, t.traceId)} title={t.traceId}><code>{shortId(t.traceId, 16)}</code></Link></td>
+                    <td><Link href={traceHref(sp, t.traceId, undefined, parseIsoMs(t.start))} title={t.traceId}><code>{shortId(t.traceId, 16)}</code></Link></td>
                     <td>{formatTime(t.start, true)}</td>
                     <td><Swatch name={t.rootService} /> <span className="muted">{t.rootName}</span></td>
                     <td className="num">

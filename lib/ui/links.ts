@@ -1,4 +1,4 @@
-import type { SearchParams } from './time-range';
+import { MAX_TIME_MS, type SearchParams } from './time-range';
 
 /**
  * Links between pages. The time range travels with every link (as the page has it: a relative
@@ -78,12 +78,29 @@ export function pageHref(path: string, sp: SearchParams, params: LinkParams = {}
   return href(path, { ...timeParams(sp), ...params });
 }
 
-export function traceHref(sp: SearchParams, traceId: string, spanId?: string): string {
-  return href(`/traces/${encodeURIComponent(traceId)}`, { ...timeParams(sp), span: spanId });
+/**
+ * `atMs`: when the linking page knows when the trace (or payment) started, it says so (`at`, epoch ms),
+ * and the trace or payment page reads it from a day before to a day after (traceHintOf) instead of
+ * looking it up in all of history (lib/queries/traces.ts TraceHint).
+ */
+export function traceHref(sp: SearchParams, traceId: string, spanId?: string, atMs?: number): string {
+  return href(`/traces/${encodeURIComponent(traceId)}`, { ...timeParams(sp), span: spanId, at: atMs === undefined ? undefined : Math.floor(atMs) });
 }
 
-export function paymentHref(sp: SearchParams, orderId: string): string {
-  return href(`/payments/${encodeURIComponent(orderId)}`, timeParams(sp));
+export function paymentHref(sp: SearchParams, orderId: string, atMs?: number): string {
+  return href(`/payments/${encodeURIComponent(orderId)}`, { ...timeParams(sp), at: atMs === undefined ? undefined : Math.floor(atMs) });
+}
+
+/**
+ * How far from a link's `at` a trace or payment page reads: a payment's callbacks come within its
+ * SLA (minutes to hours), before or after the trace a link starts from.
+ */
+const HINT_MS = 86_400_000;
+
+/** The window to read a trace or payment in, from the `at` of a link; undefined without one. */
+export function traceHintOf(sp: SearchParams): { from: Date; to: Date } | undefined {
+  const at = numberParam(sp, 'at', MAX_TIME_MS - HINT_MS);
+  return at === undefined ? undefined : { from: new Date(Math.max(0, at - HINT_MS)), to: new Date(at + HINT_MS) };
 }
 
 /** Parameters that may be given more than once, each one more filter (`attr=a:1&attr=b:2`); any other once. */

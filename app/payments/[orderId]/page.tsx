@@ -8,7 +8,7 @@ import { OrderIdParam } from '@/lib/api/schemas';
 import { getPayment } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
 import { formatMs, formatTime, shortId } from '@/lib/ui/format';
-import { href, pageHref, param, timeParams, traceHref } from '@/lib/ui/links';
+import { href, pageHref, param, timeParams, traceHintOf, traceHref } from '@/lib/ui/links';
 import type { SearchParams } from '@/lib/ui/time-range';
 import { toWaterfallData } from '@/lib/ui/waterfall-data';
 
@@ -36,7 +36,10 @@ export default async function PaymentPage({ params, searchParams }: { params: Pr
   const id = OrderIdParam.safeParse({ orderId: safeDecode(raw) });
   if (!id.success) notFound();
   const { orderId } = id.data;
-  const payment = await getPayment(await getStore(), orderId);
+  const store = await getStore();
+  // Read where the link says the payment is; all of history when it says nothing or it is not there.
+  const hint = traceHintOf(sp);
+  const payment = (hint && (await getPayment(store, orderId, hint))) || (await getPayment(store, orderId));
   if (!payment) notFound();
 
   const data = toWaterfallData(payment.spans, { critical: payment.criticalPaths });
@@ -62,7 +65,7 @@ export default async function PaymentPage({ params, searchParams }: { params: Pr
   const traceLinks = Object.fromEntries(payment.traceIds.map((t, i) => {
     const r = rootOf(t);
     const callback = payment.spans.some((s) => s.traceId === t && s.attributes['payment.stage'] === 'gateway.callback');
-    return [t, { label: `Trace ${i + 1}${callback ? ' (callback)' : ''} · ${r?.service ?? ''} ${r?.name ?? ''} · ${shortId(t, 8)}`, href: traceHref(sp, t) }];
+    return [t, { label: `Trace ${i + 1}${callback ? ' (callback)' : ''} · ${r?.service ?? ''} ${r?.name ?? ''} · ${shortId(t, 8)}`, href: traceHref(sp, t, undefined, r?.startMs) }];
   }));
 
   return (
@@ -94,7 +97,7 @@ export default async function PaymentPage({ params, searchParams }: { params: Pr
                 <td>{s.outcome ? <StatusBadge status={s.outcome} /> : <span className="muted">—</span>}</td>
                 <td>{s.errorCode || <span className="muted">—</span>}</td>
                 <td>
-                  <Link href={traceHref(sp, s.traceId, s.spanId)} title={s.traceId}><code>{shortId(s.traceId, 8)}</code></Link>
+                  <Link href={traceHref(sp, s.traceId, s.spanId, rootOf(s.traceId)?.startMs)} title={s.traceId}><code>{shortId(s.traceId, 8)}</code></Link>
                   {s.traceId !== firstTrace && <span className="muted small"> (new trace)</span>}
                 </td>
               </tr>

@@ -7,7 +7,7 @@ import { TraceIdParam } from '@/lib/api/schemas';
 import { getTrace } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatMs, formatTime } from '@/lib/ui/format';
-import { href, param, paymentHref, timeParams, tracesHref } from '@/lib/ui/links';
+import { href, param, paymentHref, timeParams, traceHintOf, tracesHref } from '@/lib/ui/links';
 import { toWaterfallData } from '@/lib/ui/waterfall-data';
 import type { SearchParams } from '@/lib/ui/time-range';
 
@@ -25,7 +25,10 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   const id = TraceIdParam.safeParse({ traceId: raw });
   if (!id.success) notFound();
   const { traceId } = id.data;
-  const trace = await getTrace(await getStore(), traceId);
+  const store = await getStore();
+  // Read where the link says the trace is; all of history when it says nothing or the trace is not there.
+  const hint = traceHintOf(sp);
+  const trace = (hint && (await getTrace(store, traceId, hint))) || (await getTrace(store, traceId));
   if (!trace) notFound();
 
   const data = toWaterfallData(trace.spans, {
@@ -76,7 +79,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         Services: {services.map((s, i) => <span key={s}>{i > 0 && ', '}<Swatch name={s} /></span>)}
         {orders.length > 0 && (
           <> · Payment{orders.length > 1 ? 's' : ''}: {orders.slice(0, 5).map((o, i) => (
-            <span key={o}>{i > 0 && ', '}<Link href={paymentHref(sp, o)} data-testid="payment-link">{o}</Link></span>
+            <span key={o}>{i > 0 && ', '}<Link href={paymentHref(sp, o, start)} data-testid="payment-link">{o}</Link></span>
           ))} (every trace of the payment, callbacks included)</>
         )}
       </p>
