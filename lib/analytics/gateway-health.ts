@@ -1,14 +1,18 @@
 /**
  * A gateway's health verdict: its current window against its own recent baseline, with the
- * findings as data (lib/ui/health-reasons.ts words them for the page and the API).
+ * findings as data (lib/ui/health-reasons.ts words them for the page and the API). Judged on the
+ * provider's side only: failures classed provider_error, timeout or network
+ * (lib/analytics/error-taxonomy.ts), and latency. Declines, fraud blocks and our own bad requests
+ * are the payer's or our doing: a wave of insufficient-funds declines is not an outage.
  *
  *   baseline window (default: the 24 h before)        current window
  *   ├──────────────────────────────────────────────┤├──────────┤
- *   errors 1.2%  timeouts 0.1%  p95 410 ms             errors 21%  timeouts 2%  p95 1.6 s
- *                                                      → failing: "error rate 21.0% vs 1.2% baseline (17.5x)"
+ *   provider errors 1.2%  timeouts 0.1%  p95 410 ms    provider errors 21%  timeouts 2%  p95 1.6 s
+ *                                                      → failing: "provider error rate 21.0% vs 1.2% baseline (17.5x)"
  *
- * Rules (first match wins); a comparison with the baseline also needs the change to be more than
- * noise for the number of requests (a binomial z-score of at least 3 against the baseline rate):
+ * Rules (first match wins; "error rate" is the provider-side failure rate, timeouts included); a
+ * comparison with the baseline also needs the change to be more than noise for the number of
+ * requests (a binomial z-score of at least 3 against the baseline rate):
  *   failing   error rate >= 25%, or timeout rate >= 10% (whatever the baseline),
  *             or error rate >= 10% and at least 5x the baseline
  *   degraded  error rate at least 2x the baseline and 1 point above it,
@@ -23,8 +27,8 @@ export type HealthVerdict = 'healthy' | 'degraded' | 'failing';
 
 export interface GatewayWindowStats {
   requests: number;
-  /** Failed calls, timeouts included. */
-  errors: number;
+  /** Calls that failed on the provider's side: classed provider_error, timeout or network. */
+  providerErrors: number;
   timeouts: number;
   p95Ms: number | null;
 }
@@ -32,12 +36,12 @@ export interface GatewayWindowStats {
 /** One finding. Rates are fractions 0..1; a `baseline` of null means there was none to compare with. */
 export type HealthReason =
   | { code: 'no_requests' }
-  | { code: 'too_few_requests'; requests: number; errors: number }
-  | { code: 'mostly_failed'; requests: number; errors: number }
-  | { code: 'error_rate' | 'timeout_rate'; rate: number; baseline: number | null }
+  | { code: 'too_few_requests'; requests: number; providerErrors: number }
+  | { code: 'mostly_failed'; requests: number; providerErrors: number }
+  | { code: 'provider_error_rate' | 'timeout_rate'; rate: number; baseline: number | null }
   | { code: 'p95'; ms: number; baselineMs: number }
   /** Healthy: the figures it was judged on. */
-  | { code: 'figures'; errorRate: number; baselineErrorRate: number | null; timeoutRate: number; p95Ms: number | null; baselineP95Ms: number | null };
+  | { code: 'figures'; providerErrorRate: number; baselineProviderErrorRate: number | null; timeoutRate: number; p95Ms: number | null; baselineP95Ms: number | null };
 
 export interface HealthJudgement {
   verdict: HealthVerdict;
@@ -57,19 +61,19 @@ function zScore(rate: number, n: number, base: number): number {
 
 export function judgeGatewayHealth(current: GatewayWindowStats, baseline: GatewayWindowStats | null): HealthJudgement {
   const n = current.requests;
-  const err = n > 0 ? current.errors / n : 0;
+  const err = n > 0 ? current.providerErrors / n : 0;
   const tmo = n > 0 ? current.timeouts / n : 0;
   const hasBase = baseline !== null && baseline.requests >= MIN_BASELINE_REQUESTS;
-  const bErr = hasBase ? baseline!.errors / baseline!.requests : 0;
+  const bErr = hasBase ? baseline!.providerErrors / baseline!.requests : 0;
   const bTmo = hasBase ? baseline!.timeouts / baseline!.requests : 0;
   const bP95 = hasBase ? baseline!.p95Ms : null;
-  const errReason: HealthReason = { code: 'error_rate', rate: err, baseline: hasBase ? bErr : null };
+  const errReason: HealthReason = { code: 'provider_error_rate', rate: err, baseline: hasBase ? bErr : null };
   const tmoReason: HealthReason = { code: 'timeout_rate', rate: tmo, baseline: hasBase ? bTmo : null };
 
   if (n === 0) return { verdict: 'healthy', reasons: [{ code: 'no_requests' }] };
   if (n < MIN_REQUESTS) {
-    if (current.errors >= 5 && err >= 0.5) return { verdict: 'failing', reasons: [{ code: 'mostly_failed', requests: n, errors: current.errors }] };
-    return { verdict: 'healthy', reasons: [{ code: 'too_few_requests', requests: n, errors: current.errors }] };
+    if (current.providerErrors >= 5 && err >= 0.5) return { verdict: 'failing', reasons: [{ code: 'mostly_failed', requests: n, providerErrors: current.providerErrors }] };
+    return { verdict: 'healthy', reasons: [{ code: 'too_few_requests', requests: n, providerErrors: current.providerErrors }] };
   }
 
   const errSignificant = zScore(err, n, bErr) >= Z_MIN;
@@ -94,6 +98,6 @@ export function judgeGatewayHealth(current: GatewayWindowStats, baseline: Gatewa
 
   return {
     verdict: 'healthy',
-    reasons: [{ code: 'figures', errorRate: err, baselineErrorRate: hasBase ? bErr : null, timeoutRate: tmo, p95Ms: current.p95Ms, baselineP95Ms: bP95 }],
+    reasons: [{ code: 'figures', providerErrorRate: err, baselineProviderErrorRate: hasBase ? bErr : null, timeoutRate: tmo, p95Ms: current.p95Ms, baselineP95Ms: bP95 }],
   };
 }

@@ -71,9 +71,12 @@ export function conversionFactor(table: FxRateTable, currency: string, reporting
   return from === undefined || to === undefined ? undefined : from / to;
 }
 
-/** `payment.amount` as a number of major units; null when absent or not a finite, non-negative decimal. */
+/**
+ * `payment.amount` as a number of major units; null when absent or not a plain non-negative decimal
+ * (`12`, `12.50`; no sign, exponent or spaces: the query applies the same pattern).
+ */
 export function parseAmount(raw: string): number | null {
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) return null;
+  if (!/^[0-9]+([.][0-9]+)?$/.test(raw)) return null;
   const n = Number(raw);
   return Number.isFinite(n) ? n : null;
 }
@@ -93,4 +96,18 @@ export interface Unconverted {
 /** Rounded to the reporting currency's cents, so sums print without float noise. */
 export function roundMoney(amount: number): number {
   return Math.round(amount * 100) / 100;
+}
+
+/**
+ * One payment's amount converted, in whole cents of the reporting currency. The query computes the
+ * same IEEE operations per payment (lib/queries/impact.ts), so sums of cents agree exactly.
+ */
+export function convertedCents(value: number, factor: number): number {
+  return Math.floor(value * factor * 100 + 0.5);
+}
+
+/** The rate table as parallel arrays for SQL: currency codes and their factor to `reporting`. */
+export function conversionArrays(table: FxRateTable, reporting: string): { currencies: string[]; factors: number[] } {
+  const currencies = Object.keys(table.rates).sort();
+  return { currencies, factors: currencies.map((c) => conversionFactor(table, c, reporting)!) };
 }

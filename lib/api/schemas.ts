@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseGatewaySeconds } from '../config';
 import { DEFAULT_FLOW_KEY, DEFAULT_WINDOW_SEC } from '../analytics/funnel';
 import { filterParam, limitParam, rangeShape, resolveRange, timeParam } from './params';
+import { ErrorClassCountsSchema } from './error-classes';
 
 /**
  * The JSON API v1 (docs/design.md): one zod schema per endpoint for its query parameters (unknown
@@ -286,10 +287,11 @@ export const SavedFunnelResponse = z.strictObject({ funnel: SavedFunnelSchema })
 export const GatewaysResponse = z.strictObject({
   gateways: z.array(z.strictObject({
     gateway: z.string(), channel: z.string().optional(), requests: z.number().int().nonnegative(), errorRate: rate, timeoutRate: rate,
+    errorClasses: ErrorClassCountsSchema, providerErrorRate: rate, declineRate: rate,
     p50Ms: msOrNull, p95Ms: msOrNull, p99Ms: msOrNull,
     topErrors: z.array(z.strictObject({ code: z.string(), count: z.number().int().positive() })),
     health: z.enum(['healthy', 'degraded', 'failing']), healthReasons: z.array(z.string().min(1)).min(1),
-    baseline: z.strictObject({ from: iso, to: iso, requests: z.number().int().nonnegative(), errorRate: rate, timeoutRate: rate, p95Ms: msOrNull }),
+    baseline: z.strictObject({ from: iso, to: iso, requests: z.number().int().nonnegative(), errorRate: rate, providerErrorRate: rate, timeoutRate: rate, p95Ms: msOrNull }),
   })),
 });
 

@@ -119,6 +119,7 @@ describe('getStageLatency', () => {
 });
 
 describe('getGatewayHealth', () => {
+  const noClasses = { decline: 0, fraud: 0, invalid_request: 0, provider_error: 0, timeout: 0, network: 0, unknown: 0 };
   it('per gateway, the gateway of a call from payment.gateway or its host', async () => {
     const { gateways } = await getGatewayHealth(store, hour);
     const byName = Object.fromEntries(gateways.map((g) => [g.gateway, g]));
@@ -126,7 +127,10 @@ describe('getGatewayHealth', () => {
     expect(byName.stripe).toMatchObject({ requests: 2, errorRate: 0.5, timeoutRate: 0, p50Ms: 400, p95Ms: 400, topErrors: [{ code: 'card_declined', count: 1 }], health: 'healthy' });
     expect(byName.paypal).toMatchObject({ requests: 1, errorRate: 1, timeoutRate: 1, p50Ms: 5000, topErrors: [{ code: 'timeout', count: 1 }] });
     expect(byName.alipay).toMatchObject({ requests: 1, errorRate: 0, p50Ms: 300, topErrors: [] });
-    expect(byName.stripe.healthReasons).toEqual([{ code: 'too_few_requests', requests: 2, errors: 1 }]);
+    // The decline is the payer's: no provider-side failure for stripe; paypal's timeout is one.
+    expect(byName.stripe).toMatchObject({ errorClasses: { ...noClasses, decline: 1 }, declineRate: 0.5, providerErrorRate: 0 });
+    expect(byName.paypal).toMatchObject({ errorClasses: { ...noClasses, timeout: 1 }, declineRate: 0, providerErrorRate: 1 });
+    expect(byName.stripe.healthReasons).toEqual([{ code: 'too_few_requests', requests: 2, providerErrors: 0 }]);
     const split = await getGatewayHealth(store, { ...hour, splitByChannel: true, channel: 'card' });
     expect(split.gateways.map((g) => [g.gateway, g.channel, g.requests])).toEqual([['stripe', 'card', 2]]);
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../clickhouse/migrate';
 import { computeCriticalPath } from '../analytics/critical-path';
 import { DEFAULT_CHECKOUT_FUNNEL, funnelStepResults, matchFlowSteps } from '../analytics/funnel';
+import { classifyGatewayError, emptyErrorClassCounts, ErrorCodeTable, type ErrorClassCounts } from '../analytics/error-taxonomy';
 import { judgeGatewayHealth } from '../analytics/gateway-health';
 import { GatewayHostTable, gatewayOf, isTimeout } from '../analytics/gateways';
 import { criticalPathByHop, hopCalls, hopKey, type HopSpan } from '../analytics/hops';
@@ -95,6 +96,7 @@ const inRange = (s: Ref, r: { from: Date; to: Date }) => s.start >= relOf(r.from
 const stage = (s: Ref) => s.attrs['payment.stage'] ?? '';
 const order = (s: Ref) => s.attrs['payment.order_id'] ?? '';
 const table = new GatewayHostTable();
+const errorCodes = new ErrorCodeTable();
 const gw = (s: Ref) => gatewayOf(table, s.attrs['payment.gateway'] ?? '', (s.attrs['server.address'] ?? '').toLowerCase());
 
 describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, range) => {
@@ -164,15 +166,20 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
     const baseFrom = relOf(range.from) - Math.max(24 * 3600e9, relOf(range.to) - relOf(range.from));
     const calls = spans.filter((s) => s.kind === 'client' && (s.attrs['payment.gateway'] || (s.attrs['server.address'] ?? '').includes('.')));
     const agg = (lo: number, hi: number) => {
-      const m = new Map<string, { durs: number[]; errors: number; timeouts: number; codes: Map<string, number> }>();
+      const m = new Map<string, { durs: number[]; errors: number; timeouts: number; codes: Map<string, number>; classes: ErrorClassCounts }>();
       for (const s of calls) {
         const g = gw(s);
         if (!g || s.start < lo || s.start >= hi) continue;
-        if (!m.has(g)) m.set(g, { durs: [], errors: 0, timeouts: 0, codes: new Map() });
+        if (!m.has(g)) m.set(g, { durs: [], errors: 0, timeouts: 0, codes: new Map(), classes: emptyErrorClassCounts() });
         const a = m.get(g)!;
         const timedOut = isTimeout(s.attrs['error.type'] ?? '', s.attrs['payment.timeout'] ?? '');
         a.durs.push(s.dur);
         if (timedOut) a.timeouts++;
+        const cls = classifyGatewayError({
+          gateway: g, errorCode: s.attrs['payment.error_code'] ?? '', isError: s.error, errorType: s.attrs['error.type'] ?? '',
+          timeoutFlag: s.attrs['payment.timeout'] ?? '', httpStatus: Number(s.attrs['http.response.status_code'] || s.attrs['http.status_code'] || 0) || 0,
+        }, errorCodes);
+        if (cls) a.classes[cls]++;
         if (s.error || timedOut) {
           a.errors++;
           const code = s.attrs['payment.error_code'] || (timedOut ? 'timeout' : s.attrs['error.type'] || 'error');
@@ -190,13 +197,16 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
       const b = base.get(row.gateway);
       const q = q3(a.durs);
       const bq = b ? q3(b.durs) : null;
+      const providerSide = (c: ErrorClassCounts) => c.provider_error + c.timeout + c.network;
       const judgement = judgeGatewayHealth(
-        { requests: a.durs.length, errors: a.errors, timeouts: a.timeouts, p95Ms: q.p95 },
-        b ? { requests: b.durs.length, errors: b.errors, timeouts: b.timeouts, p95Ms: bq!.p95 } : null,
+        { requests: a.durs.length, providerErrors: providerSide(a.classes), timeouts: a.timeouts, p95Ms: q.p95 },
+        b ? { requests: b.durs.length, providerErrors: providerSide(b.classes), timeouts: b.timeouts, p95Ms: bq!.p95 } : null,
       );
       const top = [...a.codes].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, 5).map(([code, count]) => ({ code, count }));
+      expect(Object.values(a.classes).reduce((x, y) => x + y, 0)).toBe(a.errors);
       expect(row, row.gateway).toMatchObject({
         requests: a.durs.length, errorRate: a.errors / a.durs.length, timeoutRate: a.timeouts / a.durs.length,
+        errorClasses: a.classes, providerErrorRate: providerSide(a.classes) / a.durs.length, declineRate: a.classes.decline / a.durs.length,
         p50Ms: q.p50, p95Ms: q.p95, p99Ms: q.p99, topErrors: top, health: judgement.verdict, healthReasons: judgement.reasons,
       });
       expect(row.baseline.requests).toBe(b?.durs.length ?? 0);

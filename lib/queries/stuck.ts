@@ -1,6 +1,6 @@
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { getConfig, type CallbackSla } from '../config';
-import { sql } from '../store/sql';
+import { sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isoFromNs, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
 
@@ -68,29 +68,50 @@ async function flowDetails(store: Store, range: TimeRange, orderIds: string[], h
  * Longest waiting first. Only request and callback spans are grouped (the table is ordered by stage,
  * so that reads little); the listed flows' details come after.
  */
-export async function listStuckPayments(store: Store, p: StuckParams): Promise<{ payments: StuckPayment[]; total: number }> {
-  const hosts = p.hosts ?? defaultGatewayHosts();
-  const sla = p.sla ?? getConfig().callbackSla;
+/**
+ * The stuck rule over one payment's request and callback rows, as SQL the impact query shares
+ * (lib/queries/impact.ts). `constants` goes in the WITH; `columns` are aggregates of a GROUP BY
+ * PaymentOrderId over rows that have `isRequest`, `isCallback`, `accepted` (the gateway took the
+ * request, or it timed out: outcome unknown), `timedOut`, `gw`, `Timestamp` and `Duration`;
+ * `isStuck` is a condition on them.
+ */
+export function stuckRuleSql(to: Date, sla: CallbackSla): { constants: SqlFragment; columns: SqlFragment; isStuck: SqlFragment } {
   const slaGateways = Object.keys(sla.byGateway);
   const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
-  const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
-  const rows = await store.query<{ orderId: string; gateway: string; waitingNs: string; slaSec: number; timedOut: number; total: string }>(sql`
-    WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
-    SELECT PaymentOrderId AS orderId,
-           anyIf(gw, isRequest AND gw != '') AS gateway,
+  const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${to}, 9)))`;
+  return {
+    constants: sql`${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds`,
+    columns: sql`anyIf(gw, isRequest AND gw != '') AS stuckGateway,
            maxIf(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration), isRequest AND accepted) AS requestEndNs,
            ${toNs} - requestEndNs AS waitingNs,
-           if(has(_sla_gateways, gateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, gateway)]), toFloat64(${sla.defaultSec})) AS slaSec,
-           argMaxIf(timedOut, Timestamp, isRequest AND accepted) AS timedOut,
+           if(has(_sla_gateways, stuckGateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, stuckGateway)]), toFloat64(${sla.defaultSec})) AS slaSec,
+           argMaxIf(timedOut, Timestamp, isRequest AND accepted) AS stuckTimedOut`,
+    isStuck: sql`(countIf(isRequest AND accepted) > 0 AND countIf(isCallback) = 0 AND waitingNs > slaSec * 1e9)`,
+  };
+}
+
+/**
+ * Payments stuck waiting for the gateway: a gateway.request in the range that the gateway accepted
+ * (or that timed out, outcome unknown), and no gateway.callback by the end of the range although the
+ * gateway's SLA has passed. Requests the provider rejected outright are failures, not stuck.
+ * Longest waiting first. Only request and callback spans are grouped (the table is ordered by stage,
+ * so that reads little); the listed flows' details come after.
+ */
+export async function listStuckPayments(store: Store, p: StuckParams): Promise<{ payments: StuckPayment[]; total: number }> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const rule = stuckRuleSql(p.to, p.sla ?? getConfig().callbackSla);
+  const rows = await store.query<{ orderId: string; gateway: string; waitingNs: string; slaSec: number; timedOut: number; total: string }>(sql`
+    WITH ${queryConstants(hosts)}, ${rule.constants}
+    SELECT PaymentOrderId AS orderId, ${rule.columns}, stuckGateway AS gateway, stuckTimedOut AS timedOut,
            count() OVER () AS total
     FROM (
       SELECT PaymentOrderId, Timestamp, Duration, ${gatewayOfSql()} AS gw, PaymentStage = 'gateway.request' AS isRequest,
-             ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted
+             PaymentStage = 'gateway.callback' AS isCallback, ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted
       FROM payment_stage_events
       WHERE PaymentStage IN ('gateway.request', 'gateway.callback') AND Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
     )
     GROUP BY PaymentOrderId
-    HAVING countIf(isRequest AND accepted) > 0 AND countIf(NOT isRequest) = 0 AND waitingNs > slaSec * 1e9
+    HAVING ${rule.isStuck}
     ORDER BY waitingNs DESC, orderId
     LIMIT ${p.limit ?? 100}`);
   const details = await flowDetails(store, p, rows.map((r) => r.orderId), hosts);
@@ -138,6 +159,20 @@ export interface DuplicateCallback {
 }
 
 /**
+ * The inconsistency rule over one payment's stage rows, as SQL the impact query shares: aggregates
+ * of a GROUP BY PaymentOrderId over rows that have `ns` (start, ns since the epoch), `succeeded`
+ * (a gateway.request or gateway.callback with outcome succeeded), `failed` (error status or outcome
+ * failed), PaymentStage and PaymentErrorCode; `isInconsistent` is a condition on them.
+ */
+export function inconsistentRuleSql(): { columns: SqlFragment; isInconsistent: SqlFragment } {
+  return {
+    columns: sql`minIf(ns, succeeded) AS succeededNs,
+               arrayFirst(f -> f.1 > succeededNs, arraySort(groupArrayIf((ns, toString(PaymentStage), toString(PaymentErrorCode)), failed))) AS firstFailure`,
+    isInconsistent: sql`(succeededNs > 0 AND firstFailure.1 > 0)`,
+  };
+}
+
+/**
  * Payments whose money moved but whose order did not follow: the gateway reported success
  * (payment.outcome = succeeded on gateway.request or gateway.callback) and a later stage span failed
  * (error status or outcome failed). Also flows that received more than one callback. Only the
@@ -150,13 +185,12 @@ export async function listInconsistentPayments(
   const hosts = p.hosts ?? defaultGatewayHosts();
   const limit = p.limit ?? 100;
   const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''`;
+  const rule = inconsistentRuleSql();
   const [bad, dup] = await Promise.all([
     store.query<{ orderId: string; succeededAtNs: string; failedStage: string; errorCode: string }>(sql`
       SELECT orderId, toString(succeededNs) AS succeededAtNs, firstFailure.2 AS failedStage, firstFailure.3 AS errorCode
       FROM (
-        SELECT PaymentOrderId AS orderId,
-               minIf(ns, succeeded) AS succeededNs,
-               arrayFirst(f -> f.1 > succeededNs, arraySort(groupArrayIf((ns, toString(PaymentStage), toString(PaymentErrorCode)), failed))) AS firstFailure
+        SELECT PaymentOrderId AS orderId, ${rule.columns}
         FROM (
           SELECT PaymentOrderId, PaymentStage, PaymentErrorCode, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
                  PaymentStage IN ('gateway.request', 'gateway.callback') AND PaymentOutcome = 'succeeded' AS succeeded,
@@ -166,7 +200,7 @@ export async function listInconsistentPayments(
         )
         GROUP BY PaymentOrderId
       )
-      WHERE succeededNs > 0 AND firstFailure.1 > 0
+      WHERE ${rule.isInconsistent}
       ORDER BY succeededNs DESC, orderId
       LIMIT ${limit}`),
     store.query<{ orderId: string; callbacks: string }>(sql`

@@ -1,0 +1,216 @@
+import { ERROR_CLASSES, PROVIDER_SIDE_CLASSES, type ErrorClass, type ErrorCodeTable } from '../analytics/error-taxonomy';
+import type { GatewayHostArrays } from '../analytics/gateways';
+import { conversionArrays, convertedCents, parseAmount, type FxRateTable, type Money, type Unconverted } from '../analytics/money';
+import { getConfig, type CallbackSla } from '../config';
+import { sql, typed } from '../store/sql';
+import type { Store } from '../store/store';
+import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
+import { defaultErrorCodeTable, errorClassConstants, errorClassSql } from './error-class';
+import { listDoubleCharges } from './retries';
+import { inconsistentRuleSql, stuckRuleSql } from './stuck';
+
+/**
+ * Money at stake: the payments with stage spans in the range, each counted once by its final
+ * outcome, with their amounts (`payment.amount`, `payment.currency`) converted into the reporting
+ * currency (lib/analytics/money.ts):
+ *
+ *   the gateway reported it paid (request or callback outcome succeeded)
+ *     ├─ a later stage failed                  → inconsistent (money moved, order did not follow)
+ *     └─ otherwise                             → succeeded
+ *   not paid, its last gateway request rejected → failed (a failover that failed too)
+ *   not paid, accepted (or timed out) and no callback past the SLA  → stuck   (lib/queries/stuck.ts rule)
+ *   not paid, some stage failed (a timed-out request alone is no failure: its outcome is unknown)
+ *                                              → failed
+ *   otherwise                                  → pending (counted in payments only)
+ *
+ * A failed payment is classed by its last failed gateway call (else its last failed span) and
+ * listed in byGateway under the gateway of its last attempt; a stuck one likewise.
+ *
+ * doubleCharged comes from the retries analysis (lib/queries/retries.ts `listDoubleCharges`):
+ * orders charged more than once at the provider; its amount is the money charged more than once,
+ * (charges − 1) × the order's amount.
+ */
+
+export interface ImpactParams extends TimeRange {
+  channel?: string;
+  /** Only payments whose last gateway attempt went to this gateway. */
+  gateway?: string;
+  sla?: CallbackSla;
+  hosts?: GatewayHostArrays;
+  errorCodes?: ErrorCodeTable;
+  fx?: { table: FxRateTable; currency: string };
+  /** Double-charged orders analysed at most. @default 20000 */
+  maxDoubleChargeOrders?: number;
+}
+
+export type Outcome = 'succeeded' | 'inconsistent' | 'stuck' | 'failed' | 'pending';
+
+export interface ImpactGatewayRow {
+  gateway: string;
+  failed: Money;
+  /** Failed payments whose class is the provider's side (provider_error, timeout, network). */
+  providerFailed: Money;
+  stuck: Money;
+}
+
+export interface ImpactResult {
+  /** The reporting currency of every amount. */
+  currency: string;
+  /** The day the exchange rates are from. */
+  ratesAsOf: string;
+  payments: Money;
+  failed: Money & { byClass: Record<ErrorClass, Money> };
+  stuck: Money;
+  inconsistent: Money;
+  doubleCharged: Money;
+  /** Failed, provider-failed and stuck per gateway of the last attempt; most money first. */
+  byGateway: ImpactGatewayRow[];
+  /** Payments whose amount could not be converted (a currency without a rate, or none): counted, amount left out. */
+  unconverted: Unconverted;
+  /** Payments without a usable `payment.amount`: counted, no amount. */
+  withoutAmount: number;
+  /** More orders could have been charged twice than were analysed: doubleCharged covers the most recent. */
+  doubleChargesTruncated: boolean;
+}
+
+interface Row {
+  outcome: Outcome;
+  cls: string;
+  gateway: string;
+  currency: string;
+  n: string;
+  /** Payments with an amount in a currency with a rate. */
+  converted: string;
+  /** Payments with an amount. */
+  withAmount: string;
+  cents: string;
+}
+
+const money = (): Money => ({ count: 0, amount: 0 });
+
+export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactResult> {
+  const hosts = p.hosts ?? defaultGatewayHosts();
+  const fx = p.fx ?? { table: getConfig().fxRates, currency: getConfig().reportingCurrency };
+  const stuck = stuckRuleSql(p.to, p.sla ?? getConfig().callbackSla);
+  const inconsistent = inconsistentRuleSql();
+  const { currencies, factors } = conversionArrays(fx.table, fx.currency);
+  const filters = [
+    ...(p.channel !== undefined ? [sql`channel = ${p.channel}`] : []),
+    ...(p.gateway !== undefined ? [sql`gateway = ${p.gateway}`] : []),
+  ];
+  const having = filters.length ? sql`HAVING ${filters.reduce((a, b) => sql`${a} AND ${b}`)}` : sql``;
+  const rows = await store.query<Row>(sql`
+    WITH ${queryConstants(hosts)}, ${errorClassConstants(p.errorCodes ?? defaultErrorCodeTable())}, ${stuck.constants},
+         ${currencies} AS _fx_currencies, ${typed(factors, 'Array(Float64)')} AS _fx_factors
+    SELECT outcome, cls, gateway, currency, count() AS n,
+           countIf(value IS NOT NULL AND has(_fx_currencies, currency)) AS converted,
+           countIf(value IS NOT NULL) AS withAmount,
+           sumIf(toInt64(floor(assumeNotNull(value) * _fx_factors[indexOf(_fx_currencies, currency)] * 100 + 0.5)),
+                 value IS NOT NULL AND has(_fx_currencies, currency)) AS cents
+    FROM (
+      SELECT PaymentOrderId,
+             anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
+             anyIf(PaymentAmount, PaymentAmount != '') AS rawAmount,
+             if(match(rawAmount, '^[0-9]+([.][0-9]+)?$'), toFloat64OrNull(rawAmount), NULL) AS value,
+             anyIf(toString(PaymentCurrency), PaymentCurrency != '') AS currency,
+             argMaxIf(gw, ns, isRequest AND gw != '') AS gateway,
+             ${stuck.columns},
+             ${inconsistent.columns},
+             countIf(succeeded) > 0 AS paid,
+             countIf(hardFailure) > 0 AS anyFailure,
+             argMaxIf(hardFailure, ns, isRequest) AS lastAttemptRejected,
+             if(countIf(hardFailure AND isGatewayStage) > 0, argMaxIf(errorClass, ns, hardFailure AND isGatewayStage), argMaxIf(errorClass, ns, hardFailure)) AS lastClass,
+             multiIf(${inconsistent.isInconsistent}, 'inconsistent', paid, 'succeeded', lastAttemptRejected, 'failed',
+                     ${stuck.isStuck}, 'stuck', anyFailure, 'failed', 'pending') AS outcome,
+             if(outcome = 'failed', if(lastClass = '', 'unknown', lastClass), '') AS cls
+      FROM (
+        SELECT PaymentOrderId, PaymentChannel, PaymentAmount, PaymentCurrency, PaymentStage, PaymentErrorCode, Timestamp, Duration,
+               toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns, ${gatewayOfSql()} AS gw,
+               PaymentStage = 'gateway.request' AS isRequest, PaymentStage = 'gateway.callback' AS isCallback,
+               isRequest OR isCallback AS isGatewayStage,
+               ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted,
+               isGatewayStage AND PaymentOutcome = 'succeeded' AS succeeded,
+               IsError OR PaymentOutcome IN ('failed', 'cancelled') AS failed,
+               failed AND NOT (isRequest AND timedOut) AS hardFailure,
+               ${errorClassSql({ gateway: 'gw', isError: 'failed' })} AS errorClass
+        FROM payment_stage_events
+        WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
+      )
+      GROUP BY PaymentOrderId
+      ${having}
+    )
+    GROUP BY outcome, cls, gateway, currency`);
+
+  const result: ImpactResult = {
+    currency: fx.currency,
+    ratesAsOf: fx.table.asOf,
+    payments: money(),
+    failed: { ...money(), byClass: Object.fromEntries(ERROR_CLASSES.map((c) => [c, money()])) as Record<ErrorClass, Money> },
+    stuck: money(),
+    inconsistent: money(),
+    doubleCharged: money(),
+    byGateway: [],
+    unconverted: { count: 0, currencies: [] },
+    withoutAmount: 0,
+    doubleChargesTruncated: false,
+  };
+  const byGateway = new Map<string, ImpactGatewayRow>();
+  const unconvertedCurrencies = new Set<string>();
+  const add = (m: Money, n: number, cents: number) => {
+    m.count += n;
+    m.amount += cents;
+  };
+  for (const r of rows) {
+    const n = num(r.n);
+    const cents = num(r.cents);
+    const converted = num(r.converted);
+    const withAmount = num(r.withAmount);
+    add(result.payments, n, cents);
+    result.withoutAmount += n - withAmount;
+    if (withAmount > converted) {
+      result.unconverted.count += withAmount - converted;
+      unconvertedCurrencies.add(r.currency);
+    }
+    if (r.outcome === 'pending' || r.outcome === 'succeeded') continue;
+    if (r.outcome === 'inconsistent') {
+      add(result.inconsistent, n, cents);
+      continue;
+    }
+    if (!byGateway.has(r.gateway)) byGateway.set(r.gateway, { gateway: r.gateway, failed: money(), providerFailed: money(), stuck: money() });
+    const g = byGateway.get(r.gateway)!;
+    if (r.outcome === 'stuck') {
+      add(result.stuck, n, cents);
+      add(g.stuck, n, cents);
+      continue;
+    }
+    const cls = r.cls as ErrorClass;
+    add(result.failed, n, cents);
+    add(result.failed.byClass[cls], n, cents);
+    add(g.failed, n, cents);
+    if (PROVIDER_SIDE_CLASSES.includes(cls)) add(g.providerFailed, n, cents);
+  }
+
+  const doubles = await listDoubleCharges(store, {
+    from: p.from, to: p.to, channel: p.channel, hosts, errorCodes: p.errorCodes, limit: p.maxDoubleChargeOrders ?? 20_000, maxOrders: p.maxDoubleChargeOrders,
+  });
+  for (const d of doubles.payments) {
+    if (p.gateway !== undefined && !d.gateways.includes(p.gateway)) continue;
+    result.doubleCharged.count++;
+    const value = parseAmount(d.amount);
+    const i = currencies.indexOf(d.currency.toUpperCase());
+    if (value !== null && i >= 0) result.doubleCharged.amount += (d.charges - 1) * convertedCents(value, factors[i]);
+  }
+  result.doubleChargesTruncated = doubles.truncated;
+
+  // Cents to the currency's units.
+  const toUnits = (m: Money) => (m.amount = m.amount / 100);
+  [result.payments, result.failed, result.stuck, result.inconsistent, result.doubleCharged, ...Object.values(result.failed.byClass)].forEach(toUnits);
+  result.byGateway = [...byGateway.values()]
+    .map((g) => {
+      [g.failed, g.providerFailed, g.stuck].forEach(toUnits);
+      return g;
+    })
+    .sort((a, b) => b.failed.amount + b.stuck.amount - (a.failed.amount + a.stuck.amount) || (a.gateway < b.gateway ? -1 : 1));
+  result.unconverted.currencies = [...unconvertedCurrencies].sort();
+  return result;
+}
