@@ -304,7 +304,8 @@ function sendBigTrace(s: Services, t0: number): void {
  *   tx-e2e-rollback  wallet try ok, points try failed, both cancelled           → none (clean rollback)
  *   tx-e2e-mixed     (order ord-e2e-c4) both tried in trace A; wallet confirmed in trace B, points
  *                    cancelled in trace C                                       → points mixed_outcome (A B C)
- *   tx-e2e-hang      points cancel, its try 5 s later in another trace          → points empty_rollback, hanging
+ *   tx-e2e-hang      points cancel, its try 5 s later in another trace          → points hanging
+ *   tx-e2e-empty     wallet tried and cancelled, points cancelled without a try → points empty_rollback
  *   tx-e2e-open      wallet try ok 20 s in, nothing after                       → wallet unfinished with an SLA
  *                    under ~39 s, none with the default 60 s
  *   saga-e2e-comp    points action ok, coupon action failed, points compensate failed → points failed_compensation
@@ -329,6 +330,9 @@ export const TRANSACTION_PHASES: PhaseSpec[] = [
   { tx: 'tx-e2e-hang', branch: 'points', phase: 'cancel', at: 5_000, trace: 'hang-a' },
   { tx: 'tx-e2e-hang', branch: 'points', phase: 'try', at: 10_000, trace: 'hang-b' },
   { tx: 'tx-e2e-open', branch: 'wallet', phase: 'try', at: 20_000, trace: 'open' },
+  { tx: 'tx-e2e-empty', branch: 'wallet', phase: 'try', at: 7_000, trace: 'empty' },
+  { tx: 'tx-e2e-empty', branch: 'wallet', phase: 'cancel', at: 8_000, trace: 'empty' },
+  { tx: 'tx-e2e-empty', branch: 'points', phase: 'cancel', at: 8_050, trace: 'empty' },
   { tx: 'saga-e2e-comp', branch: 'points', phase: 'action', at: 6_000, trace: 'saga' },
   { tx: 'saga-e2e-comp', branch: 'coupon', phase: 'action', at: 6_050, trace: 'saga', failed: true },
   { tx: 'saga-e2e-comp', branch: 'points', phase: 'compensate', at: 6_200, trace: 'saga', failed: true },

@@ -14,13 +14,13 @@ const rowsOf = (anomalies: Anomaly[]) => anomalies.map((a) => `${a.txId}/${a.bra
 test('Transactions: TCC and Saga anomalies across traces, as the API lists them', async ({ page, request }) => {
   const q = txRange();
   // The seed step waits for the payments only: these spans may still be on their way.
-  await expect.poll(async () => (await api(request, `/api/transactions?${q}`)).transactions, { timeout: 30_000 }).toBe(6);
+  await expect.poll(async () => (await api(request, `/api/transactions?${q}`)).transactions, { timeout: 30_000 }).toBe(7);
   const body = await api<{ transactions: number; counts: Record<string, number>; anomalies: Anomaly[]; slaSec: number }>(request, `/api/transactions?${q}`);
   // By hand (e2e/fixture.ts): the commit and the clean rollback are no anomaly; with the default
   // 60 s SLA the open try has not waited long enough by the window's end.
   expect(body.counts).toEqual({ empty_rollback: 1, hanging: 1, unfinished: 0, mixed_outcome: 1, failed_compensation: 1 });
   expect(rowsOf(body.anomalies)).toEqual([
-    'saga-e2e-comp/points failed_compensation', 'tx-e2e-hang/points empty_rollback', 'tx-e2e-hang/points hanging', 'tx-e2e-mixed/points mixed_outcome',
+    'tx-e2e-empty/points empty_rollback', 'saga-e2e-comp/points failed_compensation', 'tx-e2e-hang/points hanging', 'tx-e2e-mixed/points mixed_outcome',
   ]);
   const mixed = body.anomalies.find((a) => a.kind === 'mixed_outcome')!;
   expect(mixed.orderId).toBe('ord-e2e-c4');
@@ -28,7 +28,7 @@ test('Transactions: TCC and Saga anomalies across traces, as the API lists them'
 
   await page.goto(`/transactions?${q}`);
   await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Transactions' })).toHaveAttribute('aria-current', 'page');
-  await expect(kpi(page, 'transactions')).toHaveText('6');
+  await expect(kpi(page, 'transactions')).toHaveText('7');
   for (const [kind, n] of Object.entries(body.counts)) await expect(kpi(page, kind)).toHaveText(String(n));
   const rows = page.locator('[data-testid="anomalies"] tbody tr');
   expect(await rows.evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-tx')} ${tr.getAttribute('data-kind')}`)))

@@ -73,12 +73,21 @@ describe('findTransactionAnomalies', () => {
       kinds: ['T/points empty_rollback'],
     },
     {
-      name: 'hanging: the try arrives after the cancel of its branch (whose cancel was an empty rollback); the late try is not also unfinished',
+      name: 'hanging: the try arrives after the cancel of its branch; the cancel is no empty rollback (the try did run) and the late try is not also unfinished',
       asOf: 40,
       diagram: `
         T/points cancel     |=|
         T/points try            |==|`,
-      kinds: ['T/points empty_rollback', 'T/points hanging'],
+      kinds: ['T/points hanging'],
+    },
+    {
+      name: 'hanging: a try before the cancel and a second one after it',
+      asOf: 40,
+      diagram: `
+        T/points try        |=|
+        T/points cancel        |=|
+        T/points try              |=|`,
+      kinds: ['T/points hanging'],
     },
     {
       name: 'a try already running when the cancel starts is neither an empty rollback nor a hang',

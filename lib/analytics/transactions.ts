@@ -5,9 +5,10 @@
  * A phase span carries `payment.tx.id`, `payment.tx.branch` and `payment.tx.phase`; it failed when its
  * status is ERROR or its `payment.outcome` is `failed`. Per branch (times are span starts unless said):
  *
- *   empty_rollback       a cancel, and no try started at or before the branch's first cancel
+ *   empty_rollback       a cancel on a branch with no try at all (as far as `asOf`)
  *                          cancel  |=|
- *   hanging              a try that starts after the branch's first cancel (it reserves for ever)
+ *   hanging              a try that starts after the branch's first cancel (it reserves for ever);
+ *                        the cancel before it is then not also an empty rollback: the try did run
  *                          cancel  |=|
  *                          try          |==|
  *   unfinished           the branch's first successful try not preceded by a cancel, and no
@@ -82,7 +83,7 @@ export function branchAnomalyKinds(spans: readonly TransactionPhaseSpan[], { asO
   const tries = of('try');
   const cancels = of('cancel');
   const firstCancel = minStart(cancels);
-  if (cancels.length && !tries.some((t) => t.start <= firstCancel)) kinds.push('empty_rollback');
+  if (cancels.length && !tries.length) kinds.push('empty_rollback');
   if (cancels.length && tries.some((t) => t.start > firstCancel)) kinds.push('hanging');
 
   const reserved = tries

@@ -79,7 +79,7 @@ export async function listTransactionAnomalies(store: Store, p: TransactionsPara
                  minIf(PaymentOrderId, PaymentOrderId != '') AS orderId,
                  arraySort(groupUniqArray(TraceId)) AS traces,
                  arrayFilter(k -> k != '', [
-                   if(cancels > 0 AND NOT arrayExists(t -> t.1 <= firstCancel, tries), 'empty_rollback', ''),
+                   if(cancels > 0 AND length(tries) = 0, 'empty_rollback', ''),
                    if(cancels > 0 AND arrayExists(t -> t.1 > firstCancel, tries), 'hanging', ''),
                    if(length(reserving) > 0 AND reserving[1].2 + _sla < _as_of
                       AND NOT arrayExists(x -> x >= reserving[1].1 AND x <= reserving[1].2 + _sla, settles), 'unfinished', ''),

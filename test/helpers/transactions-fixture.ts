@@ -25,7 +25,7 @@ export function phaseSpan(p: {
 //             → points mixed_outcome, traces a b c
 //   T-empty   wallet cancel 20 s in; its try ran 30 s BEFORE the range (inside the lookback):
 //             no anomaly. points cancel with no try at all → points empty_rollback
-//   T-hang    points cancel at 20 min, try at 20 min 5 s → empty_rollback + hanging
+//   T-hang    points cancel at 20 min, try at 20 min 5 s → hanging (the try did run: no empty rollback)
 //   T-late    wallet try ok at 59 min 30 s: the SLA has not passed by the hour's end → nothing
 //   T-open    wallet try ok at 5 min, confirm failed (outcome) → unfinished
 //   T-edge    wallet try 45:00–45:01, confirm at 46:01, exactly its end + SLA → settled in time
