@@ -1,7 +1,9 @@
 /**
  * Benchmark target process: `payscope` (the real server, OTLP/HTTP only, embedded store in a temp
  * dir) or `null-sink` (reads each body and answers 200: the ceiling of HTTP on this machine).
- * Prints `ready <otlpPort> <controlPort>`; the control port answers GET /count with stored spans.
+ * Prints `ready <otlpPort> <controlPort>`; the control port answers GET /count with stored spans and,
+ * for the payscope variant, GET /events with the engine's cumulative counters (system.events) and GET
+ * /parts with the active parts per table.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +16,7 @@ import { sql } from '../lib/store/sql';
 
 const variant = process.argv[2];
 let count: () => Promise<number>;
+let rows: (q: string) => Promise<unknown[]> = async () => [];
 let otlpPort: number;
 let close = async () => {};
 
@@ -26,6 +29,9 @@ if (variant === 'payscope') {
   otlpPort = server.ports.otlpHttp!;
   close = () => server.close();
   count = async () => Number((await server.store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`))[0].n);
+  rows = (q) => server.store.query(q === '/events'
+    ? sql`SELECT event, value FROM system.events`
+    : sql`SELECT table, count() AS parts, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table ORDER BY table`);
 } else if (variant === 'null-sink') {
   const srv = http.createServer((req, res) => {
     req.on('data', () => {});
@@ -38,8 +44,8 @@ if (variant === 'payscope') {
   throw new Error(`unknown variant ${variant}`);
 }
 
-const control = http.createServer(async (_req, res) => {
-  res.end(JSON.stringify({ count: await count() }));
+const control = http.createServer(async (req, res) => {
+  res.end(JSON.stringify(req.url === '/count' ? { count: await count() } : await rows(req.url ?? '')));
 });
 await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
 console.log(`ready ${otlpPort} ${(control.address() as AddressInfo).port}`);

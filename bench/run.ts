@@ -13,11 +13,13 @@ import { benchContention } from './contention';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages|contention] [-- --quick] [-- --concurrency N] [-- --data-dir DIR]
+  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages|contention] [-- --quick] [-- --cpu-prof DIR] [-- --data-dir DIR]
 
 Parts:
-  ingest   OTLP/protobuf posted by a separate load process to a payscope process; spans/s counted
-           in the store, request p50/p99, server RSS and CPU; baseline: a null sink in the same run
+  ingest   OTLP/protobuf posted by a separate load process to a payscope process, three client shapes
+           (32 × 1,000-span requests, Collector 10 × 8,192, SDK 128 × 512); spans/s counted in the
+           store, request p50/p99/max, server RSS, CPU and its share per thread; baseline: a null sink
+           in the same run (--cpu-prof DIR: V8 CPU profiles of the payscope process)
   queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
   pages    time to first meaningful content of each dashboard page in Chromium on ~10M seeded spans,
            and render time of a 5,000-span trace
@@ -39,19 +41,28 @@ fs.mkdirSync(outDir, { recursive: true });
 const fmt = (n: number, d = 0) => n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 if (!only || only === 'ingest') {
-  console.log('ingest: OTLP/protobuf → payscope → embedded ClickHouse');
-  const concurrency = args.includes("--concurrency") ? Number(args[args.indexOf("--concurrency") + 1]) : 64;
-  const r = await benchIngest(quick ? { seconds: 6, concurrency, payloads: 24, repeats: 1 } : { seconds: 15, concurrency, payloads: 48, repeats: 3 });
+  console.log('ingest: OTLP/protobuf → payscope → embedded ClickHouse, three client shapes (goal 150,000 spans/s)');
+  // --cpu-prof DIR: the payscope target writes a V8 CPU profile of its main thread per run into DIR.
+  const cpuProfDir = args.includes('--cpu-prof') ? path.resolve(args[args.indexOf('--cpu-prof') + 1]) : undefined;
+  const r = await benchIngest(quick ? { seconds: 6, repeats: 1, cpuProfDir } : { seconds: 15, repeats: 3, cpuProfDir });
   console.table(r.summary.map((s) => ({
+    shape: s.shape,
     variant: s.variant,
     'spans/s (median)': fmt(s.spansPerSec),
     'vs null sink': fmt(s.ratioToNullSink, 2),
+    'vs goal': s.variant === 'payscope' ? fmt(s.spansPerSec / r.goalSpansPerSec, 2) : '',
     'p50 ms': fmt(s.p50Ms, 1),
     'p99 ms': fmt(s.p99Ms, 1),
+    'max ms': fmt(s.maxMs),
     'peak RSS MB': fmt(s.peakRssMb),
     'CPU cores': fmt(s.cpuCores, 2),
     'acked not stored': s.lostSpans,
   })));
+  // Where the server's CPU went, per thread name, as shares of its CPU time (first repeat of each shape).
+  for (const run of r.runs.filter((x, i, all) => x.variant === 'payscope' && all.findIndex((y) => y.shape === x.shape && y.variant === x.variant) === i)) {
+    const total = Object.values(run.threadCpuSec).reduce((a, b) => a + b, 0);
+    console.log(`  ${run.shape}: ${Object.entries(run.threadCpuSec).slice(0, 8).map(([n, sec]) => `${n} ${fmt((100 * sec) / total)}%`).join(', ')}`);
+  }
   fs.writeFileSync(path.join(outDir, 'ingest.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
 }
 

@@ -34,13 +34,20 @@ export interface GroupCommitOptions {
   batchWaitMs: number;
 }
 
+/** How much longer than batchWaitMs a batch waits for requests still being decoded. */
+export const DECODING_WAIT_FACTOR = 4;
+
 export class GroupCommit {
   private batch: Batch = emptyBatch();
   private since = 0;
+  private slotFreedAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
 
-  /** `onDue` is called when the batch has waited `batchWaitMs` since `ready()` said not yet. */
-  constructor(private readonly opts: GroupCommitOptions, private readonly onDue: () => void) {}
+  /**
+   * `onDue` is called when the batch has waited `batchWaitMs` since `ready()` said not yet. `now`
+   * is the clock (tests give their own).
+   */
+  constructor(private readonly opts: GroupCommitOptions, private readonly onDue: () => void, private readonly now: () => number = () => performance.now()) {}
 
   get requests(): number {
     return this.batch.requests.length;
@@ -57,19 +64,34 @@ export class GroupCommit {
     b.bytes += rows.length;
     b.spans += request.spans;
     b.requests.push(request);
-    if (b.requests.length === 1) this.since = performance.now();
+    if (b.requests.length === 1) this.since = this.now();
     return b.bytes >= this.opts.batchMaxBytes;
   }
 
   /**
-   * Asked when an insert slot is free: true when the batch is worth an insert now; otherwise a timer
-   * calls `onDue` once its first request has waited `batchWaitMs`.
+   * An insert finished. Its acknowledgements release many clients at once, whose next requests
+   * arrive within milliseconds: the wait counts from here, so a batch whose first request came
+   * during the insert is not sealed with only the few that came early (measured: under 64 clients,
+   * inserts alternated between ~30k spans and 1-3k, and an insert has a fixed cost of ~35 ms CPU,
+   * about 18 µs per span of a 2,000-span batch against ~1 µs of a 32,000-span one).
    */
-  ready(): boolean {
+  slotFreed(): void {
+    this.slotFreedAt = this.now();
+  }
+
+  /**
+   * Asked when an insert slot is free: true when the batch is worth an insert now. Otherwise it waits
+   * `batchWaitMs` since its first request came or, if later, since the last insert finished, and
+   * while `decoding` (request bodies are being read and decoded: they will be here in a moment) up to
+   * `DECODING_WAIT_FACTOR` times that; a timer calls `onDue` when the wait is over.
+   */
+  ready(decoding = false): boolean {
     if (this.batch.requests.length === 0) return false;
-    const waited = performance.now() - this.since;
-    if (this.batch.bytes >= this.opts.batchMinBytes || waited >= this.opts.batchWaitMs) return true;
-    this.timer ??= setTimeout(() => { this.timer = undefined; this.onDue(); }, Math.max(1, this.opts.batchWaitMs - waited));
+    const waited = this.now() - Math.max(this.since, this.slotFreedAt);
+    const wait = decoding ? this.opts.batchWaitMs * DECODING_WAIT_FACTOR : this.opts.batchWaitMs;
+    if (this.batch.bytes >= this.opts.batchMinBytes || waited >= wait) return true;
+    // Each request that arrives asks again; the timer covers the wait running out.
+    this.timer ??= setTimeout(() => { this.timer = undefined; this.onDue(); }, Math.max(1, wait - waited));
     return false;
   }
 

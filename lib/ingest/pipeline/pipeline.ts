@@ -182,7 +182,7 @@ export class IngestPipeline {
     // While the store is down there is nothing to wait for: spool and acknowledge right away.
     if (!this.storeStatus.up) { void this.seal(); return; }
     if (this.inflight >= this.opts.insertConcurrency || this.queue.length > 0) return; // sealed when the slot frees
-    if (this.gathering.ready()) void this.seal();
+    if (this.gathering.ready(this.heldBytes > 0)) void this.seal();
   }
 
   private queuedBytes(): number {
@@ -261,7 +261,9 @@ export class IngestPipeline {
       void this.insert(item).catch((err) => this.log(`ingest: batch ${item.id}: ${(err as Error).message}`)).finally(() => {
         this.inflight--;
         this.inflightBytes -= bytes;
-        // Group commit: whatever arrived during that insert goes next, as one batch.
+        // Group commit: whatever arrived during that insert, and what its acknowledgements bring in
+        // the next moments, goes next, as one batch.
+        this.gathering.slotFreed();
         if (!this.closed) this.maybeSeal();
         this.pump();
         this.notifyIdle();
