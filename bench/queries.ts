@@ -15,6 +15,8 @@ import { getFunnel } from '../lib/queries/funnel';
 import { getGatewayHealth } from '../lib/queries/gateway-health';
 import { getSlowestHops } from '../lib/queries/hops';
 import { getStageLatency } from '../lib/queries/stage-latency';
+import { getDeltas } from '../lib/queries/deltas';
+import { getRetries, listDoubleCharges } from '../lib/queries/retries';
 import { listInconsistentPayments, listStuckPayments } from '../lib/queries/stuck';
 import { getPayment, getTrace, searchTraces } from '../lib/queries/traces';
 import { ident, sql } from '../lib/store/sql';
@@ -66,7 +68,7 @@ export interface BenchQueriesResult {
 }
 
 /** The span table and the tables its materialized views fill. */
-const SPAN_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'payment_stage_events', 'payment_order_traces', 'gateway_calls', 'hop_spans'];
+const SPAN_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'payment_stage_events', 'payment_order_traces', 'gateway_calls', 'hop_spans', 'payment_attempts'];
 
 const GOALS: Record<string, number> = {
   'trace by id': 20,
@@ -74,6 +76,9 @@ const GOALS: Record<string, number> = {
   gateways: 200,
   hops: 200,
   stuck: 200,
+  deltas: 200,
+  retries: 200,
+  'double charges': 200,
   'traces search by attribute': 200,
 };
 
@@ -177,6 +182,12 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
       { query: 'hops', ranged: true, run: (r) => getSlowestHops(store, { ...r, ...pick([{}, {}, { channel: pick(channels) }]) }) },
       { query: 'stuck', ranged: true, run: (r) => listStuckPayments(store, r) },
       { query: 'inconsistent', ranged: true, run: (r) => listInconsistentPayments(store, r) },
+      {
+        query: 'deltas', ranged: true,
+        run: (r) => getDeltas(store, { ...r, ...pick([{ cohort: 'failed' as const }, { cohort: 'slow' as const }, { cohort: 'stuck' as const }, { cohort: 'failed' as const, channel: pick(channels) }]) }),
+      },
+      { query: 'retries', ranged: true, run: (r) => getRetries(store, { ...r, ...pick([{}, { channel: pick(channels) }]) }) },
+      { query: 'double charges', ranged: true, run: (r) => listDoubleCharges(store, r) },
     ];
 
     const summary: QueryTiming[] = [];

@@ -15,6 +15,7 @@ import { getStore } from '@/lib/store/store';
 import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
 import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
+import { deltasHref } from '@/lib/ui/deltas';
 import { flatParams, href, pageHref, tracesHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
@@ -43,7 +44,9 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
 
   return (
     <section>
-      <PageHeader title="Gateways" sub={<>{describeRange(range)} · outbound calls to payment providers; health against each gateway’s own previous 24 hours</>} />
+      <PageHeader title="Gateways" sub={<>{describeRange(range)} · outbound calls to payment providers; health against each gateway’s own previous 24 hours</>}>
+        <Link href={deltasHref(sp, { cohort: 'failed', channel: range.channel })} data-testid="deltas-link">What do failed payments have in common?</Link>
+      </PageHeader>
       <FilterBar
         params={flatParams(sp)}
         fields={[

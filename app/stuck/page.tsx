@@ -6,7 +6,9 @@ import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { ParamProblems } from '@/components/ParamProblems';
+import { DoubleChargesTable } from '@/components/DoubleChargesTable';
 import { callbackSla, inconsistent, stuck as stuckPayments } from '@/lib/api/operations';
+import { doubleCharges } from '@/lib/api/retries';
 import { parsePageParams } from '@/lib/api/params';
 import { StuckQuery } from '@/lib/api/schemas';
 import { getConfig } from '@/lib/config';
@@ -28,18 +30,19 @@ function TraceLinks({ sp, ids }: { sp: SearchParams; ids: string[] }) {
   );
 }
 
-/** Payments waiting on a callback past their SLA, paid-but-not-confirmed payments, duplicate callbacks. */
+/** Payments waiting on a callback past their SLA, paid-but-not-confirmed payments, duplicate callbacks, double charges. */
 export default async function StuckPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
   const parsed = parsePageParams(StuckQuery, sp);
   const range = { ...parsed.query, limit: parsed.query.limit ?? 500 };
   const sla = callbackSla(range);
   const store = await getStore();
-  const [stuck, bad] = await Promise.all([
+  const [stuck, bad, charged] = await Promise.all([
     stuckPayments(store, { query: range }),
     inconsistent(store, { query: range }),
+    doubleCharges(store, { query: range }),
   ]);
-  if (!stuck.total && !bad.payments.length && !bad.duplicateCallbacks.length && !(await hasAnySpans(store))) {
+  if (!stuck.total && !bad.payments.length && !bad.duplicateCallbacks.length && !charged.payments.length && !(await hasAnySpans(store))) {
     return <section><PageHeader title="Stuck payments" /><NoSpansYet /></section>;
   }
   const slaText = `${formatSec(sla.defaultSec)}${Object.keys(sla.byGateway).length ? ` (${Object.entries(sla.byGateway).map(([g, s]) => `${g} ${formatSec(s)}`).join(', ')})` : ''}`;
@@ -53,6 +56,7 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
         <Kpi id="stuck" label="Stuck (no callback past SLA)" value={formatCount(stuck.total)} href="#stuck" />
         <Kpi id="inconsistent" label="Inconsistent (paid, order failed)" value={formatCount(bad.payments.length)} href="#inconsistent" />
         <Kpi id="duplicates" label="Duplicate callbacks" value={formatCount(bad.duplicateCallbacks.length)} href="#duplicates" />
+        <Kpi id="double-charges" label="Charged twice" value={formatCount(charged.payments.length)} href="#double-charges" />
       </div>
 
       <h2 id="stuck">Waiting for a callback past the SLA</h2>
@@ -110,7 +114,7 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
       )}
 
       <h2 id="duplicates">Duplicate callbacks</h2>
-      <p className="section-note">More than one callback for one payment: check the callback handler is idempotent.</p>
+      <p className="section-note">More than one callback for one payment: check the callback handler is idempotent (those that charged twice are under Double charges).</p>
       {bad.duplicateCallbacks.length === 0 ? (
         <p className="empty">No duplicate callbacks in this range.</p>
       ) : (
@@ -131,6 +135,9 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
           </table>
         </div>
       )}
+
+      <h2 id="double-charges">Double charges</h2>
+      <DoubleChargesTable sp={sp} payments={charged.payments} />
     </section>
   );
 }

@@ -13,6 +13,7 @@ import { TracesQuery } from '@/lib/api/schemas';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatMs, formatTime, parseIsoMs, shortId } from '@/lib/ui/format';
+import { deltasHref } from '@/lib/ui/deltas';
 import { flatParams, formParams, href, param, paymentHref, traceHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
@@ -43,7 +44,11 @@ export default async function TracesPage({ searchParams }: { searchParams: Promi
 
   return (
     <section>
-      <PageHeader title="Traces" sub={<>{describeRange(q)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>} />
+      <PageHeader title="Traces" sub={<>{describeRange(q)} · {formatCount(traces.length)} trace{traces.length === 1 ? '' : 's'} shown{traces.length === q.limit ? ` (the first ${q.limit}; narrow the search or raise the limit)` : ''}</>}>
+        <Link href={deltasHref(sp, { cohort: q.status === 'error' ? 'failed' : 'slow', channel: q.channel, gateway: q.gateway })} data-testid="deltas-link">
+          What do {q.status === 'error' ? 'failed' : 'slow'} payments have in common?
+        </Link>
+      </PageHeader>
       <FilterBar
         params={formParams(sp)}
         submitLabel="Search"

@@ -67,3 +67,12 @@ export function formatPp(delta: number): string {
 export function shortId(id: string, n = 12): string {
   return id.length > n ? `${id.slice(0, n)}…` : id;
 }
+
+/** An amount in a currency: "$48,210.00", "CN¥300.00"; a code Intl does not know is written after the number. */
+export function formatMoney(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
+  }
+}

@@ -10,6 +10,7 @@ import { listFunnelDropOffs } from '@/lib/queries/funnel-drop-offs';
 import { DEFAULT_FUNNEL_ID, getSavedFunnel } from '@/lib/queries/funnels';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatTime, shortId } from '@/lib/ui/format';
+import { deltasHref } from '@/lib/ui/deltas';
 import { pageHref, param, paymentHref, traceHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
@@ -41,6 +42,7 @@ export default async function DropOffsPage({ searchParams }: { searchParams: Pro
         sub={<>{describeRange(range)} · funnel {funnel.name}: reached “{funnel.steps[step - 1].name}”, not “{funnel.steps[step].name}”{channel && <> · channel <Swatch name={channel} /></>}{gateway && <> · gateway <Swatch name={gateway} /></>} · {formatCount(total)} flows</>}
       >
         <Link href={back}>← funnel</Link>
+        <Link href={deltasHref(sp, { cohort: 'failed', channel, gateway })} data-testid="deltas-link">What do failed payments have in common?</Link>
       </PageHeader>
       <ParamProblems problems={problems} />
       {flows.length === 0 ? (
