@@ -23,8 +23,11 @@ import { inconsistentRuleSql, stuckRuleSql } from './stuck';
  *                                              → failed
  *   otherwise                                  → pending (counted in payments only)
  *
- * A failed payment is classed by its last failed gateway call (else its last failed span) and
- * listed in byGateway under the gateway of its last attempt; a stuck one likewise.
+ * A failed payment is classed by its last failed gateway call; one that failed before reaching a
+ * gateway (risk, stock, ...) by the code of its last failed span (the code table's `*` entries,
+ * e.g. a configured RISK_REJECTED → fraud), else unknown: an HTTP status of our own services says
+ * nothing about a provider. byGateway lists failed and stuck payments under the gateway of their
+ * last attempt; payments that made none are in the totals only.
  *
  * doubleCharged comes from the retries analysis (lib/queries/retries.ts `listDoubleCharges`):
  * orders charged more than once at the provider; its amount is the money charged more than once,
@@ -63,7 +66,7 @@ export interface ImpactResult {
   stuck: Money;
   inconsistent: Money;
   doubleCharged: Money;
-  /** Failed, provider-failed and stuck per gateway of the last attempt; most money first. */
+  /** Failed, provider-failed and stuck per gateway of the last attempt (payments without one: totals only); most money first. */
   byGateway: ImpactGatewayRow[];
   /** Payments whose amount could not be converted (a currency without a rate, or none): counted, amount left out. */
   unconverted: Unconverted;
@@ -132,7 +135,7 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
                isGatewayStage AND PaymentOutcome = 'succeeded' AS succeeded,
                IsError OR PaymentOutcome IN ('failed', 'cancelled') AS failed,
                failed AND NOT (isRequest AND timedOut) AS hardFailure,
-               ${errorClassSql({ gateway: 'gw', isError: 'failed' })} AS errorClass
+               ${errorClassSql({ gateway: 'gw', isError: 'failed', errorType: "if(isGatewayStage, toString(ErrorType), '')", httpStatus: 'if(isGatewayStage, HttpStatus, 0)' })} AS errorClass
         FROM payment_stage_events
         WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
       )
@@ -176,18 +179,18 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
       add(result.inconsistent, n, cents);
       continue;
     }
-    if (!byGateway.has(r.gateway)) byGateway.set(r.gateway, { gateway: r.gateway, failed: money(), providerFailed: money(), stuck: money() });
-    const g = byGateway.get(r.gateway)!;
+    if (r.gateway !== '' && !byGateway.has(r.gateway)) byGateway.set(r.gateway, { gateway: r.gateway, failed: money(), providerFailed: money(), stuck: money() });
+    const g = byGateway.get(r.gateway);
     if (r.outcome === 'stuck') {
       add(result.stuck, n, cents);
-      add(g.stuck, n, cents);
+      if (g) add(g.stuck, n, cents);
       continue;
     }
     const cls = r.cls as ErrorClass;
     add(result.failed, n, cents);
     add(result.failed.byClass[cls], n, cents);
-    add(g.failed, n, cents);
-    if (PROVIDER_SIDE_CLASSES.includes(cls)) add(g.providerFailed, n, cents);
+    if (g) add(g.failed, n, cents);
+    if (g && PROVIDER_SIDE_CLASSES.includes(cls)) add(g.providerFailed, n, cents);
   }
 
   const doubles = await listDoubleCharges(store, {
