@@ -307,7 +307,7 @@ function sendBigTrace(s: Services, t0: number): void {
  *   tx-e2e-hang      points cancel, its try 5 s later in another trace          → points hanging
  *   tx-e2e-empty     wallet tried and cancelled, points cancelled without a try → points empty_rollback
  *   tx-e2e-open      wallet try ok 20 s in, nothing after                       → wallet unfinished with an SLA
- *                    under ~39 s, none with the default 60 s
+ *                    under ~39 s, none with the default (the callback SLA, 300 s)
  *   saga-e2e-comp    points action ok, coupon action failed, points compensate failed → points failed_compensation
  */
 export const TRANSACTIONS_AT = 30 * 60;

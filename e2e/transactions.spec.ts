@@ -17,7 +17,7 @@ test('Transactions: TCC and Saga anomalies across traces, as the API lists them'
   await expect.poll(async () => (await api(request, `/api/transactions?${q}`)).transactions, { timeout: 30_000 }).toBe(7);
   const body = await api<{ transactions: number; counts: Record<string, number>; anomalies: Anomaly[]; slaSec: number }>(request, `/api/transactions?${q}`);
   // By hand (e2e/fixture.ts): the commit and the clean rollback are no anomaly; with the default
-  // 60 s SLA the open try has not waited long enough by the window's end.
+  // SLA (the callback SLA, 300 s) the open try has not waited long enough by the window's end.
   expect(body.counts).toEqual({ empty_rollback: 1, hanging: 1, unfinished: 0, mixed_outcome: 1, failed_compensation: 1 });
   expect(rowsOf(body.anomalies)).toEqual([
     'tx-e2e-empty/points empty_rollback', 'saga-e2e-comp/points failed_compensation', 'tx-e2e-hang/points hanging', 'tx-e2e-mixed/points mixed_outcome',

@@ -6,7 +6,7 @@ import { PageHeader } from '@/components/PageHeader';
 import { ParamProblems } from '@/components/ParamProblems';
 import { TRANSACTION_ANOMALY_KINDS, type TransactionAnomalyKind } from '@/lib/analytics/transactions';
 import { parsePageParams } from '@/lib/api/params';
-import { DEFAULT_TRANSACTION_SLA_SEC, transactions, TransactionsQuery } from '@/lib/api/transactions';
+import { transactions, TransactionsQuery, transactionSlaSec } from '@/lib/api/transactions';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatSec, shortId } from '@/lib/ui/format';
@@ -40,7 +40,7 @@ export default async function TransactionsPage({ searchParams }: { searchParams:
   return (
     <section>
       <PageHeader title="Transactions" sub={<>{describeRange(query)} · TCC and Saga · branch SLA {formatSec(result.slaSec)}</>} />
-      <FilterBar params={flatParams(sp)} fields={[{ name: 'slaSec', label: 'Branch SLA (seconds from try to confirm or cancel)', type: 'number', placeholder: String(DEFAULT_TRANSACTION_SLA_SEC) }]} />
+      <FilterBar params={flatParams(sp)} fields={[{ name: 'slaSec', label: 'Branch SLA (seconds from try to confirm or cancel)', type: 'number', placeholder: String(transactionSlaSec()) }]} />
       <ParamProblems problems={parsed.problems} />
       <div className="kpis" role="group" aria-label="Key numbers">
         <Kpi id="transactions" label="Transactions" value={formatCount(result.transactions)} />

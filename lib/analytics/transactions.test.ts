@@ -173,22 +173,24 @@ describe('findTransactionAnomalies', () => {
       kinds: ['S/ledger failed_compensation'],
     },
     {
-      name: 'a compensation that failed and then succeeded on retry is no anomaly',
+      name: 'a compensation that failed is an anomaly even when a retry then succeeded',
       asOf: 40,
       diagram: `
         S/ledger action     |==|
         S/wallet action!       |=|
         S/ledger compensate!     |=|
         S/ledger compensate         |=|`,
-      kinds: [],
+      kinds: ['S/ledger failed_compensation'],
     },
     {
-      name: 'a success before the last failure does not clear it',
+      name: 'Saga rollback: the failed action is compensated too, every compensation succeeds',
       asOf: 40,
       diagram: `
-        S/ledger compensate |=|
-        S/ledger compensate!   |=|`,
-      kinds: ['S/ledger failed_compensation'],
+        S/ledger action     |==|
+        S/wallet action!       |=|
+        S/wallet compensate      |=|
+        S/ledger compensate         |=|`,
+      kinds: [],
     },
     {
       name: 'phases outside the five are ignored',

@@ -18,8 +18,8 @@
  *                          (SLA)      ·-------·   asOf ·
  *   mixed_outcome        a successful cancel while another branch of the transaction has a
  *                        successful confirm: one row per such cancelled branch
- *   failed_compensation  a failed compensate with no successful compensate starting at or after it
- *                        (a retried compensation that succeeded is no anomaly)
+ *   failed_compensation  a compensate that failed, even if a retry later succeeded: the issue's
+ *                        definition, and the step a Saga must never fail
  *
  * A clean rollback (try succeeded or failed, then cancel, on every branch) is no anomaly. Phases
  * outside TRANSACTION_PHASES are ignored. lib/queries/transactions.ts computes the same in SQL; the
@@ -70,7 +70,6 @@ const PHASES: ReadonlySet<string> = new Set(TRANSACTION_PHASES);
 
 // Loops, not Math.min(...xs): a branch's span count comes from the input and spread arguments have a limit.
 const minStart = (spans: readonly TransactionPhaseSpan[]) => spans.reduce((m, s) => Math.min(m, s.start), Infinity);
-const maxStart = (spans: readonly TransactionPhaseSpan[]) => spans.reduce((m, s) => Math.max(m, s.start), -Infinity);
 
 const minOrderId = (spans: readonly TransactionPhaseSpan[]) =>
   spans.reduce((m, s) => (s.orderId !== '' && (m === '' || s.orderId < m) ? s.orderId : m), '');
@@ -96,9 +95,7 @@ export function branchAnomalyKinds(spans: readonly TransactionPhaseSpan[], { asO
     if (!settled) kinds.push('unfinished');
   }
 
-  const compensates = of('compensate');
-  const lastFailed = maxStart(compensates.filter((c) => c.failed));
-  if (lastFailed > -Infinity && !compensates.some((c) => !c.failed && c.start >= lastFailed)) kinds.push('failed_compensation');
+  if (spans.some((s) => s.phase === 'compensate' && s.failed)) kinds.push('failed_compensation');
   return kinds;
 }
 

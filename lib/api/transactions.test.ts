@@ -7,7 +7,7 @@ import { openTempStore } from '../../test/helpers/store';
 import { TRANSACTIONS_FIXTURE, TRANSACTIONS_T0 } from '../../test/helpers/transactions-fixture';
 import { setStore, type Store } from '../store/store';
 import { ErrorResponse } from './schemas';
-import { DEFAULT_TRANSACTION_SLA_SEC, TransactionsResponse } from './transactions';
+import { TransactionsResponse, transactionSlaSec } from './transactions';
 
 let store: Store;
 let cleanup: () => Promise<void>;
@@ -34,7 +34,8 @@ describe('GET /api/transactions', () => {
     const r = await call(`/api/transactions?${RANGE}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const body = TransactionsResponse.parse(r.body);
-    expect(body.slaSec).toBe(DEFAULT_TRANSACTION_SLA_SEC);
+    expect(body.slaSec).toBe(transactionSlaSec());
+    expect(body.slaSec).toBe(300);
     expect(body.transactions).toBe(9);
     expect(body.counts).toEqual({ empty_rollback: 1, hanging: 1, unfinished: 1, mixed_outcome: 1, failed_compensation: 1 });
     expect(body.anomalies.map((a) => `${a.txId}/${a.branch} ${a.kind} ${a.orderId}`)).toEqual([

@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import { TRANSACTION_ANOMALY_KINDS } from '../analytics/transactions';
+import { getConfig } from '../config';
 import { listTransactionAnomalies } from '../queries/transactions';
 import type { Store } from '../store/store';
 import { limitParam, rangeShape, resolveRange } from './params';
 
 /** `GET /api/transactions`: query and response schemas, and the call behind them. */
-
-/**
- * Seconds a branch may go from its try to its confirm or cancel before it counts as unfinished,
- * when the request gives no `slaSec`. TCC coordinators settle in seconds; a minute leaves room for retries.
- */
-export const DEFAULT_TRANSACTION_SLA_SEC = 60;
 
 export const TransactionsQuery = z
   .strictObject({
@@ -31,7 +26,14 @@ export const TransactionsResponse = z.strictObject({
   slaSec: z.number().positive(),
 });
 
+/** Seconds a branch may go from its try to its confirm or cancel when a request names none: the default callback SLA. */
+export function transactionSlaSec(): number {
+  return getConfig().callbackSla.defaultSec;
+}
+
 export async function transactions(store: Store, { query: q }: { query: z.output<typeof TransactionsQuery> }) {
-  const slaSec = q.slaSec ?? DEFAULT_TRANSACTION_SLA_SEC;
+  // A payment's transaction confirms or cancels once the payment's outcome is known, which may wait
+  // for the provider's callback: the callback SLA is the default time a branch may stay open.
+  const slaSec = q.slaSec ?? transactionSlaSec();
   return { ...(await listTransactionAnomalies(store, { from: q.from, to: q.to, slaSec, limit: q.limit })), slaSec };
 }

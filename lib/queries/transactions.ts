@@ -71,9 +71,7 @@ export async function listTransactionAnomalies(store: Store, p: TransactionsPara
                  -- The first successful try not preceded by a cancel: what reserved the branch's resources.
                  arraySort(arrayFilter(t -> t.3 AND (cancels = 0 OR t.1 <= firstCancel), tries)) AS reserving,
                  groupArrayIf(s, Phase IN ('confirm', 'cancel') AND ok) AS settles,
-                 maxIf(s, Phase = 'compensate' AND NOT ok) AS lastFailedCompensate,
                  countIf(Phase = 'compensate' AND NOT ok) AS failedCompensates,
-                 groupArrayIf(s, Phase = 'compensate' AND ok) AS goodCompensates,
                  countIf(Phase = 'confirm' AND ok) > 0 AS confirmed,
                  countIf(Phase = 'cancel' AND ok) > 0 AS cancelled,
                  minIf(PaymentOrderId, PaymentOrderId != '') AS orderId,
@@ -83,7 +81,7 @@ export async function listTransactionAnomalies(store: Store, p: TransactionsPara
                    if(cancels > 0 AND arrayExists(t -> t.1 > firstCancel, tries), 'hanging', ''),
                    if(length(reserving) > 0 AND reserving[1].2 + _sla < _as_of
                       AND NOT arrayExists(x -> x >= reserving[1].1 AND x <= reserving[1].2 + _sla, settles), 'unfinished', ''),
-                   if(failedCompensates > 0 AND NOT arrayExists(x -> x >= lastFailedCompensate, goodCompensates), 'failed_compensation', '')
+                   if(failedCompensates > 0, 'failed_compensation', '')
                  ]) AS kinds
           FROM (
             SELECT TxId, toString(Branch) AS Branch, toString(Phase) AS Phase, PaymentOrderId, TraceId,
