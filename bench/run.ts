@@ -20,7 +20,10 @@ Parts:
            (32 × 1,000-span requests, Collector 10 × 8,192, SDK 128 × 512); spans/s counted in the
            store, request p50/p99/max, server RSS, CPU and its share per thread; baseline: a null sink
            in the same run (--cpu-prof DIR: V8 CPU profiles of the payscope process)
-  queries  ~10M seeded spans (--quick: ~1M); p50/p95 of every API query and trace by id; bytes/span
+  queries  ~10M seeded spans (--quick: ~1M; --scale 50m: ~51M over 10 days, opt-in, minutes to seed;
+           --scale 10m,50m: both and each query's growth; --data-dir DIR: each scale's store kept in or
+           reused from DIR/<scale>); p50/p95 and CPU of every API query and trace by id; bytes/span of
+           every table
   pages    time to first meaningful content of each dashboard page in Chromium on ~10M seeded spans,
            and render time of a 5,000-span trace
   contention  ingest acknowledgement p50/p99/max at a steady 20 exports/s (200 spans each), alone
@@ -68,19 +71,45 @@ if (!only || only === 'ingest') {
 
 if (!only || only === 'queries') {
   console.log('queries: lib/queries functions on seeded payment traces (embedded ClickHouse)');
-  const r = await benchQueries({ ...(quick ? { payments: 52_000 } : {}), onProgress: (l) => console.error(`  ${l}`) });
-  console.table(r.summary.map((q) => ({
-    query: q.query,
-    range: q.range,
-    calls: q.calls,
-    'p50 ms': fmt(q.p50Ms, 1),
-    'p95 ms': fmt(q.p95Ms, 1),
-    'goal p95 ms': q.goalP95Ms ?? '',
-    'p95 / goal': q.goalP95Ms ? fmt(q.p95Ms / q.goalP95Ms, 2) : '',
-  })));
-  console.log(`seeded ${fmt(r.seed.spans)} spans in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s); ` +
-    `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
-  fs.writeFileSync(path.join(outDir, 'queries.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+  // --scale 10m (default), 50m (opt-in: ~51M spans over 10 days, minutes to seed), or both: 10m,50m
+  // (then each query's growth from the first to the last). With --data-dir, each scale's store is
+  // kept in (or reused from) DIR/<scale>.
+  const SCALES: Record<string, { payments: number; days: number }> = { '10m': { payments: 520_000, days: 7 }, '50m': { payments: 2_600_000, days: 10 } };
+  const scales = (args.includes('--scale') ? args[args.indexOf('--scale') + 1] : '10m').split(',');
+  for (const s of scales) if (!Object.hasOwn(SCALES, s)) throw new Error(`--scale: ${s} is not one of ${Object.keys(SCALES).join(', ')}`);
+  const dataDir = args.includes('--data-dir') ? path.resolve(args[args.indexOf('--data-dir') + 1]) : undefined;
+  const results: Awaited<ReturnType<typeof benchQueries>>[] = [];
+  for (const scale of scales) {
+    const r = await benchQueries({
+      ...(quick ? { payments: 52_000 } : SCALES[scale]),
+      ...(dataDir ? { dataDir: path.join(dataDir, scale) } : {}),
+      onProgress: (l) => console.error(`  ${scale}: ${l}`),
+    });
+    results.push(r);
+    console.log(`${scale}:`);
+    console.table(r.summary.map((q) => ({
+      query: q.query,
+      range: q.range,
+      calls: q.calls,
+      'p50 ms': fmt(q.p50Ms, 1),
+      'p95 ms': fmt(q.p95Ms, 1),
+      'CPU p50 ms': fmt(q.cpuP50Ms, 1),
+      'goal p95 ms': q.goalP95Ms ?? '',
+      'p95 / goal': q.goalP95Ms ? fmt(q.p95Ms / q.goalP95Ms, 2) : '',
+    })));
+    console.log(`${r.seed.reused ? 'reused' : 'seeded'} ${fmt(r.seed.spans)} spans${r.seed.reused ? '' : ` in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s)`}; ` +
+      `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
+    console.table(r.storage.tables.map((t) => ({ table: t.table, rows: fmt(t.rows), 'MB on disk': fmt(t.bytesOnDisk / 1e6, 1), 'B/span': fmt(t.bytesPerSpan, 1) })));
+    fs.writeFileSync(path.join(outDir, scale === '10m' ? 'queries.json' : `queries-${scale}.json`), JSON.stringify({ date: new Date().toISOString(), scale, ...r }, null, 2));
+  }
+  if (results.length > 1) {
+    const [a, b] = [results[0], results[results.length - 1]];
+    console.log(`growth from ${scales[0]} to ${scales[scales.length - 1]} (spans x${fmt(b.seed.spans / a.seed.spans, 1)}):`);
+    console.table(b.summary.map((q) => {
+      const base = a.summary.find((x) => x.query === q.query && x.range === q.range);
+      return { query: q.query, range: q.range, 'p50 x': base ? fmt(q.p50Ms / base.p50Ms, 2) : '', 'p95 x': base ? fmt(q.p95Ms / base.p95Ms, 2) : '', 'CPU p50 x': base ? fmt(q.cpuP50Ms / base.cpuP50Ms, 2) : '' };
+    }));
+  }
 }
 
 if (!only || only === 'contention') {
