@@ -11,7 +11,7 @@ import type { Store } from '../store/store';
 import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 import { openTempStore } from '../../test/helpers/store';
 import { Rng } from '../../sim/seed/random';
-import { getDeltas, type DeltaCohort } from './deltas';
+import { getDeltas, traceIdSliceBound, type DeltaCohort } from './deltas';
 
 const T0 = Date.parse('2025-08-01T00:00:00Z');
 const FROM = T0 + 3_600_000;
@@ -80,7 +80,7 @@ const PAYMENTS = generate(500);
 const inScan = (s: FixtureSpan) => T0 + s.start >= FROM && T0 + s.start < TO + WINDOW;
 
 /** The plain-JS answer: lib/queries/deltas.ts's rules over the generated payments. */
-function reference(cohort: DeltaCohort, opts: { slowMs?: number; samplePerSide?: number; channel?: string } = {}) {
+function reference(cohort: DeltaCohort, opts: { slowMs?: number; samplePerSide?: number; channel?: string; maxSlicePayments?: number } = {}) {
   const entered = PAYMENTS.filter((p) => p.t0 >= FROM && p.t0 < TO && (opts.channel === undefined || p.spans[0].attrs!['payment.channel'] === opts.channel));
   const facts = entered.map((p) => {
     const spans = p.spans.filter(inScan);
@@ -98,15 +98,17 @@ function reference(cohort: DeltaCohort, opts: { slowMs?: number; samplePerSide?:
     cohort === 'failed' ? f.okEnd === 0 && f.failure : cohort === 'slow' ? f.okEnd > 0 && f.okEnd - f.p.t0 >= slowMs : f.stuck;
   const inBaseline = (f: (typeof facts)[number]) =>
     cohort === 'failed' ? !(f.okEnd === 0 && f.failure) : cohort === 'slow' ? f.okEnd > 0 && f.okEnd - f.p.t0 < slowMs : !f.stuck;
-  const k = opts.samplePerSide ?? 1000;
-  const sample = (xs: typeof facts) => xs.map((f) => f.p).sort((a, b) => (traceIdOf(a.trace) < traceIdOf(b.trace) ? -1 : 1)).slice(0, k);
+  const k = opts.samplePerSide ?? 500;
+  const bound = traceIdSliceBound((opts.maxSlicePayments ?? 4000) / facts.length);
+  const sample = (xs: typeof facts) => xs.map((f) => f.p).sort((a, b) => (traceIdOf(a.trace) < traceIdOf(b.trace) ? -1 : 1)).slice(0, k)
+    .filter((p) => bound === '' || traceIdOf(p.trace) < bound);
   const cohortPs = sample(facts.filter(inCohort));
   const baselinePs = sample(facts.filter(inBaseline));
   const counts = new Map<string, DeltaCounts>();
   for (const [side, ps] of [['cohort', cohortPs], ['baseline', baselinePs]] as const) {
     for (const p of ps) {
       const seen = new Set<string>();
-      for (const s of p.spans.filter((x) => x.trace === p.trace && inScan(x))) {
+      for (const s of p.spans.filter((x) => x.trace === p.trace && T0 + x.start >= FROM && T0 + x.start < TO + 600_000)) {
         const kv: [string, string][] = [...Object.entries(s.attrs ?? {}), ...Object.entries({ ...s.resource, 'service.name': s.service })];
         kv.push([AMOUNT_BAND_KEY, amountBand(s.attrs?.['payment.amount'] ?? '', s.attrs?.['payment.currency'] ?? '')]);
         for (const [key, value] of kv) if (value !== '' && isComparedKey(key)) seen.add(JSON.stringify([key, value]));
@@ -151,6 +153,7 @@ describe('deltas against the plain-JS reference', () => {
     ['stuck', {}, '4.9.8'],
     ['failed', { channel: 'card' }, 'Skew Bank'],
     ['failed', { samplePerSide: 40 }, undefined],
+    ['failed', { maxSlicePayments: 100 }, undefined],
   ] as const)('%s %j', async (cohort, opts, top) => {
     const want = reference(cohort, opts);
     const got = await getDeltas(store, { ...range, cohort, ...opts });

@@ -61,16 +61,16 @@ describe('getDeltas', () => {
     expect([none.cohort.count, none.attributes]).toEqual([0, []]);
   });
 
-  it('samples the payments with the smallest checkout trace ids, and reads only a slice of trace ids when the range holds many spans', async () => {
+  it('samples the payments with the smallest checkout trace ids, and reads only a slice of trace ids when the range holds many payments', async () => {
     const failed = DELTAS_PAYMENTS.filter((p) => p.kind === 'failed').map((p) => ({ ...p, trace: traceIdOf(`p${p.i}`) })).sort((a, b) => (a.trace < b.trace ? -1 : 1));
     const few = await getDeltas(store, { ...range, cohort: 'failed', sla: SLA, samplePerSide: 4 });
     expect([few.cohort, few.baseline]).toEqual([{ count: 15, sampled: 4 }, { count: 25, sampled: 4 }]);
     const big = failed.slice(0, 4).filter((p) => p.issuer === 'Big Bank').length;
     expect(few.attributes.find((a) => a.value === 'Big Bank')?.cohortCount ?? 0).toBe(big);
 
-    const maxSpans = Math.floor(DELTAS_FIXTURE.length / 2);
-    const bound = traceIdSliceBound(maxSpans / DELTAS_FIXTURE.length);
-    const sliced = await getDeltas(store, { ...range, cohort: 'failed', sla: SLA, maxSpans });
+    // A slice of about 12 of the 40 payments' trace ids.
+    const bound = traceIdSliceBound(12 / 40);
+    const sliced = await getDeltas(store, { ...range, cohort: 'failed', sla: SLA, maxSlicePayments: 12 });
     expect(sliced.cohort).toEqual({ count: 15, sampled: failed.filter((p) => p.trace < bound).length });
     expect(sliced.cohort.sampled).toBeLessThan(15);
   });

@@ -20,12 +20,14 @@ import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, t
  *            the gateway's callback SLA (as the Stuck page); compared with every other payment
  *
  * Attributes are read from the spans and resources of each payment's checkout trace (the trace of
- * its order.create), never from the whole range: the attribute maps are the expensive part. Two
- * bounds keep the cost flat however long the range: at most `samplePerSide` payments per side,
- * taken as those with the smallest trace ids (trace ids are random, so this is a uniform sample);
- * and when the range holds more than `maxSpans` spans, only the slice of trace ids that holds about
- * `maxSpans` of them is read. The span table is sorted by hour, then trace id, so such a slice is a
- * contiguous run in every hour. The answer says how many payments each side was sampled from.
+ * its order.create, whose spans start within CHECKOUT_TRACE_SEC of it), never from the whole
+ * range: the attribute maps are the expensive part. Two bounds keep the cost flat however long the
+ * range: at most `samplePerSide` payments per side, taken as those with the smallest trace ids
+ * (trace ids are random, so this is a uniform sample); and when the range holds more than
+ * `maxSlicePayments` payments, only those in the slice of trace ids that holds about that many. The
+ * span table is sorted by hour, then trace id, so such a slice is a contiguous run in every hour
+ * and a rare cohort cannot make the query read the whole range. The answer says how many payments
+ * each side was sampled from.
  */
 
 export type DeltaCohort = 'failed' | 'slow' | 'stuck';
@@ -39,10 +41,10 @@ export interface DeltasParams extends TimeRange {
   sla?: CallbackSla;
   /** Attribute values returned. @default 30 */
   limit?: number;
-  /** Payments sampled per side at most. @default 1000 */
+  /** Payments sampled per side at most. @default 500 */
   samplePerSide?: number;
-  /** Spans read at most (about): above it, a slice of trace ids. @default 100000 */
-  maxSpans?: number;
+  /** Payments whose trace-id slice is read at most (about): above it, a narrower slice. @default 4000 */
+  maxSlicePayments?: number;
   hosts?: GatewayHostArrays;
 }
 
@@ -60,8 +62,10 @@ export interface DeltasResult {
 const VALUES_PER_KEY = 20;
 const MAX_ROWS = 5000;
 const MAX_VALUE_CHARS = 100;
+/** How long after its order.create a checkout trace's spans may start (the checkout request itself: seconds). */
+const CHECKOUT_TRACE_SEC = 600;
 
-/** The smallest trace-id prefix bound whose slice holds about `fraction` of all (random, lowercase hex) trace ids; '' for all. */
+/** The trace-id prefix below which about `fraction` of all (random, lowercase hex) trace ids lie; '' for all. */
 export function traceIdSliceBound(fraction: number): string {
   if (!(fraction < 1)) return '';
   return Math.max(1, Math.floor(fraction * 0x10000)).toString(16).padStart(4, '0');
@@ -81,7 +85,7 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
   const windowNs = DEFAULT_WINDOW_SEC * 1e9;
   const scanTo = new Date(p.to.getTime() + DEFAULT_WINDOW_SEC * 1000);
   const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
-  const k = p.samplePerSide ?? 1000;
+  const k = p.samplePerSide ?? 500;
   const filters: SqlFragment[] = [];
   if (p.channel !== undefined) filters.push(sql`AND channel = ${p.channel}`);
   if (p.gateway !== undefined) filters.push(sql`AND gateway = ${p.gateway}`);
@@ -90,17 +94,11 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
     ? sql`${Math.round(p.slowMs * 1e6)}`
     : sql`toInt64(quantileExactIf(0.9)(okEnd - t0, okEnd > 0) OVER ())`;
 
-  const [spanRows] = await Promise.all([
-    store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo}`),
-  ]);
-  const bound = traceIdSliceBound((p.maxSpans ?? 100_000) / Math.max(1, num(spanRows[0]?.n)));
-  const inSlice = bound ? sql`entryTrace < ${bound}` : sql`1`;
-
-  const [sample] = await store.query<{ cohortN: string; baselineN: string; threshold: string; cohortTraces: string[]; baselineTraces: string[] }>(sql`
+  const [sample] = await store.query<{ cohortN: string; baselineN: string; payments: string; threshold: string; cohortTraces: string[]; baselineTraces: string[] }>(sql`
     WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
-    SELECT countIf(${inCohort}) AS cohortN, countIf(${inBaseline}) AS baselineN, any(slowNs) AS threshold,
-           arraySlice(arraySort(groupArrayIf(entryTrace, ${inCohort} AND ${inSlice})), 1, ${k}) AS cohortTraces,
-           arraySlice(arraySort(groupArrayIf(entryTrace, ${inBaseline} AND ${inSlice})), 1, ${k}) AS baselineTraces
+    SELECT countIf(${inCohort}) AS cohortN, countIf(${inBaseline}) AS baselineN, count() AS payments, any(slowNs) AS threshold,
+           arraySlice(arraySort(groupArrayIf(entryTrace, ${inCohort})), 1, ${k}) AS cohortTraces,
+           arraySlice(arraySort(groupArrayIf(entryTrace, ${inBaseline})), 1, ${k}) AS baselineTraces
     FROM (
       SELECT *, ${slowNs} AS slowNs,
              requestEndNs > 0 AND callbacks = 0
@@ -127,8 +125,11 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
       )
     )`);
 
-  const cohortTraces = sample?.cohortTraces ?? [];
-  const baselineTraces = sample?.baselineTraces ?? [];
+  // Each side's smallest trace ids, cut at the slice bound: still the smallest ids inside the slice.
+  const bound = traceIdSliceBound((p.maxSlicePayments ?? 4000) / Math.max(1, num(sample?.payments)));
+  const inSlice = (t: string) => bound === '' || t < bound;
+  const cohortTraces = (sample?.cohortTraces ?? []).filter(inSlice);
+  const baselineTraces = (sample?.baselineTraces ?? []).filter(inSlice);
   const result: DeltasResult = {
     cohort: { count: num(sample?.cohortN), sampled: cohortTraces.length },
     baseline: { count: num(sample?.baselineN), sampled: baselineTraces.length },
@@ -139,6 +140,7 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
 
   const traces = [...cohortTraces, ...baselineTraces];
   const lastTrace = traces.reduce((a, b) => (a > b ? a : b));
+  const traceScanTo = new Date(p.to.getTime() + CHECKOUT_TRACE_SEC * 1000);
   const labels = amountBandLabels();
   const rows = await store.query<{ key: string; value: string; cohort: string; baseline: string }>(sql`
     WITH ${[...DELTA_EXCLUDED_KEYS]} AS _excluded, ${[...AMOUNT_BAND_BOUNDS]} AS _bounds, ${labels} AS _labels
@@ -159,7 +161,7 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
                          if(currency != '', concat(' ', currency), '')),
                   '') AS amountBand
         FROM otel_traces
-        WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND TraceId <= ${lastTrace} AND TraceId IN (${traces})
+        WHERE Timestamp >= ${p.from} AND Timestamp < ${traceScanTo} AND TraceId <= ${lastTrace} AND TraceId IN (${traces})
       )
     )
     GROUP BY key, value
