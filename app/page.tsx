@@ -6,6 +6,8 @@ import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { TimeSeriesChart } from '@/components/charts/lazy';
 import { ParamProblems } from '@/components/ParamProblems';
+import { AlertStrip } from '@/components/AlertMarker';
+import { alertMarkers } from '@/lib/api/alerts';
 import { parsePageParams } from '@/lib/api/params';
 import { OverviewQuery } from '@/lib/api/schemas';
 import { getIngestSummary } from '@/lib/queries/ingest-summary';
@@ -36,10 +38,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const { query: range, problems } = parsePageParams(OverviewQuery, sp);
   const { channel } = range;
   const store = await getStore();
-  const [overview, values, services] = await Promise.all([
+  const [overview, values, services, markers] = await Promise.all([
     getOverview(store, { ...range, channel }),
     cachedFilterValues(store, range),
     getIngestSummary(store, range),
+    alertMarkers(store, range.from, range.to),
   ]);
   const t = overview.total;
   if (t.payments === 0 && services.length === 0 && !(await hasAnySpans(store))) {
@@ -80,10 +83,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             <Kpi id="p99" label="End-to-end p99" value={formatMs(t.p99Ms)} href={t.p99Ms !== null ? payments({ minE2eMs: t.p99Ms, sort: 'slowest' }) : undefined} />
           </div>
 
+          <AlertStrip from={range.from} to={range.to} />
           <div className="grid-3">
-            <TimeSeriesChart title="Payments started" unit="count" spanMs={spanMs} series={series} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => p.payments)} />
-            <TimeSeriesChart title="Success rate" unit="pct" spanMs={spanMs} series={series} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => (p.payments ? p.successRate : null))} />
-            <TimeSeriesChart title="End-to-end p95 (succeeded)" unit="ms" spanMs={spanMs} series={series} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => p.p95Ms)} />
+            <TimeSeriesChart title="Payments started" unit="count" spanMs={spanMs} series={series} markers={markers} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => p.payments)} />
+            <TimeSeriesChart title="Success rate" unit="pct" spanMs={spanMs} series={series} markers={markers} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => (p.payments ? p.successRate : null))} />
+            <TimeSeriesChart title="End-to-end p95 (succeeded)" unit="ms" spanMs={spanMs} series={series} markers={markers} data={chartRows(overview.series, channel ? {} : overview.seriesByChannel, (p) => p.p95Ms)} />
           </div>
 
           <h2>By channel</h2>

@@ -10,10 +10,11 @@ import { benchIngest } from './ingest';
 import { benchQueries } from './queries';
 import { benchPages } from './pages';
 import { benchContention } from './contention';
+import { benchAlerts } from './alerts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
-  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages|contention] [-- --quick] [-- --cpu-prof DIR] [-- --data-dir DIR]
+  console.log(`Usage: npm run bench [-- --only ingest|queries|overhead|pages|contention|alerts] [-- --quick] [-- --cpu-prof DIR] [-- --data-dir DIR]
 
 Parts:
   ingest   OTLP/protobuf posted by a separate load process to a payscope process, three client shapes
@@ -30,6 +31,9 @@ Parts:
            and while 4 simulated users run heavy dashboard queries (24 h funnel, hops, traces search,
            a 12-step funnel) in the payscope process, on ~5M seeded spans (--quick: ~1M; --data-dir:
            an already seeded PAYSCOPE_DATA_DIR, which keeps the benchmark's spans)
+  alerts   every enabled default alert rule evaluated as the job does, on ~10M seeded spans (--quick:
+           ~1M; --data-dir DIR: a store kept in or reused from DIR): the hour's first evaluation and the
+           next ones, each rule alone (goal ≤ 1 s per evaluation)
   overhead instrumentation cost: a payment endpoint with 3 downstream calls, uninstrumented vs plain
            upstream NodeSDK vs @payscope/instrumentation, each in its own process under fixed load
 
@@ -136,4 +140,13 @@ if (!only || only === 'pages') {
   console.table(r.summary.map((p) => ({ page: p.page, loads: p.loads, 'p50 ms': fmt(p.p50Ms), 'p95 ms': fmt(p.p95Ms), 'goal ms': p.goalMs, 'p95 / goal': fmt(p.p95Ms / p.goalMs, 2) })));
   console.log(`${r.bigTrace.spans}-span trace: render p50 ${fmt(r.bigTrace.renderP50Ms)} ms, p95 ${fmt(r.bigTrace.renderP95Ms)} ms (goal 1000); scroll frames p50 ${fmt(r.bigTrace.scrollFrameP50Ms, 1)} ms, p95 ${fmt(r.bigTrace.scrollFrameP95Ms, 1)} ms`);
   fs.writeFileSync(path.join(outDir, 'pages.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
+}
+
+if (!only || only === 'alerts') {
+  console.log('alerts: every enabled default alert rule evaluated on seeded payment traces (goal ≤ 1 s per evaluation)');
+  const dataDir = args.includes('--data-dir') ? path.resolve(args[args.indexOf('--data-dir') + 1]) : undefined;
+  const r = await benchAlerts({ dataDir, ...(quick ? { payments: 52_000, evaluations: 8 } : {}), onProgress: (l) => console.error(`  ${l}`) });
+  console.table(r.rules.map((x) => ({ rule: x.rule, 'cold ms': fmt(x.coldMs), 'warm ms': fmt(x.warmMs), samples: x.samples })));
+  console.log(`${fmt(r.spans)} spans: first evaluation of the hour ${fmt(r.coldMs)} ms; then p50 ${fmt(r.warm.p50Ms)} ms, p95 ${fmt(r.warm.p95Ms)} ms, max ${fmt(r.warm.maxMs)} ms over ${r.warm.evaluations} (goal ${r.goalMs} ms)`);
+  fs.writeFileSync(path.join(outDir, 'alerts.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2));
 }

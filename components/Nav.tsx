@@ -13,6 +13,7 @@ const PAGES = [
   { href: '/retries', label: 'Retries' },
   { href: '/transactions', label: 'Transactions' },
   { href: '/traces', label: 'Traces' },
+  { href: '/alerts', label: 'Alerts' },
 ];
 
 /** Top navigation; the time range travels with every link so switching pages keeps the view. */

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { FiringAlertsLink } from './AlertMarker';
 
 export function PageHeader({ title, sub, children }: { title: string; sub?: ReactNode; children?: ReactNode }) {
   return (
@@ -8,6 +9,7 @@ export function PageHeader({ title, sub, children }: { title: string; sub?: Reac
         {sub && <div className="sub">{sub}</div>}
       </div>
       {children}
+      <FiringAlertsLink />
     </div>
   );
 }

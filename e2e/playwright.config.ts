@@ -56,6 +56,8 @@ export default defineConfig({
       PAYSCOPE_OTLP_GRPC_PORT: String(E2E_GRPC_PORT),
       PAYSCOPE_DATA_DIR: dataDir,
       PAYSCOPE_API_TOKEN: E2E_API_TOKEN,
+      // Alert evaluation every 2 s, so e2e/alerts.spec.ts sees a rule it adds fire and resolve.
+      PAYSCOPE_ALERT_INTERVAL_SEC: '2',
     },
   },
 });

@@ -6,6 +6,7 @@ import { Kpi, NumLink } from '@/components/Kpi';
 import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
+import { AlertStrip } from '@/components/AlertMarker';
 import { ParamProblems } from '@/components/ParamProblems';
 import { gateways as gatewayHealth } from '@/lib/api/operations';
 import { parsePageParams } from '@/lib/api/params';
@@ -104,6 +105,7 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
           <p className="section-note" style={{ marginTop: 8 }}>
             Error rate counts timeouts too. Slow calls by hop: <Link href={pageHref('/hops', sp, { channel })}>Hops</Link>.
           </p>
+          <AlertStrip from={range.from} to={range.to} label="gateway" />
           <div className="grid-2" style={{ marginTop: 16 }}>
             <BarsChart
               title="Error and timeout rate"

@@ -1,5 +1,5 @@
 'use client';
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceArea, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatUnit, tickTime, tickUnit, type Unit } from './format';
 
 export interface Series {
@@ -9,7 +9,17 @@ export interface Series {
 }
 
 /** Lines over time, one per series (a channel, or all channels), values in one unit. */
-export function TimeSeriesChart({ title, data, series, unit, spanMs, height = 220 }: {
+/** A stretch of time to mark on the chart: an alert firing from `from` to `to` (null: still firing). */
+export interface ChartMarker {
+  from: number;
+  to: number | null;
+  label: string;
+  severity: string;
+}
+
+const MARKER_COLORS: Record<string, string> = { critical: '#d93025', warning: '#e37400', info: '#5f6368' };
+
+export function TimeSeriesChart({ title, data, series, unit, spanMs, height = 220, markers = [] }: {
   title: string;
   /** `t` (epoch ms) and one value per series key. */
   data: Record<string, number | null>[];
@@ -17,7 +27,10 @@ export function TimeSeriesChart({ title, data, series, unit, spanMs, height = 22
   unit: Unit;
   spanMs: number;
   height?: number;
+  /** Firing alerts, shaded behind the lines. */
+  markers?: ChartMarker[];
 }) {
+  const last = data.length ? Number(data[data.length - 1].t) : 0;
   return (
     <figure className="card" style={{ margin: 0 }} aria-label={title}>
       <figcaption className="chart-title">{title}</figcaption>
@@ -30,6 +43,9 @@ export function TimeSeriesChart({ title, data, series, unit, spanMs, height = 22
           formatter={(v) => formatUnit(unit, typeof v === 'number' ? v : null)}
         />
         {series.length > 1 && <Legend wrapperStyle={{ fontSize: 12 }} />}
+        {markers.map((m) => (
+          <ReferenceArea key={`${m.label}${m.from}`} x1={m.from} x2={m.to ?? last} fill={MARKER_COLORS[m.severity] ?? MARKER_COLORS.info} fillOpacity={0.12} ifOverflow="hidden" label={{ value: m.label, position: 'insideTopLeft', fontSize: 10 }} />
+        ))}
         {series.map((s) => (
           <Line key={s.key} dataKey={s.key} name={s.name} stroke={s.color} dot={false} strokeWidth={2} connectNulls={unit !== 'count'} isAnimationActive={false} />
         ))}

@@ -114,3 +114,16 @@ export async function createSilence(store: Store, body: z.output<typeof SilenceB
 export async function expireSilence(store: Store, id: string) {
   return (await deleteSilence(store, id)) ? { deleted: id } : null;
 }
+
+/** Alerts that fired in a range as chart markers (components/charts/TimeSeriesChart `markers`); none when the store cannot say. */
+export async function alertMarkers(store: Store, from: Date, to: Date): Promise<{ from: number; to: number | null; label: string; severity: string }[]> {
+  try {
+    const rows = await listAlerts(store, { from, to, limit: 20 });
+    return rows.filter((a) => a.startsAt !== null).map((a) => ({
+      from: a.startsAt!, to: a.endsAt, severity: a.severity,
+      label: `${a.name} ${Object.entries(a.labels).map(([, v]) => v).join(' ')}`,
+    }));
+  } catch {
+    return [];
+  }
+}
