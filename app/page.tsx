@@ -10,12 +10,14 @@ import { AlertStrip } from '@/components/AlertMarker';
 import { alertMarkers } from '@/lib/api/alerts';
 import { parsePageParams } from '@/lib/api/params';
 import { OverviewQuery } from '@/lib/api/schemas';
+import { getImpact } from '@/lib/queries/impact';
 import { getIngestSummary } from '@/lib/queries/ingest-summary';
 import { getOverview, hasAnySpans, type OverviewPoint } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
-import { formatCount, formatMs, formatPct, formatTime } from '@/lib/ui/format';
+import { formatCount, formatMoney, formatMs, formatPct, formatTime } from '@/lib/ui/format';
+import { topStake } from '@/lib/ui/money';
 import { flatParams, href, pageHref, tracesHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 
@@ -38,6 +40,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const { query: range, problems } = parsePageParams(OverviewQuery, sp);
   const { channel } = range;
   const store = await getStore();
+  const moneyAtStake = getImpact(store, { from: range.from, to: range.to, channel });
   const [overview, values, services, markers] = await Promise.all([
     getOverview(store, { ...range, channel }),
     cachedFilterValues(store, range),
@@ -45,6 +48,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     alertMarkers(store, range.from, range.to),
   ]);
   const t = overview.total;
+  const money = await moneyAtStake;
+  const top = topStake(money);
   if (t.payments === 0 && services.length === 0 && !(await hasAnySpans(store))) {
     return (
       <section>
@@ -82,6 +87,20 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             <Kpi id="p95" label="End-to-end p95" value={formatMs(t.p95Ms)} href={t.p95Ms !== null ? payments({ minE2eMs: t.p95Ms, sort: 'slowest' }) : undefined} />
             <Kpi id="p99" label="End-to-end p99" value={formatMs(t.p99Ms)} href={t.p99Ms !== null ? payments({ minE2eMs: t.p99Ms, sort: 'slowest' }) : undefined} />
           </div>
+
+          <h2>Money at stake</h2>
+          <div className="kpis" role="group" aria-label="Money at stake">
+            <Kpi id="money-failed" label="Failed" value={formatMoney(money.failed.amount, money.currency)} href={payments({ outcome: 'failed' })} hint={`${formatCount(money.failed.count)} payments`} />
+            <Kpi id="money-stuck" label="Stuck" value={formatMoney(money.stuck.amount, money.currency)} href={pageHref('/stuck', sp, {})} hint={`${formatCount(money.stuck.count)} past their callback SLA`} />
+            <Kpi id="money-inconsistent" label="Paid, order not completed" value={formatMoney(money.inconsistent.amount, money.currency)} href={pageHref('/stuck', sp, {})} hint={`${formatCount(money.inconsistent.count)} payments`} />
+            <Kpi id="money-double" label="Charged twice" value={formatMoney(money.doubleCharged.amount, money.currency)} href={pageHref('/retries', sp, {})} hint={`${formatCount(money.doubleCharged.count)} orders`} />
+          </div>
+          <p className="section-note" data-testid="money-note">
+            {top && <>Most at stake: <strong data-testid="top-stake">{top}</strong>. </>}
+            Payments with stage spans in the range, each once by its final outcome, in {money.currency} at rates as of {money.ratesAsOf}
+            {money.unconverted.count > 0 && ` (${formatCount(money.unconverted.count)} in ${money.unconverted.currencies.join(', ') || 'no currency'} not converted)`}.{' '}
+            Failures by class: {Object.entries(money.failed.byClass).filter(([, m]) => m.count > 0).map(([c, m]) => `${c.replace('_', ' ')} ${formatMoney(m.amount, money.currency)}`).join(' · ') || 'none'}.
+          </p>
 
           <AlertStrip from={range.from} to={range.to} />
           <div className="grid-3">

@@ -8,6 +8,7 @@ import { Swatch } from '@/components/Swatch';
 import { BarsChart } from '@/components/charts/lazy';
 import { AlertStrip } from '@/components/AlertMarker';
 import { ParamProblems } from '@/components/ParamProblems';
+import { impact as moneyAtStake } from '@/lib/api/impact';
 import { gateways as gatewayHealth } from '@/lib/api/operations';
 import { parsePageParams } from '@/lib/api/params';
 import { GatewaysQuery } from '@/lib/api/schemas';
@@ -15,7 +16,8 @@ import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
 import { cachedFilterValues } from '@/lib/api/filter-values';
 import { colorFor } from '@/lib/ui/colors';
-import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
+import { formatCount, formatMoney, formatMs, formatPct } from '@/lib/ui/format';
+import { topStake } from '@/lib/ui/money';
 import { deltasHref } from '@/lib/ui/deltas';
 import { flatParams, href, pageHref, tracesHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
@@ -23,15 +25,16 @@ import { describeRange, type SearchParams } from '@/lib/ui/time-range';
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Gateways' };
 
-/** Per gateway (and channel): traffic, errors, timeouts, latency, top error codes, health against its baseline. */
+/** Per gateway (and channel): traffic, errors by class, timeouts, latency, top error codes, health against its baseline, money at stake. */
 export default async function GatewaysPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
   const { query: range, problems } = parsePageParams(GatewaysQuery, sp);
   const { channel, split } = range;
   const store = await getStore();
-  const [{ gateways }, values] = await Promise.all([
+  const [{ gateways }, values, money] = await Promise.all([
     gatewayHealth(store, { query: range }),
     cachedFilterValues(store, range),
+    moneyAtStake(store, { query: { from: range.from, to: range.to, channel } }),
   ]);
   if (!gateways.length && !(await hasAnySpans(store))) {
     return <section><PageHeader title="Gateways" /><NoSpansYet /></section>;
@@ -42,6 +45,11 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
   const failing = gateways.filter((g) => g.health === 'failing').length;
   const degraded = gateways.filter((g) => g.health === 'degraded').length;
   const requests = gateways.reduce((a, g) => a + g.requests, 0);
+  const stakeOf = new Map(money.byGateway.map((g) => [g.gateway, g]));
+  const providerFailed = money.byGateway.reduce((a, g) => a + g.providerFailed.amount, 0);
+  const top = topStake(money);
+  const classes = (g: (typeof gateways)[number]) =>
+    Object.entries(g.errorClasses).filter(([, n]) => n > 0).map(([c, n]) => `${c.replace('_', ' ')} ${formatCount(n)}`).join(' · ');
 
   return (
     <section>
@@ -67,13 +75,16 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
             <Kpi id="requests" label="Requests" value={formatCount(requests)} href={tracesHref(sp, { channel, stage: 'gateway.request' })} />
             <Kpi id="failing" label="Failing" value={formatCount(failing)} hint={gateways.filter((g) => g.health === 'failing').map(label).join(', ') || 'none'} />
             <Kpi id="degraded" label="Degraded" value={formatCount(degraded)} hint={gateways.filter((g) => g.health === 'degraded').map(label).join(', ') || 'none'} />
+            <Kpi id="money-stuck" label="Money stuck" value={formatMoney(money.stuck.amount, money.currency)} href={pageHref('/stuck', sp, {})} hint={`${formatCount(money.stuck.count)} payments past their callback SLA`} />
+            <Kpi id="money-failed" label="Money failed" value={formatMoney(money.failed.amount, money.currency)} hint={`${formatMoney(providerFailed, money.currency)} on the provider's side`} />
           </div>
+          {top && <p className="section-note" data-testid="top-stake">Most at stake: <strong>{top}</strong></p>}
           <div className="table-wrap">
             <table data-testid="gateways">
               <thead>
                 <tr>
-                  <th>gateway</th>{split && <th>channel</th>}<th>health</th><th className="num">requests</th><th className="num">error rate</th><th className="num">timeout rate</th>
-                  <th className="num">p50</th><th className="num">p95</th><th className="num">p99</th><th className="num">baseline p95 · errors</th><th>top errors</th>
+                  <th>gateway</th>{split && <th>channel</th>}<th>health</th><th className="num">requests</th><th className="num">error rate</th><th className="num" title="provider_error, timeout, network: what health is judged on">provider errors</th><th className="num">declines</th><th className="num">timeout rate</th>
+                  <th className="num">p50</th><th className="num">p95</th><th className="num">p99</th><th className="num">baseline p95 · errors</th><th>top errors · classes</th>{!split && <th className="num">money failed · stuck</th>}
                 </tr>
               </thead>
               <tbody>
@@ -87,6 +98,8 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
                     </td>
                     <td className="num"><NumLink href={traces(g)}>{formatCount(g.requests)}</NumLink></td>
                     <td className="num"><NumLink href={traces(g, { status: 'error' })}>{formatPct(g.errorRate)}</NumLink></td>
+                    <td className="num" data-col="provider-errors" title={`baseline ${formatPct(g.baseline.providerErrorRate)}`}>{formatPct(g.providerErrorRate)}</td>
+                    <td className="num" data-col="declines">{formatPct(g.declineRate)}</td>
                     <td className="num"><NumLink href={traces(g, { status: 'error' })} title="timeouts count as errors">{formatPct(g.timeoutRate)}</NumLink></td>
                     {[g.p50Ms, g.p95Ms, g.p99Ms].map((v, i) => (
                       <td key={i} className="num"><NumLink href={v !== null ? traces(g, { minDurationMs: v }) : undefined}>{formatMs(v)}</NumLink></td>
@@ -96,22 +109,30 @@ export default async function GatewaysPage({ searchParams }: { searchParams: Pro
                       {g.topErrors.length === 0 ? <span className="muted">—</span> : g.topErrors.map((e) => (
                         <div key={e.code} style={{ whiteSpace: 'nowrap' }}><NumLink href={traces(g, { status: 'error' })}><code>{e.code}</code> × {formatCount(e.count)}</NumLink></div>
                       ))}
+                      {classes(g) && <div className="muted" data-col="classes">{classes(g)}</div>}
                     </td>
+                    {!split && (
+                      <td className="num" data-col="money">
+                        {formatMoney(stakeOf.get(g.gateway)?.failed.amount ?? 0, money.currency)} · {formatMoney(stakeOf.get(g.gateway)?.stuck.amount ?? 0, money.currency)}
+                      </td>
+                    )}
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
           <p className="section-note" style={{ marginTop: 8 }}>
-            Error rate counts timeouts too. Slow calls by hop: <Link href={pageHref('/hops', sp, { channel })}>Hops</Link>.
+            Error rate counts every failed call, timeouts included; health is judged on provider errors (provider_error, timeout, network) and
+            latency, so a wave of declines does not make a gateway unhealthy. Money: payments whose last attempt went to the gateway, in{' '}
+            {money.currency} at rates as of {money.ratesAsOf}{money.unconverted.count > 0 && `, ${formatCount(money.unconverted.count)} payments in ${money.unconverted.currencies.join(', ') || 'no currency'} not converted`}. Slow calls by hop: <Link href={pageHref('/hops', sp, { channel })}>Hops</Link>.
           </p>
           <AlertStrip from={range.from} to={range.to} label="gateway" />
           <div className="grid-2" style={{ marginTop: 16 }}>
             <BarsChart
-              title="Error and timeout rate"
+              title="Error, provider error and timeout rate"
               unit="pct"
-              data={gateways.map((g) => ({ label: label(g), color: colorFor(g.gateway), errorRate: g.errorRate, timeoutRate: g.timeoutRate }))}
-              bars={[{ key: 'errorRate', name: 'error rate', color: '#c62828' }, { key: 'timeoutRate', name: 'timeout rate', color: '#b26a00' }]}
+              data={gateways.map((g) => ({ label: label(g), color: colorFor(g.gateway), errorRate: g.errorRate, providerErrorRate: g.providerErrorRate, timeoutRate: g.timeoutRate }))}
+              bars={[{ key: 'errorRate', name: 'error rate', color: '#c62828' }, { key: 'providerErrorRate', name: 'provider error rate', color: '#6a1b9a' }, { key: 'timeoutRate', name: 'timeout rate', color: '#b26a00' }]}
             />
             <BarsChart
               title="p95 latency, now and baseline"
