@@ -187,7 +187,8 @@ export type SpanView = Span & SpanDetailFields & {
   start: string;
 };
 
-interface SpanRow {
+/** The columns every span read returns. */
+interface SpanCoreRow {
   TraceId: string;
   SpanId: string;
   ParentSpanId: string;
@@ -197,6 +198,9 @@ interface SpanRow {
   startNs: string;
   Duration: string;
   StatusCode: string;
+}
+
+interface SpanRow extends SpanCoreRow {
   StatusMessage: string;
   attributes: Record<string, string>;
   resource: Record<string, string>;
@@ -206,7 +210,7 @@ interface SpanRow {
   eventAttributes: Record<string, string>[];
 }
 
-function toSpanView(r: SpanRow): SpanView {
+function toSpan(r: SpanCoreRow): Span {
   const code = r.StatusCode;
   return {
     traceId: r.TraceId,
@@ -215,10 +219,16 @@ function toSpanView(r: SpanRow): SpanView {
     service: r.service,
     name: r.name,
     kind: r.kind,
-    start: isoFromNs(r.startNs),
     startMs: msFromNs(r.startNs),
     durationMs: num(r.Duration) / 1e6,
     status: code === 'Error' || code === 'STATUS_CODE_ERROR' ? 'error' : code === 'Ok' || code === 'STATUS_CODE_OK' ? 'ok' : 'unset',
+  };
+}
+
+function toSpanView(r: SpanRow): SpanView {
+  return {
+    ...toSpan(r),
+    start: isoFromNs(r.startNs),
     statusMessage: r.StatusMessage,
     attributes: r.attributes,
     resource: r.resource,
@@ -227,38 +237,58 @@ function toSpanView(r: SpanRow): SpanView {
   };
 }
 
-const SPAN_COLUMNS = sql`TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,
-  toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, toString(StatusCode) AS StatusCode, StatusMessage,
+/**
+ * A span as the trace page draws it first: without its details (attributes, resource, events), which
+ * the page's waterfall fetches from the JSON API after the first paint; with its payment order id.
+ */
+export type OutlineSpan = Span & { orderId: string };
+
+const SPAN_CORE_COLUMNS = sql`TraceId, SpanId, ParentSpanId, toString(ServiceName) AS service, toString(SpanName) AS name, toString(Kind) AS kind,
+  toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, toString(StatusCode) AS StatusCode`;
+
+const SPAN_COLUMNS = sql`${SPAN_CORE_COLUMNS}, StatusMessage,
   SpanAttributes AS attributes, ResourceAttributes AS resource, ScopeName AS scope,
   arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS eventTimes,
   Events.Name AS eventNames, Events.Attributes AS eventAttributes`;
 
+/** How a read turns rows into spans: with every detail (the JSON API), or the outline (the trace page). */
+interface SpanReading<R, S> {
+  columns: SqlFragment;
+  span: (row: R) => S;
+}
+const DETAILED: SpanReading<SpanRow, SpanView> = { columns: SPAN_COLUMNS, span: toSpanView };
+// The order id is a materialized column: the attribute maps are not read at all.
+const OUTLINE: SpanReading<SpanCoreRow & { orderId: string }, OutlineSpan> = {
+  columns: sql`${SPAN_CORE_COLUMNS}, PaymentOrderId AS orderId`,
+  span: (r) => ({ ...toSpan(r), orderId: r.orderId }),
+};
+
 /** Spans of the given traces, each read from its own time slice (from the trace-id lookup table). */
-async function spansOf(store: Store, traces: { traceId: string; startSec: number; endSec: number }[]): Promise<SpanView[]> {
+async function spansOf<R, S>(store: Store, traces: { traceId: string; startSec: number; endSec: number }[], how: SpanReading<R, S>): Promise<S[]> {
   if (!traces.length) return [];
   const slices = traces.map(
     // Bounds as DateTime64 (Date parameters): against `toDateTime(seconds)` the engine's min-max part
     // pruning turns `Timestamp < :02` into `<= :01` and drops parts whose spans all lie in :01.xxx.
     (t) => sql`(TraceId = ${t.traceId} AND Timestamp >= ${new Date(t.startSec * 1000)} AND Timestamp < ${new Date((t.endSec + 1) * 1000)})`,
   );
-  const rows = await store.query<SpanRow>(sql`
-    SELECT ${SPAN_COLUMNS}
+  const rows = await store.query<R>(sql`
+    SELECT ${how.columns}
     FROM otel_traces
     WHERE ${join(slices, ' OR ')}
     ORDER BY Timestamp, SpanId`);
-  return rows.map(toSpanView);
+  return rows.map(how.span);
 }
 
-export interface TraceView {
+export interface TraceView<S = SpanView> {
   traceId: string;
-  spans: SpanView[];
+  spans: S[];
   /** Span ids on the critical path, in time order (lib/analytics/critical-path.ts). */
   criticalPath: string[];
   /** The path as time slices (epoch ms), for drawing. */
   criticalPathSegments: { spanId: string; startMs: number; endMs: number }[];
 }
 
-function withCriticalPath(traceId: string, spans: SpanView[]): TraceView {
+function withCriticalPath<S extends Span>(traceId: string, spans: S[]): TraceView<S> {
   const path = computeCriticalPath(spans);
   return {
     traceId,
@@ -281,19 +311,28 @@ export type TraceHint = TimeRange;
  * the trace's spans that start in it, in one query; without, every span (the lookup table, then the
  * trace's own time slice).
  */
-export async function getTrace(store: Store, traceId: string, hint?: TraceHint): Promise<TraceView | null> {
+export function getTrace(store: Store, traceId: string, hint?: TraceHint): Promise<TraceView | null> {
+  return readTrace(store, traceId, hint, DETAILED);
+}
+
+/** The same trace as getTrace, each span without its details but with its order id (`OutlineSpan`). */
+export function getTraceOutline(store: Store, traceId: string, hint?: TraceHint): Promise<TraceView<OutlineSpan> | null> {
+  return readTrace(store, traceId, hint, OUTLINE);
+}
+
+async function readTrace<R, S extends Span>(store: Store, traceId: string, hint: TraceHint | undefined, how: SpanReading<R, S>): Promise<TraceView<S> | null> {
   if (hint) {
-    const rows = await store.query<SpanRow>(sql`
-      SELECT ${SPAN_COLUMNS} FROM otel_traces
+    const rows = await store.query<R>(sql`
+      SELECT ${how.columns} FROM otel_traces
       WHERE TraceId = ${traceId} AND Timestamp >= ${hint.from} AND Timestamp < ${hint.to}
       ORDER BY Timestamp, SpanId`);
-    return rows.length ? withCriticalPath(traceId, rows.map(toSpanView)) : null;
+    return rows.length ? withCriticalPath(traceId, rows.map(how.span)) : null;
   }
   const bounds = await store.query<{ s: string; e: string; n: string }>(sql`
     SELECT toUnixTimestamp(min(Start)) AS s, toUnixTimestamp(max(End)) AS e, count() AS n
     FROM otel_traces_trace_id_ts WHERE TraceId = ${traceId}`);
   if (!bounds.length || num(bounds[0].n) === 0) return null;
-  const spans = await spansOf(store, [{ traceId, startSec: num(bounds[0].s), endSec: num(bounds[0].e) }]);
+  const spans = await spansOf(store, [{ traceId, startSec: num(bounds[0].s), endSec: num(bounds[0].e) }], how);
   if (!spans.length) return null;
   return withCriticalPath(traceId, spans);
 }
@@ -344,7 +383,7 @@ export async function getPayment(store: Store, orderId: string, hint?: TraceHint
       ORDER BY s, traceId
       LIMIT 1000`);
     traces = bounds;
-    spans = await spansOf(store, bounds.map((t) => ({ traceId: t.traceId, startSec: num(t.s), endSec: num(t.e) })));
+    spans = await spansOf(store, bounds.map((t) => ({ traceId: t.traceId, startSec: num(t.s), endSec: num(t.e) })), DETAILED);
   }
   if (!traces.length) return null;
   const stages = spans

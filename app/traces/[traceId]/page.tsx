@@ -4,7 +4,7 @@ import { PageHeader } from '@/components/PageHeader';
 import { Swatch } from '@/components/Swatch';
 import { Waterfall } from '@/components/waterfall/Waterfall';
 import { TraceIdParam } from '@/lib/api/schemas';
-import { getTrace } from '@/lib/queries/traces';
+import { getTraceOutline } from '@/lib/queries/traces';
 import { getStore } from '@/lib/store/store';
 import { formatCount, formatMs, formatTime } from '@/lib/ui/format';
 import { href, param, paymentHref, timeParams, traceHintOf, tracesHref } from '@/lib/ui/links';
@@ -27,8 +27,9 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   const { traceId } = id.data;
   const store = await getStore();
   // Read where the link says the trace is; all of history when it says nothing or the trace is not there.
+  // Without the spans' details: the waterfall fetches them from the JSON API after the first paint.
   const hint = traceHintOf(sp);
-  const trace = (hint && (await getTrace(store, traceId, hint))) || (await getTrace(store, traceId));
+  const trace = (hint && (await getTraceOutline(store, traceId, hint))) || (await getTraceOutline(store, traceId));
   if (!trace) notFound();
 
   const data = toWaterfallData(trace.spans, {
@@ -44,7 +45,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   const root = trace.spans.find((s) => !s.parentSpanId) ?? trace.spans[0];
   const errors = trace.spans.filter((s) => s.status === 'error').length;
   const services = [...new Set(trace.spans.map((s) => s.service))].sort();
-  const orders = [...new Set(trace.spans.map((s) => s.attributes['payment.order_id']).filter(Boolean))].sort();
+  const orders = [...new Set(trace.spans.map((s) => s.orderId).filter(Boolean))].sort();
   // Where the critical path's time went, per service.
   const byId = new Map(trace.spans.map((s) => [s.spanId, s]));
   const critByService = new Map<string, number>();
