@@ -14,15 +14,17 @@ test('Gateways: every row matches the API; a failing number opens its traces', a
     await expect(cells.nth(1)).toContainText(g.health);
     await expect(cells.nth(2)).toHaveText(formatCount(g.requests));
     await expect(cells.nth(3)).toHaveText(formatPct(g.errorRate));
-    await expect(cells.nth(4)).toHaveText(formatPct(g.timeoutRate));
-    await expect(cells.nth(6)).toHaveText(formatMs(g.p95Ms));
+    await expect(cells.nth(4)).toHaveText(formatPct(g.providerErrorRate));
+    await expect(cells.nth(5)).toHaveText(formatPct(g.declineRate));
+    await expect(cells.nth(6)).toHaveText(formatPct(g.timeoutRate));
+    await expect(cells.nth(8)).toHaveText(formatMs(g.p95Ms));
   }
   // By hand: stripe declined one of its four requests; wechatpay one error and one timeout of three.
   const stripe = page.locator('tr[data-gateway="stripe"]');
   await expect(stripe.locator('td').nth(2)).toHaveText('4');
   await expect(stripe.locator('td').nth(3)).toHaveText('25.0%');
-  await expect(page.locator('tr[data-gateway="wechatpay"] td').nth(4)).toHaveText(formatPct(1 / 3));
-  await expect(page.locator('tr[data-gateway="wechatpay"] td').nth(9)).toContainText('SYSTEM_ERROR');
+  await expect(page.locator('tr[data-gateway="wechatpay"] td').nth(6)).toHaveText(formatPct(1 / 3));
+  await expect(page.locator('tr[data-gateway="wechatpay"] td').nth(11)).toContainText('SYSTEM_ERROR');
   await screenshot(page, 'gateways');
 
   // Split per channel adds the channel column.
