@@ -92,6 +92,7 @@ export async function runIngestOnce(shape: IngestShape, variant: string, opts: {
     // CPU is measured from the moment the load process has built its payloads and starts sending.
     await Promise.race([loaded, exited]);
     const events0 = variant === 'payscope' ? await control<{ event: string; value: string }[]>(controlPort, '/events') : [];
+    const warmedUp = (await control<{ count: number }>(controlPort, '/count')).count;
     const before = procStat(pid);
     const threads0 = threadTicks(pid);
     let peakRss = before.rssMb;
@@ -103,7 +104,7 @@ export async function runIngestOnce(shape: IngestShape, variant: string, opts: {
     const after = procStat(pid);
     const threads1 = threadTicks(pid);
     const result = JSON.parse(lines[lines.length - 1]);
-    const stored = (await control<{ count: number }>(controlPort, '/count')).count;
+    const stored = (await control<{ count: number }>(controlPort, '/count')).count - warmedUp;
     const engineEvents: Record<string, number> = {};
     if (variant === 'payscope') {
       const start = new Map(events0.map((e) => [e.event, Number(e.value)]));

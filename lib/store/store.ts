@@ -154,11 +154,15 @@ class ClickHouseStore implements Store {
   private readonly budgetSettings: ClickHouseSettings;
   private readonly unbudgeted: ClickHouseSettings;
 
+  /** Insert connections not running an insert now. */
+  private readonly idleInsertClients: ClickHouseClient[];
+
   /**
-   * `insertClient`: the embedded engine runs the statements of one connection one at a time, so a
+   * `insertClients`: the embedded engine runs the statements of one connection one at a time, so a
    * dashboard query on the connection the ingest inserts through would hold acknowledgements until it
-   * finished; the embedded store gives inserts a connection of their own (a server takes requests in
-   * parallel: the same client).
+   * finished; the embedded store gives inserts connections of their own, one per insert that may run
+   * at once (connections of one engine run their statements in parallel). A server takes requests in
+   * parallel: the same client.
    */
   constructor(
     readonly kind: 'embedded' | 'clickhouse',
@@ -166,9 +170,10 @@ class ClickHouseStore implements Store {
     readonly database: string,
     readonly cluster: string,
     budget: QueryBudget = NO_BUDGET,
-    private readonly insertClient: ClickHouseClient = client,
+    private readonly insertClients: readonly ClickHouseClient[] = [client],
     private readonly hooks: StoreHooks = {},
   ) {
+    this.idleInsertClients = [...insertClients];
     this.settings = cluster ? { ...STORE_SETTINGS, ...CLUSTER_SETTINGS } : STORE_SETTINGS;
     this.budgetSettings = {
       max_execution_time: budget.timeoutSec,
@@ -215,7 +220,14 @@ class ClickHouseStore implements Store {
     const settings = { ...this.settings, insert_deduplication_token: dedupToken, max_partitions_per_insert_block: '0' };
     try {
       if (this.kind === 'embedded') {
-        await this.insertClient.command({ query: embeddedInsertSql(table, columns, file, dedupToken), clickhouse_settings: settings });
+        // More inserts at once than connections (the pipeline keeps to its concurrency, so only if
+        // misused) share the first, whose statements then run in turn.
+        const insertClient = this.idleInsertClients.pop();
+        try {
+          await (insertClient ?? this.insertClients[0]).command({ query: embeddedInsertSql(table, columns, file, dedupToken), clickhouse_settings: settings });
+        } finally {
+          if (insertClient) this.idleInsertClients.push(insertClient);
+        }
       } else {
         await this.client.exec({
           query: `INSERT INTO ${table} (${cols}) FORMAT RowBinary`,
@@ -235,7 +247,7 @@ class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await this.client.close();
-    if (this.insertClient !== this.client) await this.insertClient.close();
+    for (const c of this.insertClients) if (c !== this.client) await c.close();
   }
 }
 
@@ -252,7 +264,7 @@ export async function openStore(config: PayscopeConfig = loadConfig(), hooks: St
       // Failures surface as StoreUnavailableError and are logged once by the caller, not per request.
       log: { level: ClickHouseLogLevel.OFF },
     });
-    return new ClickHouseStore('clickhouse', client, config.database, config.cluster, budgetOf(config), client, hooks);
+    return new ClickHouseStore('clickhouse', client, config.database, config.cluster, budgetOf(config), [client], hooks);
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   // Loaded lazily: the native engine is ~500 MB and only the embedded store needs it.
@@ -269,15 +281,15 @@ export async function openStore(config: PayscopeConfig = loadConfig(), hooks: St
     }
   };
   const client = createClient({ connection: connect() } as Parameters<typeof createClient>[0]);
-  let insertClient: ClickHouseClient;
+  const insertClients: ClickHouseClient[] = [];
   try {
-    insertClient = createClient({ connection: connect() } as Parameters<typeof createClient>[0]);
+    for (let i = 0; i < Math.max(1, config.insertConcurrency); i++) insertClients.push(createClient({ connection: connect() } as Parameters<typeof createClient>[0]));
   } catch (err) {
-    await client.close();
+    for (const c of [client, ...insertClients]) await c.close();
     throw err;
   }
   // The embedded store is private to this process: its tables live in the engine's `default` database.
-  return new ClickHouseStore('embedded', client, 'default', '', budgetOf(config), insertClient, hooks);
+  return new ClickHouseStore('embedded', client, 'default', '', budgetOf(config), insertClients, hooks);
 }
 
 type StoreHolder = { promise?: Promise<Store> };
