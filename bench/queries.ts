@@ -13,6 +13,7 @@ import { quantiles } from '../lib/analytics/percentiles';
 import { loadConfig } from '../lib/config';
 import { getFunnel } from '../lib/queries/funnel';
 import { getGatewayHealth } from '../lib/queries/gateway-health';
+import { getImpact } from '../lib/queries/impact';
 import { getSlowestHops } from '../lib/queries/hops';
 import { getStageLatency } from '../lib/queries/stage-latency';
 import { getDeltas } from '../lib/queries/deltas';
@@ -89,6 +90,7 @@ const GOALS: Record<string, number> = {
   deltas: 200,
   retries: 200,
   'double charges': 200,
+  impact: 200,
   'traces search by attribute': 200,
 };
 
@@ -204,6 +206,7 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
       },
       { query: 'retries', ranged: true, run: (r) => getRetries(store, { ...r, ...pick([{}, { channel: pick(channels) }]) }) },
       { query: 'double charges', ranged: true, run: (r) => listDoubleCharges(store, r) },
+      { query: 'impact', ranged: true, run: (r) => getImpact(store, { ...r, ...pick([{}, { channel: pick(channels) }, { gateway: pick(['stripe', 'alipay', 'wechatpay', 'paypal']) }]) }) },
     ];
 
     const summary: QueryTiming[] = [];
