@@ -19,6 +19,7 @@ import { getStageLatency } from '../lib/queries/stage-latency';
 import { getDeltas } from '../lib/queries/deltas';
 import { getRetries, listDoubleCharges } from '../lib/queries/retries';
 import { listInconsistentPayments, listStuckPayments } from '../lib/queries/stuck';
+import { listTransactionAnomalies } from '../lib/queries/transactions';
 import { getPayment, getTrace, searchTraces } from '../lib/queries/traces';
 import { ident, sql } from '../lib/store/sql';
 import { traceHintOf } from '../lib/ui/links';
@@ -75,7 +76,7 @@ export interface BenchQueriesResult {
 }
 
 /** The span table and the tables its materialized views fill. */
-const SPAN_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'payment_stage_events', 'payment_order_traces', 'gateway_calls', 'hop_spans', 'payment_attempts'];
+const SPAN_TABLES = ['otel_traces', 'otel_traces_trace_id_ts', 'payment_stage_events', 'payment_order_traces', 'gateway_calls', 'hop_spans', 'payment_attempts', 'transaction_phases'];
 
 const GOALS: Record<string, number> = {
   'trace by id': 20,
@@ -91,6 +92,7 @@ const GOALS: Record<string, number> = {
   retries: 200,
   'double charges': 200,
   impact: 200,
+  transactions: 200,
   'traces search by attribute': 200,
 };
 
@@ -207,6 +209,7 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
       { query: 'retries', ranged: true, run: (r) => getRetries(store, { ...r, ...pick([{}, { channel: pick(channels) }]) }) },
       { query: 'double charges', ranged: true, run: (r) => listDoubleCharges(store, r) },
       { query: 'impact', ranged: true, run: (r) => getImpact(store, { ...r, ...pick([{}, { channel: pick(channels) }, { gateway: pick(['stripe', 'alipay', 'wechatpay', 'paypal']) }]) }) },
+      { query: 'transactions', ranged: true, run: (r) => listTransactionAnomalies(store, { ...r, slaSec: pick([60, 300]) }) },
     ];
 
     const summary: QueryTiming[] = [];

@@ -47,6 +47,7 @@ const SHARDING_KEYS: Record<string, string> = {
   payment_order_traces: 'cityHash64(TraceId)',
   gateway_calls: 'cityHash64(TraceId)',
   hop_spans: 'TraceKey', // = cityHash64(TraceId), computed by hop_spans_mv
+  transaction_phases: 'cityHash64(TraceId)',
 };
 
 const PROD: SchemaLayout = { cluster: 'prod', database: 'payscope' };
