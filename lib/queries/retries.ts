@@ -53,63 +53,49 @@ async function loadCandidates(store: Store, p: RetriesParams): Promise<Candidate
   const hosts = p.hosts ?? defaultGatewayHosts();
   const table = p.errorCodes ?? defaultErrorCodeTable();
   const windowMs = DEFAULT_WINDOW_SEC * 1000;
-  const scanFrom = new Date(p.from.getTime() - windowMs);
-  const scanTo = new Date(p.to.getTime() + windowMs);
+  const scan = sql`Timestamp >= ${new Date(p.from.getTime() - windowMs)} AND Timestamp < ${new Date(p.to.getTime() + windowMs)}`;
   const maxOrders = p.maxOrders ?? 20_000;
   const channel: SqlFragment = p.channel !== undefined ? sql`AND countIf(PaymentChannel = ${p.channel}) > 0` : sql``;
-  const rows = await store.query<{
-    orderId: string; channel: string; amount: string; currency: string; firstRequestMs: number; events: EventTuple[]; orders: string; retried: string;
-  }>(sql`
-    WITH ${queryConstants(hosts)}
-    SELECT * FROM (
-      SELECT *, count() OVER () AS orders, sum(requests > 1) OVER () AS retried
-      FROM (
+  // First the few small columns of every order: the totals, and which orders can qualify (most recent
+  // first); then the attempts and callbacks of those orders only.
+  const [summary] = await store.query<{ orders: string; retried: string; candidates: [number, string][] }>(sql`
+    SELECT count() AS orders, countIf(requests > 1) AS retried,
+           arraySlice(arraySort(x -> (-x.1, x.2), groupArrayIf((firstRequestMs, orderId), requests > 1 OR fulfilled > 1 OR chargeIds > 1)), 1, ${maxOrders + 1}) AS candidates
+    FROM (
+      SELECT PaymentOrderId AS orderId,
+             countIf(isRequest) AS requests,
+             countIf(NOT isRequest AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS fulfilled,
+             uniqExactIf(ProviderRef, ProviderRef != '' AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS chargeIds,
+             minIf(Timestamp, isRequest) AS firstRequest,
+             toFloat64(toUnixTimestamp64Milli(firstRequest)) AS firstRequestMs
+      FROM (SELECT *, PaymentStage = 'gateway.request' AS isRequest FROM payment_attempts WHERE ${scan})
+      GROUP BY PaymentOrderId
+      HAVING requests > 0 AND firstRequest >= ${p.from} AND firstRequest < ${p.to} ${channel}
+    )`);
+  const picked = (summary?.candidates ?? []).slice(0, maxOrders);
+  const rows = picked.length
+    ? await store.query<{ orderId: string; channel: string; amount: string; currency: string; events: EventTuple[] }>(sql`
+        WITH ${queryConstants(hosts)}
         SELECT PaymentOrderId AS orderId,
                anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
                anyIf(Amount, Amount != '') AS amount,
                anyIf(toString(Currency), Currency != '') AS currency,
-               countIf(isRequest) AS requests,
-               countIf(NOT isRequest AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS fulfilled,
-               uniqExactIf(ProviderRef, ProviderRef != '' AND PaymentOutcome = 'succeeded' AND NOT Duplicate) AS chargeIds,
-               minIf(Timestamp, isRequest) AS firstRequest,
-               toFloat64(toUnixTimestamp64Milli(firstRequest)) AS firstRequestMs,
                groupArray((toString(PaymentStage), toFloat64(toUnixTimestamp64Nano(Timestamp)) / 1e6, gw, toString(PaymentOutcome),
                  toString(PaymentErrorCode), IsError, toString(ErrorType), toString(TimeoutFlag), HttpStatus, Attempt, Duplicate, ProviderRef, TraceId)) AS events
-        FROM (
-          SELECT *, ${gatewayOfSql()} AS gw, PaymentStage = 'gateway.request' AS isRequest
-          FROM payment_attempts
-          WHERE Timestamp >= ${scanFrom} AND Timestamp < ${scanTo}
-        )
-        GROUP BY PaymentOrderId
-        HAVING requests > 0 AND firstRequest >= ${p.from} AND firstRequest < ${p.to} ${channel}
-      )
-    )
-    WHERE requests > 1 OR fulfilled > 1 OR chargeIds > 1
-    ORDER BY firstRequestMs DESC, orderId
-    LIMIT ${maxOrders + 1}`);
-  const truncated = rows.length > maxOrders;
-  const candidates = rows.slice(0, maxOrders).map((r) => ({
-    orderId: r.orderId,
-    channel: r.channel,
-    amount: r.amount,
-    currency: r.currency,
-    firstRequestMs: num(r.firstRequestMs),
-    traceIds: [...new Set(r.events.map((e) => e[12]))].sort(),
-    analysis: analyzeOrderAttempts(r.events.map(eventOf), table),
-  }));
-  return { orders: rows.length ? num(rows[0].orders) : await countOrders(store, p, scanFrom, scanTo), retried: rows.length ? num(rows[0].retried) : 0, candidates, truncated };
-}
-
-/** Orders with an attempt in the range, when none of them was a candidate (the main query's window count then had no row to ride on). */
-async function countOrders(store: Store, p: RetriesParams, scanFrom: Date, scanTo: Date): Promise<number> {
-  const channel: SqlFragment = p.channel !== undefined ? sql`AND countIf(PaymentChannel = ${p.channel}) > 0` : sql``;
-  const rows = await store.query<{ n: string }>(sql`
-    SELECT count() AS n FROM (
-      SELECT PaymentOrderId, minIf(Timestamp, PaymentStage = 'gateway.request') AS firstRequest
-      FROM payment_attempts WHERE Timestamp >= ${scanFrom} AND Timestamp < ${scanTo}
-      GROUP BY PaymentOrderId
-      HAVING countIf(PaymentStage = 'gateway.request') > 0 AND firstRequest >= ${p.from} AND firstRequest < ${p.to} ${channel})`);
-  return num(rows[0]?.n);
+        FROM (SELECT *, ${gatewayOfSql()} AS gw FROM payment_attempts WHERE ${scan} AND PaymentOrderId IN (${picked.map((c) => c[1])}))
+        GROUP BY PaymentOrderId`)
+    : [];
+  const byId = new Map(rows.map((r) => [r.orderId, r]));
+  const candidates = picked.flatMap(([firstRequestMs, orderId]) => {
+    const r = byId.get(orderId);
+    if (!r) return [];
+    return [{
+      orderId, channel: r.channel, amount: r.amount, currency: r.currency, firstRequestMs: num(firstRequestMs),
+      traceIds: [...new Set(r.events.map((e) => e[12]))].sort(),
+      analysis: analyzeOrderAttempts(r.events.map(eventOf), table),
+    }];
+  });
+  return { orders: num(summary?.orders), retried: num(summary?.retried), candidates, truncated: (summary?.candidates.length ?? 0) > maxOrders };
 }
 
 function eventOf(t: EventTuple): AttemptEvent {
