@@ -69,6 +69,14 @@ describe('getImpact', () => {
     expect(short.stuck).toEqual(m(2, 310));
   });
 
+  it('every currency without a rate is counted and named; a payment without an amount is not unconverted', async () => {
+    const fx = parseFxRates('{"asOf": "2026-01-15", "base": "USD", "rates": {}}');
+    const r = await getImpact(store, { ...common, fx: { table: fx, currency: 'USD' } });
+    // Only USD has a rate: EUR, CNY, GBP and XYZ are named; the payment without an amount is not unconverted.
+    expect(r.unconverted).toEqual({ count: 4, currencies: ['CNY', 'EUR', 'GBP', 'XYZ'] });
+    expect(r.withoutAmount).toBe(1);
+  });
+
   it('another reporting currency, rate table and error classes apply to stored spans', async () => {
     const fx = parseFxRates('{"asOf": "2026-01-15", "base": "EUR", "rates": {"USD": 0.5, "XYZ": 0.01}}');
     const r = await getImpact(store, { ...common, fx: { table: fx, currency: 'EUR' }, errorCodes: new ErrorCodeTable(parseErrorClasses('{"stripe": {"insufficient_funds": "fraud"}}')) });

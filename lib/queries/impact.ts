@@ -2,7 +2,7 @@ import { ERROR_CLASSES, PROVIDER_SIDE_CLASSES, type ErrorClass, type ErrorCodeTa
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { conversionArrays, convertedCents, parseAmount, type FxRateTable, type Money, type Unconverted } from '../analytics/money';
 import { getConfig, type CallbackSla } from '../config';
-import { sql, typed } from '../store/sql';
+import { join, sql, typed } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
 import { defaultErrorCodeTable, errorClassConstants, errorClassSql } from './error-class';
@@ -68,7 +68,7 @@ export interface ImpactResult {
   doubleCharged: Money;
   /** Failed, provider-failed and stuck per gateway of the last attempt (payments without one: totals only); most money first. */
   byGateway: ImpactGatewayRow[];
-  /** Payments whose amount could not be converted (a currency without a rate, or none): counted, amount left out. */
+  /** Payments whose amount could not be converted (a currency without a rate, or none): counted, amount left out; the currencies named (at most 20). */
   unconverted: Unconverted;
   /** Payments without a usable `payment.amount`: counted, no amount. */
   withoutAmount: number;
@@ -80,14 +80,17 @@ interface Row {
   outcome: Outcome;
   cls: string;
   gateway: string;
-  currency: string;
   n: string;
   /** Payments with an amount in a currency with a rate. */
   converted: string;
   /** Payments with an amount. */
   withAmount: string;
   cents: string;
+  unknownCurrencies: string[];
 }
+
+/** Currencies without a rate named in `unconverted` at most (the count covers them all). */
+const MAX_UNCONVERTED_CURRENCIES = 20;
 
 const money = (): Money => ({ count: 0, amount: 0 });
 
@@ -101,15 +104,16 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
     ...(p.channel !== undefined ? [sql`channel = ${p.channel}`] : []),
     ...(p.gateway !== undefined ? [sql`gateway = ${p.gateway}`] : []),
   ];
-  const having = filters.length ? sql`HAVING ${filters.reduce((a, b) => sql`${a} AND ${b}`)}` : sql``;
+  const having = filters.length ? sql`HAVING ${join(filters, ' AND ')}` : sql``;
   const rows = await store.query<Row>(sql`
     WITH ${queryConstants(hosts)}, ${errorClassConstants(p.errorCodes ?? defaultErrorCodeTable())}, ${stuck.constants},
          ${currencies} AS _fx_currencies, ${typed(factors, 'Array(Float64)')} AS _fx_factors
-    SELECT outcome, cls, gateway, currency, count() AS n,
+    SELECT outcome, cls, gateway, count() AS n,
            countIf(value IS NOT NULL AND has(_fx_currencies, currency)) AS converted,
            countIf(value IS NOT NULL) AS withAmount,
            sumIf(toInt64(floor(assumeNotNull(value) * _fx_factors[indexOf(_fx_currencies, currency)] * 100 + 0.5)),
-                 value IS NOT NULL AND has(_fx_currencies, currency)) AS cents
+                 value IS NOT NULL AND has(_fx_currencies, currency)) AS cents,
+           groupUniqArrayIf(${MAX_UNCONVERTED_CURRENCIES})(currency, value IS NOT NULL AND currency != '' AND NOT has(_fx_currencies, currency)) AS unknownCurrencies
     FROM (
       SELECT PaymentOrderId,
              anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
@@ -142,7 +146,7 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
       GROUP BY PaymentOrderId
       ${having}
     )
-    GROUP BY outcome, cls, gateway, currency`);
+    GROUP BY outcome, cls, gateway`);
 
   const result: ImpactResult = {
     currency: fx.currency,
@@ -170,10 +174,8 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
     const withAmount = num(r.withAmount);
     add(result.payments, n, cents);
     result.withoutAmount += n - withAmount;
-    if (withAmount > converted) {
-      result.unconverted.count += withAmount - converted;
-      unconvertedCurrencies.add(r.currency);
-    }
+    result.unconverted.count += withAmount - converted;
+    for (const c of r.unknownCurrencies) unconvertedCurrencies.add(c);
     if (r.outcome === 'pending' || r.outcome === 'succeeded') continue;
     if (r.outcome === 'inconsistent') {
       add(result.inconsistent, n, cents);
@@ -214,6 +216,6 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
       return g;
     })
     .sort((a, b) => b.failed.amount + b.stuck.amount - (a.failed.amount + a.stuck.amount) || (a.gateway < b.gateway ? -1 : 1));
-  result.unconverted.currencies = [...unconvertedCurrencies].sort();
+  result.unconverted.currencies = [...unconvertedCurrencies].sort().slice(0, MAX_UNCONVERTED_CURRENCIES);
   return result;
 }
