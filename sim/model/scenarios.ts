@@ -5,13 +5,15 @@ import type { Gateway } from './catalog';
  * applies one inside a window of its history (sim/seed/scenarios.ts), the live platform from the
  * moment it is switched on.
  */
-export type ScenarioName = 'baseline' | 'gateway-degraded' | 'lost-callbacks' | 'slow-db' | 'timeout-misconfig';
+export type ScenarioName =
+  | 'baseline' | 'gateway-degraded' | 'lost-callbacks' | 'slow-db' | 'timeout-misconfig'
+  | 'decline-wave' | 'gateway-failover' | 'double-charge' | 'tx-anomalies' | 'issuer-skew';
 
 export interface Scenario {
   name: ScenarioName;
   description: string;
-  /** What the scenario targets (gateway, service, caller). */
-  target: { gateway?: Gateway; service?: string; caller?: string };
+  /** What the scenario targets (gateway, service, caller, card issuer). */
+  target: { gateway?: Gateway; service?: string; caller?: string; issuer?: string };
   /** Gateway-degraded: extra synchronous error rate and latency multiplier on the target gateway. */
   extraErrorRate?: number;
   latencyFactor?: number;
@@ -23,6 +25,14 @@ export interface Scenario {
   dbExtraSigma?: number;
   /** Timeout-misconfig: the caller's timeout towards the gateway, ms (shorter than the gateway's p99). */
   callerTimeoutMs?: number;
+  /** Decline-wave: extra payer declines on the target gateway; issuer-skew: on the target issuer's cards. */
+  extraDeclineRate?: number;
+  /** Gateway-failover: the target's requests that hang (an outage: never processed); each is retried on the fallback gateway. */
+  outageRate?: number;
+  /** Double-charge: the target's requests answered after the caller gave up, though processed; each is retried. */
+  slowProcessedRate?: number;
+  /** Tx-anomalies: of the payments with a distributed transaction, the share given each anomaly kind. */
+  txAnomalyRate?: number;
 }
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -53,6 +63,36 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     description: "adapter-card's timeout towards stripe is 700 ms, shorter than stripe's p99: slow requests time out although stripe completes them",
     target: { gateway: 'stripe', caller: 'adapter-card' },
     callerTimeoutMs: 700,
+  },
+  'decline-wave': {
+    name: 'decline-wave',
+    description: 'stripe: 30% more payer declines (insufficient funds, do not honor): acceptance falls, the gateway itself is healthy',
+    target: { gateway: 'stripe' },
+    extraDeclineRate: 0.3,
+  },
+  'gateway-failover': {
+    name: 'gateway-failover',
+    description: 'stripe: 30% of requests hang unprocessed until the caller times out; each is retried on adyen',
+    target: { gateway: 'stripe' },
+    outageRate: 0.3,
+  },
+  'double-charge': {
+    name: 'double-charge',
+    description: 'stripe: 25% of requests answer after the caller timed out although stripe charged; the retry charges again',
+    target: { gateway: 'stripe' },
+    slowProcessedRate: 0.25,
+  },
+  'tx-anomalies': {
+    name: 'tx-anomalies',
+    description: 'distributed transactions: 12% of them each get an empty rollback, a hanging try, an unfinished try, a mixed outcome or a failed compensation',
+    target: { service: 'account' },
+    txAnomalyRate: 0.12,
+  },
+  'issuer-skew': {
+    name: 'issuer-skew',
+    description: 'cards issued by Capital One: 45% more declines (do_not_honor), other issuers unchanged',
+    target: { gateway: 'stripe', issuer: 'Capital One' },
+    extraDeclineRate: 0.45,
   },
 };
 

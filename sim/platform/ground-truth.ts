@@ -34,6 +34,12 @@ export type Effect =
   | 'callback-sent'
   /** The provider declined the payment in its callback. */
   | 'declined'
+  /** The payment made more than one gateway call (detail: attempts, last gateway, recovered). */
+  | 'retried'
+  /** A second successful charge of the order was fulfilled (detail: charges, gateway). */
+  | 'double-charge'
+  /** The payment's distributed transaction shows an anomaly (detail: txId, branch, kind). */
+  | 'tx-anomaly'
   /** The payment succeeded but the order could not be confirmed. */
   | 'inconsistent'
   | 'risk-rejected'
@@ -107,6 +113,10 @@ export interface PeriodTruth {
   inconsistentOrders: string[];
   declinedOrders: string[];
   providerErrorOrders: string[];
+  retriedOrders: string[];
+  doubleChargedOrders: string[];
+  /** One row per transaction, branch and kind. */
+  txAnomalies: { txId: string; branch: string; kind: string; orderId: string }[];
 }
 
 const EFFECT_FIELD: Partial<Record<Effect, keyof PeriodTruth>> = {
@@ -119,6 +129,8 @@ const EFFECT_FIELD: Partial<Record<Effect, keyof PeriodTruth>> = {
   inconsistent: 'inconsistentOrders',
   declined: 'declinedOrders',
   'provider-error': 'providerErrorOrders',
+  retried: 'retriedOrders',
+  'double-charge': 'doubleChargedOrders',
 };
 
 interface PeriodState {
@@ -129,6 +141,7 @@ interface PeriodState {
   orders: Map<keyof PeriodTruth, Set<string>>;
   callbacksDue: Set<string>;
   callbacksSent: Set<string>;
+  txAnomalies: PeriodTruth['txAnomalies'];
 }
 
 export class GroundTruthLog {
@@ -147,7 +160,7 @@ export class GroundTruthLog {
     if (record.type === 'scenario') {
       const previous = this.periods.at(-1);
       if (previous !== undefined) previous.to = record.at;
-      this.periods.push({ record, to: null, payments: 0, paymentsByChannel: {}, orders: new Map(), callbacksDue: new Set(), callbacksSent: new Set() });
+      this.periods.push({ record, to: null, payments: 0, paymentsByChannel: {}, orders: new Map(), callbacksDue: new Set(), callbacksSent: new Set(), txAnomalies: [] });
       return;
     }
     if (record.type === 'run') return;
@@ -160,6 +173,10 @@ export class GroundTruthLog {
     }
     if (record.effect === 'callback-due') state.callbacksDue.add(record.orderId);
     if (record.effect === 'callback-sent' && record.detail?.attempt === 1) state.callbacksSent.add(record.orderId);
+    if (record.effect === 'tx-anomaly') {
+      const d = record.detail ?? {};
+      state.txAnomalies.push({ txId: String(d.txId), branch: String(d.branch), kind: String(d.kind), orderId: record.orderId });
+    }
     const field = EFFECT_FIELD[record.effect];
     if (field === undefined) return;
     let set = state.orders.get(field);
@@ -191,6 +208,9 @@ export class GroundTruthLog {
         inconsistentOrders: list('inconsistentOrders'),
         declinedOrders: list('declinedOrders'),
         providerErrorOrders: list('providerErrorOrders'),
+        retriedOrders: list('retriedOrders'),
+        doubleChargedOrders: list('doubleChargedOrders'),
+        txAnomalies: p.txAnomalies,
       };
     });
   }

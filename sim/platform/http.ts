@@ -23,6 +23,8 @@ export interface Request {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** Drop the connection instead of answering (the caller sees ECONNRESET). */
+  reset?: boolean;
 }
 
 export type Handler = (req: Request) => Promise<Reply> | Reply;
@@ -117,6 +119,10 @@ export class Router {
 
 function send(res: http.ServerResponse, reply: Reply): void {
   if (res.destroyed || res.writableEnded) return;
+  if (reply.reset) {
+    res.socket?.resetAndDestroy();
+    return;
+  }
   const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);

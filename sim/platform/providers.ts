@@ -1,4 +1,5 @@
-import { GATEWAYS, type Gateway } from '../model/catalog';
+import { CURRENCY_DECIMALS, GATEWAYS, type Gateway, type ProviderCode } from '../model/catalog';
+import { providerRef as refFor } from '../model/payment';
 import { hex } from './random';
 
 /**
@@ -15,6 +16,8 @@ export interface PaymentRequest {
   currency: string;
   /** Where the provider sends the result (alipay, wechatpay); stripe and paypal use a configured webhook. */
   notifyUrl: string;
+  /** The card's issuer (card payments; a real provider knows it from the card number). */
+  issuer?: string;
 }
 
 export interface Encoded {
@@ -43,7 +46,8 @@ export interface ProviderDialect {
   decodeRequest(body: Record<string, unknown>): PaymentRequest;
   /** The synchronous "accepted, result follows" answer. */
   acceptedBody(req: PaymentRequest, providerRef: string): unknown;
-  errorBody(code: string): unknown;
+  /** The answer of a failed request (`status`: its HTTP status, from the catalogue). */
+  errorBody(error: ProviderCode): unknown;
   decodeAnswer(status: number, body: Record<string, unknown>): ProviderAnswer;
   encodeCallback(result: PaymentResult, req: PaymentRequest): Encoded;
   decodeCallback(body: Record<string, unknown>): PaymentResult;
@@ -56,8 +60,11 @@ const form = (value: Record<string, string>): Encoded => ({
 });
 const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
-const minor = (amount: string) => String(Math.round(Number(amount) * 100));
-const major = (units: unknown) => (Number(units) / 100).toFixed(2);
+const minor = (amount: string, currency: string) => String(Math.round(Number(amount) * 10 ** (CURRENCY_DECIMALS[currency] ?? 2)));
+const major = (units: unknown, currency: string) => {
+  const decimals = CURRENCY_DECIMALS[currency] ?? 2;
+  return (Number(units) / 10 ** decimals).toFixed(decimals);
+};
 
 const alipay: ProviderDialect = {
   gateway: 'alipay',
@@ -74,7 +81,7 @@ const alipay: ProviderDialect = {
     return { orderId: str(biz.out_trade_no), amount: str(biz.total_amount), currency: str(biz.currency) || 'CNY', notifyUrl: str(b.notify_url) };
   },
   acceptedBody: (r, ref) => ({ alipay_trade_precreate_response: { code: '10000', msg: 'Success', out_trade_no: r.orderId, trade_no: ref, qr_code: `https://qr.alipay.com/${ref}` } }),
-  errorBody: (code) => ({ alipay_trade_precreate_response: { code: '40004', msg: 'Business Failed', sub_code: code } }),
+  errorBody: ({ code }) => ({ alipay_trade_precreate_response: { code: code === 'ACQ.SYSTEM_ERROR' || code.startsWith('isp.') ? '20000' : '40004', msg: 'Business Failed', sub_code: code } }),
   decodeAnswer: (status, b) => {
     const r = obj(b.alipay_trade_precreate_response);
     return status < 300 && r.code === '10000' ? { accepted: true, providerRef: str(r.trade_no) } : { accepted: false, errorCode: str(r.sub_code) || `HTTP_${status}` };
@@ -101,13 +108,14 @@ const wechatpay: ProviderDialect = {
   gateway: 'wechatpay',
   path: GATEWAYS.wechatpay.path,
   encodeRequest: (r) =>
-    json({ appid: 'wxd678efh567hg6787', mchid: '1230000109', description: 'payscope demo order', out_trade_no: r.orderId, notify_url: r.notifyUrl, amount: { total: Number(minor(r.amount)), currency: r.currency } }),
+    json({ appid: 'wxd678efh567hg6787', mchid: '1230000109', description: 'payscope demo order', out_trade_no: r.orderId, notify_url: r.notifyUrl, amount: { total: Number(minor(r.amount, r.currency)), currency: r.currency } }),
   decodeRequest: (b) => {
     const amount = obj(b.amount);
-    return { orderId: str(b.out_trade_no), amount: major(amount.total), currency: str(amount.currency) || 'CNY', notifyUrl: str(b.notify_url) };
+    const currency = str(amount.currency) || 'CNY';
+    return { orderId: str(b.out_trade_no), amount: major(amount.total, currency), currency, notifyUrl: str(b.notify_url) };
   },
   acceptedBody: (_r, ref) => ({ code_url: `weixin://wxpay/bizpayurl?pr=${ref}` , prepay_id: ref }),
-  errorBody: (code) => ({ code, message: code === 'SYSTEM_ERROR' ? 'system error, please retry' : 'request rejected' }),
+  errorBody: ({ code, status }) => ({ code, message: status >= 500 ? 'system error, please retry' : 'request rejected' }),
   decodeAnswer: (status, b) => (status < 300 ? { accepted: true, providerRef: str(b.prepay_id) } : { accepted: false, errorCode: str(b.code) || `HTTP_${status}` }),
   encodeCallback: (p) =>
     json({
@@ -127,11 +135,23 @@ const wechatpay: ProviderDialect = {
 const stripe: ProviderDialect = {
   gateway: 'stripe',
   path: GATEWAYS.stripe.path,
-  encodeRequest: (r) => form({ amount: minor(r.amount), currency: r.currency.toLowerCase(), confirm: 'true', 'metadata[order_id]': r.orderId }),
-  decodeRequest: (b) => ({ orderId: str(b['metadata[order_id]']), amount: major(b.amount), currency: str(b.currency).toUpperCase(), notifyUrl: '' }),
-  acceptedBody: (r, ref) => ({ id: ref, object: 'payment_intent', status: 'processing', amount: Number(minor(r.amount)), currency: r.currency.toLowerCase(), metadata: { order_id: r.orderId } }),
-  errorBody: (code) => ({ error: { type: code === 'card_declined' ? 'card_error' : 'api_error', code, message: code.replace(/_/g, ' ') } }),
-  decodeAnswer: (status, b) => (status < 300 ? { accepted: true, providerRef: str(b.id) } : { accepted: false, errorCode: str(obj(b.error).code) || `HTTP_${status}` }),
+  encodeRequest: (r) =>
+    form({ amount: minor(r.amount, r.currency), currency: r.currency.toLowerCase(), confirm: 'true', 'metadata[order_id]': r.orderId, 'payment_method_data[card][issuer]': r.issuer ?? '' }),
+  decodeRequest: (b) => {
+    const currency = str(b.currency).toUpperCase();
+    return { orderId: str(b['metadata[order_id]']), amount: major(b.amount, currency), currency, notifyUrl: '', issuer: str(b['payment_method_data[card][issuer]']) || undefined };
+  },
+  acceptedBody: (r, ref) => ({ id: ref, object: 'payment_intent', status: 'processing', amount: Number(minor(r.amount, r.currency)), currency: r.currency.toLowerCase(), metadata: { order_id: r.orderId } }),
+  // A card decline is a card_error whose decline_code says why; other errors carry their code.
+  errorBody: ({ code, status }) =>
+    status === 402 && code !== 'processing_error'
+      ? { error: { type: 'card_error', code: 'card_declined', decline_code: code, message: 'Your card was declined.' } }
+      : { error: { type: status >= 500 ? 'api_error' : status === 402 ? 'card_error' : 'invalid_request_error', code, message: code.replace(/_/g, ' ') } },
+  decodeAnswer: (status, b) => {
+    if (status < 300) return { accepted: true, providerRef: str(b.id) };
+    const error = obj(b.error);
+    return { accepted: false, errorCode: str(error.decline_code) || str(error.code) || `HTTP_${status}` };
+  },
   encodeCallback: (p, r) =>
     json({
       id: `evt_${hex(12)}`,
@@ -141,7 +161,7 @@ const stripe: ProviderDialect = {
         object: {
           id: p.providerRef,
           object: 'payment_intent',
-          amount: Number(minor(r.amount)),
+          amount: Number(minor(r.amount, r.currency)),
           currency: r.currency.toLowerCase(),
           metadata: { order_id: p.orderId },
           status: p.succeeded ? 'succeeded' : 'requires_payment_method',
@@ -166,8 +186,16 @@ const paypal: ProviderDialect = {
     return { orderId: str(unit.custom_id), amount: str(amount.value), currency: str(amount.currency_code), notifyUrl: '' };
   },
   acceptedBody: (_r, ref) => ({ id: ref, status: 'APPROVED', links: [] }),
-  errorBody: (code) => ({ name: code, message: 'The requested action could not be performed.', details: [{ issue: code }] }),
-  decodeAnswer: (status, b) => (status < 300 ? { accepted: true, providerRef: str(b.id) } : { accepted: false, errorCode: str(b.name) || `HTTP_${status}` }),
+  errorBody: ({ code, status }) => ({
+    name: status === 422 ? 'UNPROCESSABLE_ENTITY' : status === 400 ? 'INVALID_REQUEST' : code,
+    message: 'The requested action could not be performed.',
+    details: [{ issue: code }],
+  }),
+  decodeAnswer: (status, b) => {
+    if (status < 300) return { accepted: true, providerRef: str(b.id) };
+    const issue = str(obj(Array.isArray(b.details) ? b.details[0] : undefined).issue);
+    return { accepted: false, errorCode: issue || str(b.name) || `HTTP_${status}` };
+  },
   encodeCallback: (p, r) =>
     json({
       id: `WH-${hex(10).toUpperCase()}`,
@@ -180,18 +208,46 @@ const paypal: ProviderDialect = {
   },
 };
 
-export const PROVIDERS: Readonly<Record<Gateway, ProviderDialect>> = { alipay, wechatpay, stripe, paypal };
+// Adyen /payments: a refusal is HTTP 200 with resultCode Refused (or Error) and a refusalReason;
+// validation and server errors are 4xx/5xx with an errorCode. The AUTHORISATION notification repeats the result.
+const adyen: ProviderDialect = {
+  gateway: 'adyen',
+  path: GATEWAYS.adyen.path,
+  encodeRequest: (r) =>
+    json({ merchantAccount: 'PayscopeECOM', reference: r.orderId, amount: { value: Number(minor(r.amount, r.currency)), currency: r.currency }, paymentMethod: { type: 'scheme', issuer: r.issuer } }),
+  decodeRequest: (b) => {
+    const amount = obj(b.amount);
+    const currency = str(amount.currency);
+    return { orderId: str(b.reference), amount: major(amount.value, currency), currency, notifyUrl: '', issuer: str(obj(b.paymentMethod).issuer) || undefined };
+  },
+  acceptedBody: (r, ref) => ({ pspReference: ref, resultCode: 'Authorised', merchantReference: r.orderId }),
+  errorBody: ({ code, status }) =>
+    status === 200
+      ? { pspReference: hex(8).toUpperCase(), resultCode: code === 'Acquirer Error' ? 'Error' : 'Refused', refusalReason: code }
+      : { status, errorCode: code, message: 'request failed', errorType: status >= 500 ? 'internal' : 'validation' },
+  decodeAnswer: (status, b) => {
+    if (status < 300 && b.resultCode === 'Authorised') return { accepted: true, providerRef: str(b.pspReference) };
+    return { accepted: false, errorCode: str(b.refusalReason) || str(b.errorCode) || `HTTP_${status}` };
+  },
+  encodeCallback: (p, r) =>
+    json({
+      live: 'false',
+      notificationItems: [{
+        NotificationRequestItem: {
+          eventCode: 'AUTHORISATION', success: String(p.succeeded), pspReference: p.providerRef, merchantReference: p.orderId,
+          amount: { value: Number(minor(r.amount, r.currency)), currency: r.currency }, ...(p.errorCode ? { reason: p.errorCode } : {}),
+        },
+      }],
+    }),
+  decodeCallback: (b) => {
+    const item = obj(obj(Array.isArray(b.notificationItems) ? b.notificationItems[0] : undefined).NotificationRequestItem);
+    return { orderId: str(item.merchantReference), providerRef: str(item.pspReference), succeeded: item.success === 'true', errorCode: str(item.reason) || undefined };
+  },
+};
+
+export const PROVIDERS: Readonly<Record<Gateway, ProviderDialect>> = { alipay, wechatpay, stripe, adyen, paypal };
 
 /** A provider-style reference for an accepted payment. */
 export function providerRef(gateway: Gateway): string {
-  switch (gateway) {
-    case 'stripe':
-      return `pi_${hex(12)}`;
-    case 'paypal':
-      return hex(8).toUpperCase();
-    case 'wechatpay':
-      return `wx${hex(14)}`;
-    default:
-      return `2025${hex(10)}`;
-  }
+  return refFor(gateway, hex);
 }

@@ -1,5 +1,5 @@
 import { SCENARIO_NAMES, SCENARIOS, type Scenario, type ScenarioName } from '../model/scenarios';
-import { CHANNELS } from '../model/catalog';
+import { CHANNELS, COUNTRIES } from '../model/catalog';
 import { GATEWAY_NAMES, type Gateway } from './topology';
 
 /**
@@ -15,8 +15,10 @@ export type { Scenario, ScenarioName };
 /** What `POST /scenario` and `--scenario` accept: a name, and optionally another target or strength. */
 export interface ScenarioRequest {
   name: ScenarioName;
-  /** gateway-degraded, lost-callbacks: the gateway. */
+  /** gateway-degraded, lost-callbacks, decline-wave, gateway-failover, double-charge: the gateway. */
   gateway?: Gateway;
+  /** issuer-skew: the card issuer that declines more. */
+  issuer?: string;
   /** slow-db: the service whose database call slows down (`inventory` or `order`). */
   service?: string;
   /** timeout-misconfig: the adapter whose timeout is too short (`adapter-card`, ...). */
@@ -28,6 +30,10 @@ export interface ScenarioRequest {
   dbExtraMedianMs?: number;
   dbExtraSigma?: number;
   callerTimeoutMs?: number;
+  extraDeclineRate?: number;
+  outageRate?: number;
+  slowProcessedRate?: number;
+  txAnomalyRate?: number;
 }
 
 /** The scenario in force, as broadcast to every service. */
@@ -39,7 +45,9 @@ export interface ActiveScenario extends Scenario {
 
 const DB_SERVICES = ['inventory', 'order'] as const;
 const ADAPTERS = CHANNELS.map((c) => c.adapter);
-const RATES = ['extraErrorRate', 'extraHangRate', 'lostCallbackRate'] as const;
+const RATES = ['extraErrorRate', 'extraHangRate', 'lostCallbackRate', 'extraDeclineRate', 'outageRate', 'slowProcessedRate', 'txAnomalyRate'] as const;
+const GATEWAY_SCENARIOS: readonly ScenarioName[] = ['gateway-degraded', 'lost-callbacks', 'decline-wave', 'gateway-failover', 'double-charge'];
+const ISSUERS = [...new Set(Object.values(COUNTRIES).flatMap((c) => c.issuers))];
 const POSITIVE = ['latencyFactor', 'dbExtraMedianMs', 'dbExtraSigma', 'callerTimeoutMs'] as const;
 
 export class ScenarioError extends Error {}
@@ -54,10 +62,13 @@ export function resolveScenario(request: ScenarioRequest | ScenarioName): Scenar
   const scenario: Scenario = { ...base, target: { ...base.target } };
   if (req.gateway !== undefined) {
     if (!GATEWAY_NAMES.includes(req.gateway)) throw new ScenarioError(`gateway must be one of ${GATEWAY_NAMES.join(', ')}`);
-    if (scenario.name !== 'gateway-degraded' && scenario.name !== 'lost-callbacks') {
-      throw new ScenarioError(`${scenario.name} takes no gateway`);
-    }
+    if (!GATEWAY_SCENARIOS.includes(scenario.name)) throw new ScenarioError(`${scenario.name} takes no gateway`);
     scenario.target.gateway = req.gateway;
+  }
+  if (req.issuer !== undefined) {
+    if (scenario.name !== 'issuer-skew') throw new ScenarioError(`${scenario.name} takes no issuer`);
+    if (!ISSUERS.includes(req.issuer)) throw new ScenarioError(`issuer must be one of ${ISSUERS.join(', ')}`);
+    scenario.target.issuer = req.issuer;
   }
   if (req.service !== undefined) {
     if (scenario.name !== 'slow-db') throw new ScenarioError(`${scenario.name} takes no service`);
@@ -98,6 +109,16 @@ function describe(s: Scenario): string {
       return `${s.target.service}'s database call slows down by ~${s.dbExtraMedianMs} ms`;
     case 'timeout-misconfig':
       return `${s.target.caller}'s timeout towards ${s.target.gateway} is ${s.callerTimeoutMs} ms, shorter than ${s.target.gateway}'s p99: slow requests time out although ${s.target.gateway} completes them`;
+    case 'decline-wave':
+      return `${s.target.gateway}: ${pct(s.extraDeclineRate)} more payer declines: acceptance falls, the gateway itself is healthy`;
+    case 'gateway-failover':
+      return `${s.target.gateway}: ${pct(s.outageRate)} of requests hang unprocessed until the caller times out; each is retried on the channel's other gateway`;
+    case 'double-charge':
+      return `${s.target.gateway}: ${pct(s.slowProcessedRate)} of requests answer after the caller timed out although charged; the retry charges again`;
+    case 'tx-anomalies':
+      return `distributed transactions: ${pct(s.txAnomalyRate)} of them each get an empty rollback, a hanging try, an unfinished try, a mixed outcome or a failed compensation`;
+    case 'issuer-skew':
+      return `cards issued by ${s.target.issuer}: ${pct(s.extraDeclineRate)} more declines (do_not_honor), other issuers unchanged`;
     default:
       return s.description;
   }

@@ -4,6 +4,7 @@ import { CHANNELS } from '../model/catalog';
 import type { Router } from './http';
 import type { FromService, ToService } from './ipc';
 import { ServiceRuntime } from './runtime';
+import { accountService } from './services/account';
 import { adapterService } from './services/adapter';
 import { checkoutService } from './services/checkout';
 import { gatewayService } from './services/gateway';
@@ -53,6 +54,8 @@ function routerFor(service: Service): Router {
       return riskService(runtime);
     case 'payment':
       return paymentService(runtime);
+    case 'account':
+      return accountService();
     default:
       throw new Error(`no implementation for ${service}`);
   }

@@ -47,11 +47,11 @@ export async function dbCall(query: DbQuery, ms: number): Promise<void> {
  * attributes and `payment.stage=gateway.request` (the auto-instrumented HTTP span cannot be given
  * a stage from application code, so the provider client makes the span itself and suppresses the
  * generic one). `readAnswer` decodes the provider's answer while the span is open, so the
- * provider's error code lands on it. payscope's span processors still do their part on it: `payment.gateway` from the
+ * provider's error code lands on it; `attributes` (the attempt, the payer's card) are set from the start. payscope's span processors still do their part on it: `payment.gateway` from the
  * host, the payment context from baggage, `payment.timeout` when the call timed out, and no
  * baggage is sent to the provider.
  */
-export async function gatewayRequest<T>(request: RawRequest, readAnswer: (answer: CallResult, span: Span) => T): Promise<T> {
+export async function gatewayRequest<T>(request: RawRequest, readAnswer: (answer: CallResult, span: Span) => T, attributes: Record<string, string | number> = {}): Promise<T> {
   const url = `http://${request.host}:${request.port}${request.path}`;
   return tracer().startActiveSpan(
     'POST',
@@ -64,6 +64,7 @@ export async function gatewayRequest<T>(request: RawRequest, readAnswer: (answer
         'url.full': url,
         'network.protocol.version': '1.1',
         [ATTR_PAYMENT_STAGE]: 'gateway.request',
+        ...attributes,
       },
     },
     async (span) => {

@@ -110,11 +110,14 @@ export class TrafficGenerator {
   }
 
   private async pay(): Promise<void> {
-    const { channel: profile, currency, amount } = newPayment(random, this.weights);
+    const { channel: profile, currency, amount, country, appVersion, card } = newPayment(random, this.weights);
     const body = {
       channel: profile.channel,
       amount,
       currency,
+      country,
+      appVersion,
+      card,
       userId: `user_${Math.floor(Math.random() * 5000)}`,
       sku: random.pick(SKUS),
       quantity: 1 + Math.floor(Math.random() * 3),

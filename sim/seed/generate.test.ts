@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SeedSpan } from './generate';
+import type { PaymentResult, SeedSpan } from './generate';
 import { paymentStream } from './seed';
+import { CHANNELS, ERROR_CLASSES, GATEWAYS, NETWORK_ERRORS, SERVICES, STAGES, type Gateway } from '../model/catalog';
 import { SCENARIOS, type ScenarioName } from '../model/scenarios';
-import { CHANNELS, SERVICES, STAGES } from '../model/catalog';
 
 const END = Date.parse('2025-02-01T00:00:00Z');
 const opts = (scenario: ScenarioName, payments = 3000, seed = 's1') => ({ payments, seed, fromMs: END - 8 * 3_600_000, toMs: END, scenario });
@@ -46,9 +46,9 @@ describe('seeded payments', () => {
         if (p) expect(s.startMs).toBeGreaterThanOrEqual(p.startMs);
       }
     }
-    // about 19 spans per payment, 2 traces per payment (checkout + callback)
-    expect(spans.length / base.results.length).toBeGreaterThan(17);
-    expect(spans.length / base.results.length).toBeLessThan(21);
+    // about 21 spans per payment, 2 traces per payment (checkout + callback)
+    expect(spans.length / base.results.length).toBeGreaterThan(18);
+    expect(spans.length / base.results.length).toBeLessThan(23);
     expect(byTrace.size / base.results.length).toBeGreaterThan(1.8);
   });
 
@@ -77,14 +77,76 @@ describe('seeded payments', () => {
     expect(results.filter((r) => r.duplicateCallback).length).toBeGreaterThan(0);
   });
 
-  it('give gateway errors provider error codes and mark timeouts', () => {
+  it('give gateway errors the provider\'s own code of every class, network failures no status, and mark timeouts', () => {
     const reqs = base.spans.filter((s) => attr(s, 'payment.stage') === STAGES.gatewayRequest);
     const failed = reqs.filter((s) => s.status === 'Error');
-    expect(failed.length).toBeGreaterThan(0);
+    const classes = new Map<string, Set<string>>();
     for (const s of failed) {
-      if (attr(s, 'error.type') === 'timeout') expect(attr(s, 'payment.timeout')).toBe('true');
-      else expect(attr(s, 'payment.error_code')).toBeTruthy();
+      const gateway = attr(s, 'payment.gateway') as Gateway;
+      let cls: string;
+      if (attr(s, 'error.type') === 'timeout') {
+        expect(attr(s, 'payment.timeout')).toBe('true');
+        cls = 'timeout';
+      } else if (NETWORK_ERRORS.includes(attr(s, 'error.type') as never)) {
+        expect(attr(s, 'http.response.status_code')).toBeUndefined();
+        cls = 'network';
+      } else {
+        const code = attr(s, 'payment.error_code');
+        const entry = Object.entries(GATEWAYS[gateway].requestErrors).find(([, e]) => e.codes.some((c) => c.code === code));
+        expect(entry, `${gateway} ${code}`).toBeDefined();
+        expect(attr(s, 'http.response.status_code')).toBe(String(entry![1].codes.find((c) => c.code === code)!.status));
+        cls = entry![0];
+      }
+      (classes.get(gateway) ?? classes.set(gateway, new Set()).get(gateway)!).add(cls);
     }
+    expect(new Set([...classes.values()].flatMap((c) => [...c]))).toEqual(new Set(ERROR_CLASSES));
+    for (const g of ['alipay', 'wechatpay', 'stripe', 'paypal']) expect([...classes.get(g)!].length, g).toBeGreaterThanOrEqual(4);
+    // the truth counts the same failures
+    const truthCount = base.results.flatMap((r) => r.attempts).filter((a) => a.errorClass !== null).length;
+    expect(truthCount).toBe(failed.length);
+  });
+
+  it('carry amounts in major units and ISO currencies, and the payer attributes on checkout', () => {
+    const roots = base.spans.filter((s) => s.name === 'POST /api/checkout');
+    const currencies = new Set(roots.map((s) => attr(s, 'payment.currency')));
+    expect(currencies).toEqual(new Set(['USD', 'EUR', 'GBP', 'JPY', 'CNY']));
+    for (const s of roots) {
+      const amount = attr(s, 'payment.amount')!;
+      expect(amount).toMatch(attr(s, 'payment.currency') === 'JPY' ? /^\d+$/ : /^\d+\.\d\d$/);
+      expect(attr(s, 'app.version')).toBeTruthy();
+      expect(attr(s, 'payment.country')).toMatch(/^[A-Z]{2}$/);
+      expect(attr(s, 'payment.card.issuer') !== undefined).toBe(attr(s, 'payment.channel') === 'card');
+    }
+  });
+
+  it('charge twice only where the truth says so: two fulfilled successes with different provider references', () => {
+    const { spans, results } = run(opts('double-charge'));
+    const byOrder = new Map<string, SeedSpan[]>();
+    for (const s of spans) {
+      const o = attr(s, 'payment.order_id');
+      if (o) (byOrder.get(o) ?? byOrder.set(o, []).get(o)!).push(s);
+    }
+    let doubles = 0;
+    for (const r of results) {
+      const list = byOrder.get(r.orderId)!;
+      const confirmed = new Set(list.filter((s) => attr(s, 'payment.stage') === STAGES.orderConfirm).map((s) => s.traceId));
+      const fulfilled = list.filter((s) => attr(s, 'payment.stage') === STAGES.gatewayCallback && attr(s, 'payment.outcome') === 'succeeded' && confirmed.has(s.traceId));
+      const refs = new Set(fulfilled.map((s) => attr(s, 'payment.provider_ref')));
+      expect(refs.size, r.orderId).toBe(r.charges);
+      // a repeated delivery confirms nothing
+      for (const d of list.filter((s) => attr(s, 'payment.callback.duplicate') === 'true')) expect(confirmed.has(d.traceId)).toBe(false);
+      if (r.charges > 1) doubles++;
+    }
+    expect(doubles).toBeGreaterThan(10);
+  });
+
+  it('show exactly the transaction anomalies the truth lists', () => {
+    const { spans, results } = run(opts('tx-anomalies'));
+    const want = new Set(results.flatMap((r) => (r.tx?.anomalies ?? []).map((a) => `${r.tx!.txId} ${a.branch} ${a.kind}`)));
+    const got = new Set(txAnomaliesOf(spans));
+    expect(got).toEqual(want);
+    expect(new Set([...want].map((k) => k.split(' ')[2]))).toEqual(new Set(['empty_rollback', 'hanging', 'unfinished', 'mixed_outcome', 'failed_compensation']));
+    expect(results.some((r) => r.tx?.cleanRollback && r.tx.anomalies.length === 0)).toBe(true);
   });
 
   const inWindow = (w: { fromMs: number; toMs: number }, s: SeedSpan) => s.startMs >= w.fromMs && s.startMs < w.toMs;
@@ -106,6 +168,25 @@ describe('seeded payments', () => {
       const med = (l: SeedSpan[]) => l.map((s) => s.durationMs).sort((a, b) => a - b)[l.length >> 1];
       return [med(db.filter((s) => inWindow(r.window, s))), med(db.filter((s) => !inWindow(r.window, s)))];
     }],
+    ['decline-wave', (r: ReturnType<typeof run>) => {
+      const st = r.spans.filter((s) => attr(s, 'payment.stage') === STAGES.gatewayRequest && attr(s, 'payment.gateway') === 'stripe');
+      const decline = (s: SeedSpan) => GATEWAYS.stripe.requestErrors.decline.codes.some((c) => c.code === attr(s, 'payment.error_code'));
+      return [rate(st.filter((s) => inWindow(r.window, s)), decline), rate(st.filter((s) => !inWindow(r.window, s)), decline)];
+    }],
+    ['gateway-failover', (r: ReturnType<typeof run>) => {
+      const card = (inside: boolean) => r.results.filter((x) => x.channel === 'card' && x.affected === inside);
+      const failover = (x: PaymentResult) => x.attempts.length > 1 && x.attempts[0].gateway === 'stripe' && x.attempts.at(-1)!.gateway === 'adyen';
+      return [card(true).filter(failover).length / card(true).length, card(false).filter(failover).length / card(false).length];
+    }],
+    ['double-charge', (r: ReturnType<typeof run>) => {
+      const card = (inside: boolean) => r.results.filter((x) => x.channel === 'card' && x.affected === inside);
+      return [card(true).filter((x) => x.charges > 1).length / card(true).length, card(false).filter((x) => x.charges > 1).length / card(false).length];
+    }],
+    ['issuer-skew', (r: ReturnType<typeof run>) => {
+      const capital = r.results.filter((x) => x.attributes['payment.card.issuer'] === 'Capital One');
+      const declined = (x: PaymentResult) => x.failedClass === 'decline';
+      return [capital.filter((x) => x.affected).filter(declined).length / capital.filter((x) => x.affected).length, capital.filter((x) => !x.affected).filter(declined).length / capital.filter((x) => !x.affected).length];
+    }],
     ['timeout-misconfig', (r: ReturnType<typeof run>) => {
       const card = r.spans.filter((s) => attr(s, 'payment.stage') === STAGES.gatewayRequest && attr(s, 'payment.gateway') === 'stripe');
       const tmo = (s: SeedSpan) => attr(s, 'error.type') === 'timeout';
@@ -120,3 +201,30 @@ describe('seeded payments', () => {
     expect(r.results.some((x) => x.affected)).toBe(true);
   });
 });
+
+/**
+ * The transaction anomalies the account service's spans show, worked out from the spans alone
+ * (`txId branch kind`), to hold against the generator's own account of them.
+ */
+function txAnomaliesOf(spans: SeedSpan[]): string[] {
+  const branches = new Map<string, { phase: string; start: number; error: boolean }[]>();
+  for (const s of spans) {
+    const tx = attr(s, 'payment.tx.id');
+    if (!tx || s.kind !== 'Server') continue;
+    const key = `${tx} ${attr(s, 'payment.tx.branch')}`;
+    (branches.get(key) ?? branches.set(key, []).get(key)!).push({ phase: attr(s, 'payment.tx.phase')!, start: s.startMs, error: s.status === 'Error' });
+  }
+  const out: string[] = [];
+  const confirmedTx = new Set([...branches].filter(([, l]) => l.some((p) => p.phase === 'confirm' && !p.error)).map(([k]) => k.split(' ')[0]));
+  for (const [key, list] of branches) {
+    const first = (phase: string) => list.find((p) => p.phase === phase);
+    const tryP = first('try');
+    const cancel = first('cancel');
+    if (cancel && !tryP) out.push(`${key} empty_rollback`);
+    if (cancel && tryP && tryP.start > cancel.start) out.push(`${key} hanging`);
+    if (tryP && !tryP.error && !first('confirm') && !cancel) out.push(`${key} unfinished`);
+    if (cancel && tryP && tryP.start < cancel.start && confirmedTx.has(key.split(' ')[0])) out.push(`${key} mixed_outcome`);
+    if (list.some((p) => p.phase === 'compensate' && p.error)) out.push(`${key} failed_compensation`);
+  }
+  return out;
+}

@@ -1,5 +1,9 @@
-import { BASELINE, GATEWAYS, STAGES, type ChannelProfile, type GatewayProfile, type Service } from '../model/catalog';
-import { callerTimeout, confirmFails, newPayment, orderDbMs, providerAnswer, providerCallback, reserveStock, scoreRisk } from '../model/payment';
+import { BASELINE, GATEWAYS, SERVICES, STAGES, type ErrorClass, type Gateway, type GatewayProfile, type Service } from '../model/catalog';
+import {
+  callerTimeout, confirmFails, newPayment, nextGateway, orderDbMs, payerAttributes, PaymentLedger, planTransaction, providerAnswer,
+  providerCallback, providerRef, reserveStock, scoreRisk, TX_TRY_TIMEOUT_MS, type CallbackHandling, type CallbackPlan, type NewPayment,
+  type TxAnomaly, type TxPlan,
+} from '../model/payment';
 import { SCENARIOS, type Scenario, type ScenarioName } from '../model/scenarios';
 import { Rng } from './random';
 import { scenarioWindow } from './scenarios';
@@ -76,14 +80,9 @@ export interface ResourceEntry {
 /** Resource attributes of every (service, pod). */
 export const RESOURCES: readonly ResourceEntry[] = (() => {
   const out: ResourceEntry[] = [];
-  const services: Service[] = [
-    'checkout', 'order', 'inventory', 'risk', 'payment',
-    'adapter-alipay', 'adapter-wechatpay', 'adapter-card', 'adapter-paypal',
-    'alipay', 'wechatpay', 'stripe', 'paypal',
-  ];
-  for (const service of services) {
+  for (const service of SERVICES) {
     for (let pod = 0; pod < PODS_PER_SERVICE; pod++) {
-      const mock = service === 'alipay' || service === 'wechatpay' || service === 'stripe' || service === 'paypal';
+      const mock = service in GATEWAYS;
       out.push({
         service,
         attrs: [
@@ -101,11 +100,46 @@ export const RESOURCES: readonly ResourceEntry[] = (() => {
 const resourceIndex = new Map<Service, number>();
 RESOURCES.forEach((r, i) => { if (!resourceIndex.has(r.service)) resourceIndex.set(r.service, i); });
 
+/** One gateway call of a payment. */
+export interface AttemptResult {
+  attempt: number;
+  gateway: Gateway;
+  /** accepted: the provider took the payment (its result may follow by callback). */
+  outcome: 'accepted' | 'failed';
+  errorClass: ErrorClass | null;
+  errorCode: string;
+  traceId: string;
+}
+
+/** The payment's distributed transaction, as it played out. */
+export interface TxResult {
+  txId: string;
+  mode: 'tcc' | 'saga';
+  /** Anomalies shown, one per branch and kind; `at`: epoch ms of the phase that shows it (the try, for unfinished). */
+  anomalies: { branch: string; kind: TxAnomaly; at: number; injected: boolean }[];
+  /** Every branch rolled back cleanly (cancelled after its try, or compensated). */
+  cleanRollback: boolean;
+}
+
 /** What happened to one payment (for counting and ground truth). */
 export interface PaymentResult {
   orderId: string;
   channel: string;
+  /** The first gateway called. */
   gateway: string;
+  amount: string;
+  currency: string;
+  /** The payer's attributes (country, card) and app version. */
+  attributes: Record<string, string>;
+  attempts: AttemptResult[];
+  /** The payment failed at the gateway: the class of its last failure (a callback's decline counts as decline); null otherwise. */
+  failedClass: ErrorClass | null;
+  /** Successful charges fulfilled (2 or more: a double charge), and their gateways. */
+  charges: number;
+  chargeGateways: string[];
+  /** The gateway's answer reported the success and the callback repeated it (one charge). */
+  syncAndCallback: boolean;
+  tx: TxResult | null;
   traces: number;
   spans: number;
   /** The scenario's fault applied to this payment. */
@@ -150,15 +184,20 @@ export class PaymentGenerator {
   /** Emits the spans of one payment whose checkout request starts at `startMs`. */
   payment(startMs: number, emit: (span: SeedSpan) => void): PaymentResult {
     const rng = this.rng;
-    const { channel: ch, currency, amount } = newPayment(rng);
+    const payer = newPayment(rng);
+    const { channel: ch, currency, amount } = payer;
     const gw: GatewayProfile = GATEWAYS[ch.gateway];
     const inWindow = startMs >= this.window.fromMs && startMs < this.window.toMs;
     // The scenario applies inside its window; the baseline everywhere else.
     const sc = inWindow ? this.scenario : SCENARIOS.baseline;
     const orderId = 'ord_' + rng.hex(6);
     const ctx = ['payment.order_id', orderId, 'payment.channel', ch.channel, 'payment.amount', amount, 'payment.currency', currency];
+    const payerAttrs = payerAttributes(payer);
     const res: PaymentResult = {
-      orderId, channel: ch.channel, gateway: gw.gateway, traces: 1, spans: 0, affected: false, failedByFault: false,
+      orderId, channel: ch.channel, gateway: gw.gateway, amount, currency,
+      attributes: Object.fromEntries([...pairs(payerAttrs), ['app.version', payer.appVersion]]),
+      attempts: [], failedClass: null, charges: 0, chargeGateways: [], syncAndCallback: false, tx: null,
+      traces: 1, spans: 0, affected: false, failedByFault: false,
       lostCallback: false, duplicateCallback: false, lateCallback: false, callbackPending: false, timedOut: false, inconsistent: false,
     };
     const out = (s: SeedSpan) => {
@@ -172,6 +211,8 @@ export class PaymentGenerator {
 
     // ── checkout (root) ─────────────────────────────────────────────────────────────
     const root = this.newSpan(traceId, '', 'checkout', 'POST /api/checkout', 'Server', SCOPE_HTTP, t0, ctx);
+    root.attrs.push('app.version', payer.appVersion, ...payerAttrs);
+    if (sc.name === 'issuer-skew' && payer.card?.issuer === sc.target.issuer) res.affected = true;
     let t = t0 + rng.lognormal(1.5, 0.4);
 
     // ── order.create, with inventory.reserve inside ─────────────────────────────────
@@ -238,127 +279,337 @@ export class PaymentGenerator {
       return res;
     }
 
-    // ── payment.submit → adapter → gateway.request ─────────────────────────────────
+    // ── payment.submit: the transaction's first phase, the gateway attempts ────────────
     const cPay = this.clientSpan(traceId, root, 'checkout', 'payment', '/payments', t, ctx);
     const sPay = this.serverSpan(traceId, cPay, 'payment', 'POST /payments', '/payments', '/payments', t + net(), ctx);
-    sPay.attrs.push('payment.stage', STAGES.paymentSubmit, 'payment.gateway', gw.gateway);
-    const tp = sPay.startMs + rng.lognormal(1.5, 0.4);
-    const cAd = this.clientSpan(traceId, sPay, 'payment', ch.adapter as Service, '/pay', tp, ctx);
-    const sAd = this.serverSpan(traceId, cAd, ch.adapter as Service, 'POST /pay', '/pay', '/pay', tp + net(), ctx);
-    sAd.attrs.push('payment.gateway', gw.gateway);
-    const ta = sAd.startMs + rng.lognormal(1, 0.4);
-
-    const { timeoutMs, misconfigured } = callerTimeout(ch.adapter, BASELINE, sc);
-    const answer = providerAnswer(rng, gw.gateway, sc);
-    if (misconfigured || answer.degraded) res.affected = true;
-    const latency = answer.latencyMs;
-    const providerError = answer.error !== null;
-    const netOut = rng.lognormal(NET_EXTERNAL_MS, 0.3);
-    const netBack = rng.lognormal(NET_EXTERNAL_MS, 0.3);
-    const timedOut = !providerError && netOut + latency + netBack > timeoutMs;
-
-    const cGw = this.newSpan(traceId, sAd.spanId, ch.adapter as Service, 'POST', 'Client', SCOPE_HTTP, ta, ctx);
-    cGw.attrs.push(
-      'http.request.method', 'POST', 'server.address', gw.host, 'url.full', `https://${gw.host}${gw.path}`,
-      'payment.stage', STAGES.gatewayRequest, 'payment.gateway', gw.gateway,
-    );
-    const sGw = this.newSpan(traceId, cGw.spanId, gw.gateway as Service, `POST ${gw.path}`, 'Server', SCOPE_HTTP, ta + netOut, ctx);
-    sGw.attrs.push('http.request.method', 'POST', 'http.route', gw.path, 'url.path', gw.path, 'server.address', gw.host);
-    sGw.durationMs = latency;
-    const errorCode = answer.error?.code ?? '';
-    const gwStatus = answer.error?.status ?? 200;
-    sGw.attrs.push('http.response.status_code', String(gwStatus));
-    if (gwStatus >= 500) this.fail(sGw, errorCode);
-    out(sGw);
-    if (timedOut) {
-      res.timedOut = true;
-      cGw.durationMs = timeoutMs;
-      cGw.attrs.push('error.type', 'timeout', 'payment.timeout', 'true');
-      this.fail(cGw, 'timeout');
-      cGw.events = [{ timeMs: ta + timeoutMs, name: 'exception', attrs: ['exception.type', 'TimeoutError', 'exception.message', `request to ${gw.host} timed out after ${timeoutMs} ms`] }];
-      if (misconfigured || answer.degraded) res.failedByFault = true;
-    } else {
-      cGw.durationMs = netOut + latency + netBack;
-      cGw.attrs.push('http.response.status_code', String(gwStatus));
-      if (providerError) {
-        cGw.attrs.push('error.type', String(gwStatus), 'payment.error_code', errorCode, 'payment.outcome', 'failed');
-        this.fail(cGw, `${gw.gateway} ${errorCode}`);
-        if (answer.error!.cause === 'scenario') res.failedByFault = true;
-      }
+    sPay.attrs.push('payment.stage', STAGES.paymentSubmit, 'payment.gateway', gw.gateway, ...payerAttrs);
+    let tp = sPay.startMs + rng.lognormal(1.5, 0.4);
+    const plan = planTransaction(rng, BASELINE, sc);
+    let tx: Tx | null = null;
+    let aborted = false;
+    if (plan !== null) {
+      const txId = 'tx_' + rng.hex(6);
+      tx = { plan, id: txId, tryAt: tp, result: { txId, mode: plan.mode, anomalies: [], cleanRollback: false } };
+      res.tx = tx.result;
+      if (plan.anomaly !== null && plan.anomalyCause === 'scenario') res.affected = true;
+      const first = this.txFirstPhase(traceId, sPay, tp, ctx, tx, out);
+      tp = first.endMs;
+      aborted = first.aborted;
     }
-    out(cGw);
-    const tAdEnd = cGw.startMs + cGw.durationMs + rng.lognormal(0.8, 0.4);
-    const failedSync = providerError || res.timedOut;
-    const adStatus = res.timedOut ? 504 : providerError ? 502 : 202;
-    this.finishServer(sAd, tAdEnd, adStatus);
-    if (adStatus >= 500) this.fail(sAd, res.timedOut ? 'gateway timeout' : `${gw.gateway} ${errorCode}`);
-    out(sAd);
-    this.finishClient(cAd, tAdEnd + net(), adStatus);
-    out(cAd);
-    const tPayEnd = cAd.startMs + cAd.durationMs + rng.lognormal(1.2, 0.4);
-    this.finishServer(sPay, tPayEnd, failedSync ? 502 : 202);
+    const ledger = new PaymentLedger();
+    const pending: Delivery[] = [];
+    let failure: { code: string; cls: ErrorClass | null } | null = aborted ? { code: 'TX_ABORTED', cls: null } : null;
+    let accepted: AttemptRender | null = null;
+    for (let g: Gateway | null = aborted ? null : ch.gateway, attempt = 1; g !== null; attempt++) {
+      const a = this.gatewayAttempt(traceId, sPay, tp, ctx, payer, payerAttrs, g, attempt, sc, out);
+      res.attempts.push({ attempt, gateway: g, outcome: a.accepted ? 'accepted' : 'failed', errorClass: a.cls, errorCode: a.code, traceId });
+      if (a.affected) res.affected = true;
+      if (a.failedByFault) res.failedByFault = true;
+      if (a.cls === 'timeout') res.timedOut = true;
+      tp = a.endMs + rng.lognormal(1.2, 0.4);
+      if (a.callback) pending.push(...this.deliveries(a, orderId));
+      if (a.accepted) {
+        accepted = a;
+        break;
+      }
+      failure = { code: a.cls === 'timeout' ? 'GATEWAY_TIMEOUT' : a.cls === 'network' ? 'GATEWAY_UNREACHABLE' : a.code, cls: a.cls };
+      g = nextGateway(rng, ch, attempt, g, a.cls!, BASELINE, sc);
+      // A short backoff before the retry.
+      if (g !== null) tp += rng.lognormal(150, 0.4);
+    }
+    if (accepted === null) {
+      ledger.failUpFront();
+      if (tx) tp = this.txSecondPhase(traceId, sPay, tp, ctx, tx, 'cancel', out);
+    }
+    const failedSync = accepted === null;
+    this.finishServer(sPay, tp, failedSync ? 502 : 202);
     if (failedSync) {
-      this.fail(sPay, res.timedOut ? 'gateway timeout' : `${gw.gateway} ${errorCode}`);
-      sPay.attrs.push('payment.outcome', 'failed', 'payment.error_code', res.timedOut ? 'GATEWAY_TIMEOUT' : errorCode);
+      this.fail(sPay, aborted ? 'transaction aborted' : `payment failed: ${failure!.code}`);
+      sPay.attrs.push('payment.outcome', 'failed', 'payment.error_code', failure!.code);
+      res.failedClass = failure!.cls;
     } else sPay.attrs.push('payment.outcome', 'pending');
     out(sPay);
-    this.finishClient(cPay, tPayEnd + net(), failedSync ? 502 : 202);
+    this.finishClient(cPay, tp + net(), failedSync ? 502 : 202);
     out(cPay);
     const rootStatus = failedSync ? 502 : 202;
     this.finishServer(root, cPay.startMs + cPay.durationMs + rng.lognormal(0.8, 0.4), rootStatus);
     if (rootStatus >= 500) this.fail(root, 'payment failed');
     out(root);
 
-    // ── callback(s), each in a new trace ────────────────────────────────────────────
-    if (providerError) return res;
-    const cb = providerCallback(rng, gw.gateway, BASELINE, sc, res.timedOut);
-    if (cb.losing) res.affected = true;
-    if (cb.lost !== null) {
-      res.lostCallback = true;
-      if (cb.lost === 'scenario') res.failedByFault = true;
-      return res;
-    }
-    const cbAt = sGw.startMs + sGw.durationMs + cb.delayMs;
-    // Not arrived yet at the end of the seeded range: the payment is still waiting.
-    if (cbAt >= this.toMs) {
-      res.callbackPending = true;
-      return res;
-    }
-    res.lateCallback = cb.late;
-    const declineCode = cb.declineCode ?? '';
-    const confirmFailed = !declineCode && confirmFails(rng, BASELINE);
-    this.callback(cbAt, ch, gw, ctx, false, declineCode, res.timedOut, confirmFailed, out);
-    res.traces++;
-    if (!declineCode && (confirmFailed || res.timedOut)) res.inconsistent = true;
-    const dupAt = cb.duplicateDelayMs === null ? Infinity : sGw.startMs + sGw.durationMs + cb.duplicateDelayMs;
-    if (dupAt < this.toMs) {
-      res.duplicateCallback = true;
-      this.callback(dupAt, ch, gw, ctx, true, declineCode, res.timedOut, false, out);
+    // ── callbacks, each in a new trace, handled in the order they arrive ───────────────
+    pending.sort((a, b) => a.at - b.at);
+    let delivered = 0;
+    let due = false;
+    for (const d of pending) {
+      if (d.at >= this.toMs) {
+        // Not arrived yet at the end of the seeded range: the payment is still waiting.
+        if (!d.duplicate) due = true;
+        continue;
+      }
+      const handling = ledger.callback(d.ref, d.declineCode === '');
+      const confirmFailed = handling.confirm === 'succeeded' && !handling.orderCancelled && confirmFails(rng, BASELINE);
+      this.callback(d, handling, ctx, confirmFailed, tx, out);
       res.traces++;
+      if (handling.duplicate) res.duplicateCallback = true;
+      else {
+        delivered++;
+        if (d.late) res.lateCallback = true;
+      }
+      if (handling.confirm === 'succeeded') {
+        res.charges++;
+        res.chargeGateways.push(d.gateway);
+        if (handling.orderCancelled || confirmFailed) res.inconsistent = true;
+        if (d.syncSuccess) res.syncAndCallback = true;
+      }
+      if (handling.confirm === 'cancelled' && !failedSync) res.failedClass = 'decline';
     }
+    // A payment that took money is not a failed one (it may be inconsistent, or charged twice).
+    if (res.charges > 0) res.failedClass = null;
+    if (delivered === 0 && res.attempts.some((a) => a.outcome === 'accepted' || a.errorClass === 'timeout')) {
+      if (due) res.callbackPending = true;
+      else res.lostCallback = true;
+    }
+    if (tx) this.txUnsettled(tx);
     return res;
   }
 
-  /** The gateway's notify call into payment (a new trace), and order.confirm on the first one. */
-  private callback(
-    at: number, ch: ChannelProfile, gw: GatewayProfile, ctx: string[], duplicate: boolean,
-    declineCode: string, orderCancelled: boolean, confirmFails: boolean, out: (s: SeedSpan) => void,
-  ): void {
+  /** The deliveries of an attempt's callback: the first, and a duplicate. */
+  private deliveries(a: AttemptRender, orderId: string): Delivery[] {
+    const cb = a.callback!;
+    if (cb.lost !== null) return [];
+    const base = { ref: a.ref, attempt: a.attempt, gateway: a.gateway, declineCode: cb.declineCode ?? '', late: cb.late, syncSuccess: a.syncSuccess, orderId };
+    const out: Delivery[] = [{ ...base, at: a.providerDoneMs + cb.delayMs, duplicate: false }];
+    if (cb.duplicateDelayMs !== null) out.push({ ...base, at: a.providerDoneMs + cb.duplicateDelayMs, duplicate: true });
+    return out;
+  }
+
+  /** One call of the adapter towards one gateway: payment → adapter → gateway.request → provider. */
+  private gatewayAttempt(
+    traceId: string, sPay: SeedSpan, at: number, ctx: readonly string[], payer: NewPayment, payerAttrs: readonly string[],
+    gateway: Gateway, attempt: number, sc: Scenario, out: (s: SeedSpan) => void,
+  ): AttemptRender {
     const rng = this.rng;
+    const ch = payer.channel;
+    const gw = GATEWAYS[gateway];
+    const net = () => rng.lognormal(NET_INTERNAL_MS, 0.4);
+    const adapter = ch.adapter as Service;
+    const cAd = this.clientSpan(traceId, sPay, 'payment', adapter, '/pay', at, ctx);
+    const sAd = this.serverSpan(traceId, cAd, adapter, 'POST /pay', '/pay', '/pay', at + net(), ctx);
+    sAd.attrs.push('payment.gateway', gateway);
+    const ta = sAd.startMs + rng.lognormal(1, 0.4);
+
+    const { timeoutMs, misconfigured } = callerTimeout(ch.adapter, BASELINE, sc);
+    const answer = providerAnswer(rng, gateway, sc, payer.card?.issuer);
+    const r: AttemptRender = {
+      attempt, gateway, accepted: false, cls: null, code: '', ref: '', endMs: 0, providerDoneMs: 0, callback: null, syncSuccess: false,
+      affected: misconfigured || answer.affected, failedByFault: false,
+    };
+    const netOut = rng.lognormal(NET_EXTERNAL_MS, 0.3);
+    const netBack = rng.lognormal(NET_EXTERNAL_MS, 0.3);
+    const latency = answer.latencyMs;
+
+    const cGw = this.newSpan(traceId, sAd.spanId, adapter, 'POST', 'Client', SCOPE_HTTP, ta, ctx);
+    cGw.attrs.push(
+      'http.request.method', 'POST', 'server.address', gw.host, 'url.full', `https://${gw.host}${gw.path}`,
+      'payment.stage', STAGES.gatewayRequest, 'payment.gateway', gateway, 'payment.attempt', String(attempt), ...payerAttrs,
+    );
+    if (answer.network !== null) {
+      // The connection failed: no provider span, no HTTP status.
+      r.cls = 'network';
+      r.code = answer.network.code;
+      cGw.durationMs = rng.lognormal(NET_EXTERNAL_MS * 1.5, 0.3);
+      cGw.attrs.push('error.type', answer.network.code);
+      this.fail(cGw, `${answer.network.code} ${gw.host}`);
+      cGw.events = [{ timeMs: ta + cGw.durationMs, name: 'exception', attrs: ['exception.type', 'Error', 'exception.message', `${answer.network.code === 'ECONNRESET' ? 'read' : 'connect'} ${answer.network.code}`] }];
+      out(cGw);
+    } else {
+      const sGw = this.newSpan(traceId, cGw.spanId, gateway as Service, `POST ${gw.path}`, 'Server', SCOPE_HTTP, ta + netOut, ctx);
+      sGw.attrs.push('http.request.method', 'POST', 'http.route', gw.path, 'url.path', gw.path, 'server.address', gw.host);
+      sGw.durationMs = latency;
+      const status = answer.error?.status ?? 200;
+      sGw.attrs.push('http.response.status_code', String(status));
+      if (status >= 500) this.fail(sGw, answer.error!.code);
+      out(sGw);
+      r.providerDoneMs = sGw.startMs + sGw.durationMs;
+      const timedOut = answer.error === null && netOut + latency + netBack > timeoutMs;
+      if (timedOut) {
+        r.cls = 'timeout';
+        cGw.durationMs = timeoutMs;
+        cGw.attrs.push('error.type', 'timeout', 'payment.timeout', 'true');
+        this.fail(cGw, 'timeout');
+        cGw.events = [{ timeMs: ta + timeoutMs, name: 'exception', attrs: ['exception.type', 'TimeoutError', 'exception.message', `request to ${gw.host} timed out after ${timeoutMs} ms`] }];
+        if (misconfigured || answer.hang === 'scenario' || (answer.affected && sc.name === 'gateway-degraded')) r.failedByFault = true;
+        r.ref = providerRef(gateway, (n) => rng.hex(n));
+        r.callback = providerCallback(rng, gateway, BASELINE, sc, true, answer.processesAbandoned);
+      } else {
+        cGw.durationMs = netOut + latency + netBack;
+        cGw.attrs.push('http.response.status_code', String(status));
+        if (answer.error !== null) {
+          r.cls = answer.error.cls;
+          r.code = answer.error.code;
+          if (status >= 400) cGw.attrs.push('error.type', String(status));
+          cGw.attrs.push('payment.error_code', r.code, 'payment.outcome', 'failed');
+          this.fail(cGw, `${gateway} ${r.code}`);
+          if (answer.error.cause === 'scenario') r.failedByFault = true;
+        } else {
+          r.accepted = true;
+          r.syncSuccess = gw.syncSuccess;
+          r.ref = providerRef(gateway, (n) => rng.hex(n));
+          cGw.attrs.push('payment.provider_ref', r.ref);
+          if (gw.syncSuccess) cGw.attrs.push('payment.outcome', 'succeeded');
+          r.callback = providerCallback(rng, gateway, BASELINE, sc, false);
+        }
+      }
+      out(cGw);
+    }
+    if (r.callback?.lost === 'scenario') r.failedByFault = true;
+    if (r.callback?.losing) r.affected = true;
+    const tAdEnd = cGw.startMs + cGw.durationMs + rng.lognormal(0.8, 0.4);
+    const adStatus = r.accepted ? 202 : r.cls === 'timeout' ? 504 : 502;
+    this.finishServer(sAd, tAdEnd, adStatus);
+    if (adStatus >= 500) this.fail(sAd, r.cls === 'timeout' ? 'gateway timeout' : `${gateway} ${r.code}`);
+    out(sAd);
+    this.finishClient(cAd, tAdEnd + net(), adStatus);
+    out(cAd);
+    r.endMs = cAd.startMs + cAd.durationMs;
+    return r;
+  }
+
+  /** One call of the coordinator (payment) to a branch of the account service, with its server span. */
+  private txCall(
+    traceId: string, parent: SeedSpan, at: number, ctx: readonly string[], tx: Tx, branch: string, phase: string,
+    how: { fails?: boolean; lost?: boolean; serverAt?: number }, out: (s: SeedSpan) => void,
+  ): number {
+    const rng = this.rng;
+    const path = `/tx/${branch}/${phase}`;
+    const c = this.clientSpan(traceId, parent, 'payment', 'account', path, at, ctx);
+    let end: number;
+    if (how.lost || how.serverAt !== undefined) {
+      // The coordinator gave up waiting: the request was lost, or is still on its way.
+      c.durationMs = TX_TRY_TIMEOUT_MS;
+      c.attrs.push('error.type', 'timeout');
+      this.fail(c, 'timeout');
+      end = at + TX_TRY_TIMEOUT_MS;
+    }
+    if (!how.lost) {
+      const s = this.serverSpan(traceId, c, 'account', 'POST /tx/:branch/:phase', '/tx/:branch/:phase', path, how.serverAt ?? at + rng.lognormal(NET_INTERNAL_MS, 0.4), ctx);
+      s.attrs.push('payment.tx.id', tx.id, 'payment.tx.branch', branch, 'payment.tx.phase', phase);
+      this.finishServer(s, s.startMs + rng.lognormal(3, 0.5), how.fails ? 500 : 200);
+      if (how.fails) this.fail(s, `${phase} ${branch} failed`);
+      out(s);
+      if (how.serverAt === undefined) {
+        this.finishClient(c, s.startMs + s.durationMs + rng.lognormal(NET_INTERNAL_MS, 0.4), how.fails ? 500 : 200);
+        end = c.startMs + c.durationMs;
+      }
+    }
+    out(c);
+    return end! + rng.lognormal(0.3, 0.3);
+  }
+
+  /** TCC tries or Saga actions before the charge; `aborted` when the coordinator had to roll back. */
+  private txFirstPhase(traceId: string, sPay: SeedSpan, at: number, ctx: readonly string[], tx: Tx, out: (s: SeedSpan) => void): { endMs: number; aborted: boolean } {
+    const { plan } = tx;
+    const last = plan.branches[plan.branches.length - 1];
+    let t = at;
+    if (plan.mode === 'saga') {
+      for (const branch of plan.branches) {
+        const fails = branch === last && plan.anomaly === 'failed_compensation';
+        t = this.txCall(traceId, sPay, t, ctx, tx, branch, 'action', { fails }, out);
+        if (!fails) continue;
+        // The last action failed: compensate the ones before, in reverse; the compensation errors.
+        for (const done of plan.branches.slice(0, -1).reverse()) {
+          const compAt = t;
+          t = this.txCall(traceId, sPay, t, ctx, tx, done, 'compensate', { fails: true }, out);
+          tx.result.anomalies.push({ branch: done, kind: 'failed_compensation', at: compAt, injected: plan.anomalyCause === 'scenario' });
+        }
+        return { endMs: t, aborted: true };
+      }
+      return { endMs: t, aborted: false };
+    }
+    const lostTry = plan.anomaly === 'empty_rollback' || plan.anomaly === 'hanging';
+    let lateTry = 0;
+    for (const branch of plan.branches) {
+      if (branch === last && lostTry) {
+        // The try never reaches the branch (empty rollback), or only after its cancel (hanging).
+        lateTry = t;
+        if (plan.anomaly === 'empty_rollback') t = this.txCall(traceId, sPay, t, ctx, tx, branch, 'try', { lost: true }, out);
+        else t += TX_TRY_TIMEOUT_MS;
+      } else t = this.txCall(traceId, sPay, t, ctx, tx, branch, 'try', {}, out);
+    }
+    if (!lostTry) return { endMs: t, aborted: false };
+    let cancelEnd = t;
+    for (const branch of plan.branches) {
+      const cancelAt = t;
+      t = this.txCall(traceId, sPay, t, ctx, tx, branch, 'cancel', {}, out);
+      if (branch === last) {
+        cancelEnd = t;
+        if (plan.anomaly === 'empty_rollback') tx.result.anomalies.push({ branch, kind: 'empty_rollback', at: cancelAt, injected: plan.anomalyCause === 'scenario' });
+      }
+    }
+    if (plan.anomaly === 'hanging') {
+      const tryAt = cancelEnd + this.rng.uniform(20, 400);
+      this.txCall(traceId, sPay, lateTry, ctx, tx, last, 'try', { serverAt: tryAt }, out);
+      tx.result.anomalies.push({ branch: last, kind: 'hanging', at: tryAt, injected: plan.anomalyCause === 'scenario' });
+    }
+    tx.settled = true;
+    return { endMs: t, aborted: true };
+  }
+
+  /** Confirm (the payment succeeded) or cancel/compensate (it failed) every branch, unless the coordinator never gets to it. */
+  private txSecondPhase(traceId: string, parent: SeedSpan, at: number, ctx: readonly string[], tx: Tx, phase: 'confirm' | 'cancel', out: (s: SeedSpan) => void): number {
+    const { plan } = tx;
+    if (tx.settled) return at;
+    tx.settled = true;
+    if (plan.anomaly === 'unfinished') return at;
+    let t = at;
+    const injected = plan.anomalyCause === 'scenario';
+    if (plan.mode === 'saga') {
+      if (phase === 'confirm') return at;
+      for (const branch of [...plan.branches].reverse()) t = this.txCall(traceId, parent, t, ctx, tx, branch, 'compensate', {}, out);
+      tx.result.cleanRollback = true;
+      return t;
+    }
+    const last = plan.branches[plan.branches.length - 1];
+    for (const branch of plan.branches) {
+      if (phase === 'confirm' && branch === last && plan.anomaly === 'mixed_outcome') {
+        t = this.txCall(traceId, parent, t, ctx, tx, branch, 'confirm', { fails: true }, out);
+        const cancelAt = t;
+        t = this.txCall(traceId, parent, t, ctx, tx, branch, 'cancel', {}, out);
+        tx.result.anomalies.push({ branch, kind: 'mixed_outcome', at: cancelAt, injected });
+      } else t = this.txCall(traceId, parent, t, ctx, tx, branch, phase, {}, out);
+    }
+    if (phase === 'cancel') tx.result.cleanRollback = true;
+    return t;
+  }
+
+  /** Tries that no second phase followed (the coordinator never ran it, or never learnt the payment's result). */
+  private txUnsettled(tx: Tx): void {
+    const { plan } = tx;
+    if (plan.mode !== 'tcc' || (tx.settled && plan.anomaly !== 'unfinished')) return;
+    if (plan.anomaly === 'empty_rollback' || plan.anomaly === 'hanging') return;
+    const injected = plan.anomaly === 'unfinished' && plan.anomalyCause === 'scenario';
+    for (const branch of plan.branches) tx.result.anomalies.push({ branch, kind: 'unfinished', at: tx.tryAt, injected });
+  }
+
+  /** The gateway's notify call into payment (a new trace): order.confirm unless a duplicate, and the transaction's second phase. */
+  private callback(d: Delivery, handling: CallbackHandling, ctx: readonly string[], confirmFailed: boolean, tx: Tx | null, out: (s: SeedSpan) => void): void {
+    const rng = this.rng;
+    const gw = GATEWAYS[d.gateway];
     const traceId = rng.hex(16);
     const route = `/callbacks/${gw.gateway}`;
-    const notify = this.newSpan(traceId, '', gw.gateway as Service, 'POST', 'Client', SCOPE_HTTP, at, null);
+    const notify = this.newSpan(traceId, '', gw.gateway as Service, 'POST', 'Client', SCOPE_HTTP, d.at, null);
     notify.attrs.push('http.request.method', 'POST', 'server.address', 'payment', 'url.full', `http://payment:8080${route}`);
-    const sCb = this.newSpan(traceId, notify.spanId, 'payment', 'POST /callbacks/:gateway', 'Server', SCOPE_HTTP, at + rng.lognormal(NET_EXTERNAL_MS, 0.3), ctx);
+    const sCb = this.newSpan(traceId, notify.spanId, 'payment', 'POST /callbacks/:gateway', 'Server', SCOPE_HTTP, d.at + rng.lognormal(NET_EXTERNAL_MS, 0.3), ctx);
     sCb.attrs.push(
       'http.request.method', 'POST', 'http.route', '/callbacks/:gateway', 'url.path', route, 'server.address', 'payment',
-      'payment.stage', STAGES.gatewayCallback, 'payment.gateway', gw.gateway,
-      'payment.outcome', declineCode ? 'failed' : 'succeeded',
+      'payment.stage', STAGES.gatewayCallback, 'payment.gateway', gw.gateway, 'payment.attempt', String(d.attempt), 'payment.provider_ref', d.ref,
+      'payment.outcome', d.declineCode ? 'failed' : 'succeeded',
     );
-    if (declineCode) sCb.attrs.push('payment.error_code', declineCode);
-    if (duplicate) sCb.attrs.push('payment.callback.duplicate', 'true');
+    if (d.declineCode) sCb.attrs.push('payment.error_code', d.declineCode);
+    if (handling.duplicate) sCb.attrs.push('payment.callback.duplicate', 'true');
     let t = sCb.startMs + rng.lognormal(1.2, 0.4);
-    if (!duplicate) {
+    if (tx && handling.settles !== null) t = this.txSecondPhase(traceId, sCb, t, ctx, tx, handling.settles, out);
+    if (handling.confirm !== null) {
       const cConf = this.clientSpan(traceId, sCb, 'payment', 'order', '/orders/confirm', t, ctx);
       const path = `/orders/${ctx[1]}/confirm`;
       const sConf = this.serverSpan(traceId, cConf, 'order', 'POST /orders/:id/confirm', '/orders/:id/confirm', path, t + rng.lognormal(NET_INTERNAL_MS, 0.4), ctx);
@@ -367,16 +618,16 @@ export class PaymentGenerator {
       out(db);
       const tEnd = db.startMs + db.durationMs + rng.lognormal(0.5, 0.4);
       let status = 200;
-      if (declineCode) sConf.attrs.push('payment.outcome', 'cancelled');
-      else if (orderCancelled) {
+      if (handling.confirm === 'cancelled') sConf.attrs.push('payment.outcome', 'cancelled');
+      else if (handling.orderCancelled) {
         status = 409;
         sConf.attrs.push('payment.outcome', 'failed', 'payment.error_code', 'ORDER_CANCELLED');
-      } else if (confirmFails) {
+      } else if (confirmFailed) {
         status = 500;
         sConf.attrs.push('payment.outcome', 'failed', 'payment.error_code', 'ORDER_STATE_CONFLICT');
       } else sConf.attrs.push('payment.outcome', 'succeeded');
       this.finishServer(sConf, tEnd, status);
-      if (status !== 200) this.fail(sConf, orderCancelled ? 'order already cancelled' : 'order state conflict');
+      if (status !== 200) this.fail(sConf, handling.orderCancelled ? 'order already cancelled' : 'order state conflict');
       out(sConf);
       this.finishClient(cConf, tEnd + rng.lognormal(NET_INTERNAL_MS, 0.4), status);
       out(cConf);
@@ -384,7 +635,7 @@ export class PaymentGenerator {
     }
     this.finishServer(sCb, t + rng.lognormal(0.6, 0.4), 200);
     out(sCb);
-    notify.durationMs = sCb.startMs + sCb.durationMs - at + rng.lognormal(NET_EXTERNAL_MS, 0.3);
+    notify.durationMs = sCb.startMs + sCb.durationMs - d.at + rng.lognormal(NET_EXTERNAL_MS, 0.3);
     notify.attrs.push('http.response.status_code', '200');
     out(notify);
   }
@@ -440,6 +691,53 @@ export class PaymentGenerator {
     s.status = 'Error';
     s.statusMessage = message;
   }
+}
+
+/** A transaction being rendered. */
+interface Tx {
+  plan: TxPlan;
+  id: string;
+  result: TxResult;
+  /** Its second phase ran (or the coordinator gave up on it in the first). */
+  settled?: boolean;
+  /** When the first phase began. */
+  tryAt: number;
+}
+
+/** One gateway attempt as rendered. */
+interface AttemptRender {
+  attempt: number;
+  gateway: Gateway;
+  accepted: boolean;
+  cls: ErrorClass | null;
+  code: string;
+  /** The provider's reference of the charge (accepted, or timed out: it may have charged all the same). */
+  ref: string;
+  syncSuccess: boolean;
+  endMs: number;
+  /** When the provider finished with the request (callbacks count from here). */
+  providerDoneMs: number;
+  callback: CallbackPlan | null;
+  affected: boolean;
+  failedByFault: boolean;
+}
+
+/** One delivery of a callback. */
+interface Delivery {
+  at: number;
+  ref: string;
+  attempt: number;
+  gateway: Gateway;
+  orderId: string;
+  /** '' for a success. */
+  declineCode: string;
+  late: boolean;
+  duplicate: boolean;
+  syncSuccess: boolean;
+}
+
+function* pairs(flat: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { ErrorClass } from '../model/catalog';
+import type { TxAnomaly } from '../model/payment';
 import type { Scenario, ScenarioName } from '../model/scenarios';
 
 /**
@@ -40,4 +42,27 @@ export interface GroundTruth {
   pendingCallbackOrders: string[];
   timeoutOrders: string[];
   inconsistentOrders: string[];
+  /**
+   * Payments that failed at the gateway, by the class of their last failure (an asynchronous decline
+   * is `decline`): count, and amount per currency (major units). A payment that took money is never
+   * failed; risk rejections, out of stock and aborted transactions are not gateway failures.
+   */
+  failedByClass: Record<ErrorClass, { count: number; amount: Record<string, number> }>;
+  /** Failed gateway calls (every attempt), by gateway and class. */
+  gatewayErrors: Record<string, Partial<Record<ErrorClass, number>>>;
+  /** Orders with more than one successful charge fulfilled; `amount` is the order's. */
+  doubleCharges: { orderId: string; gateways: string[]; charges: number; amount: string; currency: string }[];
+  /** Orders with more than one gateway call; recovered: the last call was accepted. */
+  retryChains: {
+    orderId: string; amount: string; currency: string; recovered: boolean;
+    attempts: { attempt: number; gateway: string; outcome: 'accepted' | 'failed'; errorClass: ErrorClass | null; errorCode: string; traceId: string }[];
+  }[];
+  /** One row per transaction, branch and kind; `at`: epoch ms of the span that shows it (the try, for unfinished); injected: by the scenario. */
+  txAnomalies: { txId: string; branch: string; kind: TxAnomaly; orderId: string; at: number; injected: boolean }[];
+  /** Transactions rolled back cleanly (no anomaly). */
+  cleanRollbacks: { txId: string; orderId: string }[];
+  /** Look-alikes of a double charge: a success in the gateway's answer repeated by its callback (one charge). */
+  syncAndCallbackOrders: string[];
+  /** The attribute the scenario makes fail more often (issuer-skew), else null. */
+  skew: { key: string; value: string } | null;
 }

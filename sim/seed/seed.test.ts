@@ -94,7 +94,35 @@ describe('seedStore', () => {
       (await store.query<{ o: string; n: string }>(sql`SELECT PaymentOrderId AS o, count() AS n FROM payment_stage_events WHERE PaymentStage = 'gateway.callback' GROUP BY o`)).map((r) => [r.o, Number(r.n)]),
     );
     for (const o of [...t.lostCallbackOrders, ...t.failedOrders, ...t.pendingCallbackOrders]) expect(callbacks.get(o), o).toBeUndefined();
-    for (const o of t.duplicateCallbackOrders) expect(callbacks.get(o), o).toBe(2);
+    const duplicates = new Set(
+      (await store.query<{ o: string }>(sql`SELECT DISTINCT PaymentOrderId AS o FROM otel_traces WHERE SpanAttributes['payment.callback.duplicate'] = 'true'`)).map((r) => r.o),
+    );
+    expect(duplicates).toEqual(new Set(t.duplicateCallbackOrders));
     expect(t.spans).toBe(result.spans);
+  });
+
+  it('records the failed gateway calls per gateway and class, double charges and transaction anomalies as stored', async () => {
+    const t = result.truth!;
+    const failed = await store.query<{ g: string; n: string }>(sql`
+      SELECT toString(PaymentGateway) AS g, count() AS n FROM otel_traces WHERE PaymentStage = 'gateway.request' AND StatusCode = 'Error' GROUP BY g`);
+    const want = Object.fromEntries(Object.entries(t.gatewayErrors).map(([g, byClass]) => [g, Object.values(byClass).reduce((a, b) => a + b, 0)]));
+    expect(Object.fromEntries(failed.map((r) => [r.g, Number(r.n)]))).toEqual(want);
+    expect(Object.values(t.failedByClass).reduce((a, c) => a + c.count, 0)).toBeGreaterThan(0);
+    const charges = new Map(
+      (await store.query<{ o: string; n: string }>(sql`
+        SELECT PaymentOrderId AS o, uniqExact(SpanAttributes['payment.provider_ref']) AS n FROM otel_traces
+        WHERE PaymentStage = 'gateway.callback' AND PaymentOutcome = 'succeeded' AND SpanAttributes['payment.callback.duplicate'] != 'true' GROUP BY o HAVING n > 1`)).map((r) => [r.o, Number(r.n)]),
+    );
+    expect(charges).toEqual(new Map(t.doubleCharges.map((d) => [d.orderId, d.charges])));
+    const phases = await store.query<{ tx: string; b: string; p: string }>(sql`
+      SELECT SpanAttributes['payment.tx.id'] AS tx, SpanAttributes['payment.tx.branch'] AS b, groupArray(SpanAttributes['payment.tx.phase']) AS p
+      FROM otel_traces WHERE SpanAttributes['payment.tx.id'] != '' AND SpanKind = 'Server' GROUP BY tx, b`);
+    const byBranch = new Map(phases.map((r) => [`${r.tx} ${r.b}`, r.p as unknown as string[]]));
+    expect(t.txAnomalies.length).toBeGreaterThan(0);
+    for (const a of t.txAnomalies) {
+      const list = byBranch.get(`${a.txId} ${a.branch}`) ?? [];
+      if (a.kind === 'empty_rollback') expect(list).not.toContain('try');
+      else expect(list.length, `${a.txId} ${a.branch} ${a.kind}`).toBeGreaterThan(0);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { RowBinaryWriter, SPAN_COLUMNS } from '../../lib/ingest/otlp';
 import type { Store } from '../../lib/store/store';
 import { ArrivalSchedule, PaymentGenerator, type PaymentResult, type SeedSpan } from './generate';
 import { writeSeedSpan } from './rowbinary';
+import { CURRENCY_DECIMALS, ERROR_CLASSES } from '../model/catalog';
 import { SCENARIOS, type ScenarioName } from '../model/scenarios';
 import type { GroundTruth } from './scenarios';
 
@@ -101,6 +102,9 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
         payments: 0, traces: 0, spans: 0,
         affectedOrders: [], failedOrders: [], lostCallbackOrders: [], duplicateCallbackOrders: [],
         lateCallbackOrders: [], pendingCallbackOrders: [], timeoutOrders: [], inconsistentOrders: [],
+        failedByClass: Object.fromEntries(ERROR_CLASSES.map((c) => [c, { count: 0, amount: {} }])) as GroundTruth['failedByClass'],
+        gatewayErrors: {}, doubleCharges: [], retryChains: [], txAnomalies: [], cleanRollbacks: [], syncAndCallbackOrders: [],
+        skew: SCENARIOS[scenario].target.issuer === undefined ? null : { key: 'payment.card.issuer', value: SCENARIOS[scenario].target.issuer! },
       }
     : undefined;
 
@@ -127,6 +131,7 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
     if (r.callbackPending) truth.pendingCallbackOrders.push(r.orderId);
     if (r.timedOut) truth.timeoutOrders.push(r.orderId);
     if (r.inconsistent) truth.inconsistentOrders.push(r.orderId);
+    recordPayment(truth, r);
   };
   const flush = async () => {
     if (chunkRows === 0) return;
@@ -176,4 +181,28 @@ export async function seedStore(store: Store, opts: SeedOptions): Promise<SeedRe
   }
   if (truth) Object.assign(truth, { payments: opts.payments, traces, spans });
   return { payments: opts.payments, traces, spans, fromMs, toMs, seconds: (performance.now() - started) / 1000, truth };
+}
+
+/** Adds what one payment shows about error classes, money, retries, double charges and transactions. */
+function recordPayment(truth: GroundTruth, r: PaymentResult): void {
+  if (r.failedClass !== null) {
+    const c = truth.failedByClass[r.failedClass];
+    c.count++;
+    const scale = 10 ** CURRENCY_DECIMALS[r.currency];
+    c.amount[r.currency] = Math.round(((c.amount[r.currency] ?? 0) + Number(r.amount)) * scale) / scale;
+  }
+  for (const a of r.attempts) {
+    if (a.errorClass === null) continue;
+    const g = (truth.gatewayErrors[a.gateway] ??= {});
+    g[a.errorClass] = (g[a.errorClass] ?? 0) + 1;
+  }
+  if (r.charges > 1) truth.doubleCharges.push({ orderId: r.orderId, gateways: [...new Set(r.chargeGateways)], charges: r.charges, amount: r.amount, currency: r.currency });
+  if (r.attempts.length > 1) {
+    truth.retryChains.push({ orderId: r.orderId, amount: r.amount, currency: r.currency, recovered: r.attempts.at(-1)!.outcome === 'accepted', attempts: r.attempts });
+  }
+  if (r.tx !== null) {
+    for (const a of r.tx.anomalies) truth.txAnomalies.push({ txId: r.tx.txId, branch: a.branch, kind: a.kind, orderId: r.orderId, at: a.at, injected: a.injected });
+    if (r.tx.cleanRollback && r.tx.anomalies.length === 0) truth.cleanRollbacks.push({ txId: r.tx.txId, orderId: r.orderId });
+  }
+  if (r.syncAndCallback && r.charges === 1) truth.syncAndCallbackOrders.push(r.orderId);
 }

@@ -9,7 +9,7 @@ import { sleep, type ServiceRuntime } from '../runtime';
 import { hostOf } from '../topology';
 
 /**
- * A mock third-party payment provider (alipay, wechatpay, stripe, paypal) acting out the flow
+ * A mock third-party payment provider (alipay, wechatpay, stripe, adyen, paypal) acting out the flow
  * model's provider decisions (sim/model/payment.ts). It answers the payment request (accepted, or an
  * error code) and delivers the payment's RESULT later as a webhook to the payment service, from a
  * timer with an empty context: a new trace, as real providers do not propagate trace context.
@@ -42,24 +42,30 @@ export function gatewayService(rt: ServiceRuntime, gateway: Gateway): Router {
     // join the payment's flow like the merchant's own.
     return withPayment({ orderId: req.orderId, channel, amount: req.amount, currency: req.currency }, async () => {
       const s = rt.scenario;
-      const answer = providerAnswer(random, gateway, s);
-      if (answer.degraded || (s.name === 'lost-callbacks' && s.target.gateway === gateway)) rt.truth(req.orderId, 'affected', 'scenario', { gateway }, s);
+      const answer = providerAnswer(random, gateway, s, req.issuer);
+      if (answer.affected || (s.name === 'lost-callbacks' && s.target.gateway === gateway)) rt.truth(req.orderId, 'affected', 'scenario', { gateway }, s);
       if (answer.hang !== null) rt.truth(req.orderId, 'hang', answer.hang, { latencyMs: Math.round(answer.latencyMs * rt.timeScale) }, s);
       incoming.onAbort(() => {
         // The caller gave up waiting: because of the injected slowness, or the baseline's.
-        if (answer.degraded) rt.truth(req.orderId, 'failed-by-fault', 'scenario', { reason: answer.hang === 'scenario' ? 'hang' : 'slow' }, s);
+        if (answer.hang === 'scenario' || (answer.affected && s.name === 'gateway-degraded')) {
+          rt.truth(req.orderId, 'failed-by-fault', 'scenario', { reason: answer.hang === 'scenario' ? 'hang' : 'slow' }, s);
+        }
       });
+      if (answer.network !== null) {
+        rt.truth(req.orderId, 'provider-error', answer.network.cause, { errorClass: 'network', errorCode: answer.network.code }, s);
+        return { status: 0, reset: true };
+      }
       await sleep(answer.latencyMs * rt.timeScale);
 
       if (answer.error !== null) {
-        const { code: errorCode, status, cause } = answer.error;
-        rt.truth(req.orderId, 'provider-error', cause, { errorCode }, s);
+        const { cls, code: errorCode, cause } = answer.error;
+        rt.truth(req.orderId, 'provider-error', cause, { errorClass: cls, errorCode }, s);
         if (cause === 'scenario') rt.truth(req.orderId, 'failed-by-fault', 'scenario', { reason: 'provider-error', errorCode }, s);
-        return { status, body: dialect.errorBody(errorCode) };
+        return { status: answer.error.status, body: dialect.errorBody(answer.error) };
       }
 
       const ref = providerRef(gateway);
-      const cb = providerCallback(random, gateway, rt.baseline, s, incoming.aborted);
+      const cb = providerCallback(random, gateway, rt.baseline, s, incoming.aborted, answer.processesAbandoned);
       if (cb.lost !== null) {
         rt.truth(req.orderId, 'lost-callback', cb.lost, cb.unprocessed ? { reason: 'caller timed out, not processed' } : undefined, s);
         return { status: 200, body: dialect.acceptedBody(req, ref) };
