@@ -3,14 +3,16 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import { SERVICES } from '../sim/model/catalog';
 import { ensureInstrumentationBuilt, REPO_ROOT, startPlatform, type Platform } from '../sim/platform/platform';
 import { parseScenarioArg, resolveScenario, SCENARIO_NAMES, type ScenarioRequest } from '../sim/platform/scenarios';
 
 const HELP = `Usage: npm run demo [-- options]
 
 Starts payscope (dashboard, JSON API and OTLP receivers on the embedded store), a simulated payment
-platform of 13 Node services traced by @payscope/instrumentation (checkout, order, inventory, risk,
-payment, four channel adapters and four mock gateways: alipay, wechatpay, stripe, paypal), and
+platform of 15 Node services traced by @payscope/instrumentation (checkout, order, inventory, risk,
+payment, account, four channel adapters and five mock gateways: alipay, wechatpay, stripe, adyen,
+paypal), and
 shoppers paying through it. Within a minute the dashboard shows payments across channels and
 gateways. Ctrl-C (or SIGTERM) stops everything; no process is left behind.
 
@@ -23,7 +25,7 @@ Options:
   --otlp-port N        OTLP/HTTP port (default PAYSCOPE_OTLP_HTTP_PORT or 4318)
   --grpc-port N        OTLP/gRPC port (default PAYSCOPE_OTLP_GRPC_PORT or 4317)
   --control-port N     the platform's control endpoint (default 4700; 0 = any free port)
-  --base-port N        services listen on N..N+12 (default 4701; 0 = any free ports)
+  --base-port N        services listen on N..N+14 (default 4701; 0 = any free ports)
   --data-dir DIR       payscope's data directory (default PAYSCOPE_DATA_DIR or ./.payscope-data);
                        each run's ground truth goes to DIR/sim/run-<time>/ground-truth.jsonl
   --time-scale X       multiply the gateways' latency, callback delays and timeouts (default 1)
@@ -224,7 +226,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 async function main(): Promise<void> {
   const ownPorts: Array<[string, number]> = [
     ['--control-port', controlPort],
-    ...Array.from({ length: basePort === 0 ? 0 : 13 }, (_, i): [string, number] => ['--base-port range', basePort + i]),
+    ...Array.from({ length: basePort === 0 ? 0 : SERVICES.length }, (_, i): [string, number] => ['--base-port range', basePort + i]),
   ];
   if (args.payscope === undefined) {
     ownPorts.unshift(['--otlp-port', otlpPort], ['--grpc-port', grpcPort]);

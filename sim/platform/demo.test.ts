@@ -8,7 +8,7 @@ import { ensureInstrumentationBuilt, REPO_ROOT } from './platform';
 
 /**
  * `npm run demo` as a user runs it: the real script in its own process, payscope's receivers
- * (no dashboard, so no Next.js build) and the 13 platform services. Every process the demo starts
+ * (no dashboard, so no Next.js build) and the 15 platform services. Every process the demo starts
  * inherits a marker in its environment; after the demo ends, /proc must hold none of them, whether
  * it was stopped with Ctrl-C (SIGINT to its process group), SIGTERM, or killed outright.
  */
@@ -112,8 +112,8 @@ describe('npm run demo', () => {
     const run = await startDemo();
     await waitFor('first spans stored', () => /first spans stored in payscope ([\d.]+) s/.exec(run.output()), 120_000);
     const started = processesWith(run.marker);
-    // The demo, payscope, and the 13 services.
-    expect(started.length).toBeGreaterThanOrEqual(15);
+    // The demo, payscope, and the 15 services.
+    expect(started.length).toBeGreaterThanOrEqual(17);
 
     process.kill(-run.child.pid!, 'SIGINT');
     const exit = await Promise.race([run.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit after SIGINT:\n${run.output()}`)), 45_000))]);

@@ -10,7 +10,7 @@ import { readGroundTruth } from './ground-truth';
 import { ensureInstrumentationBuilt, startPlatform, type Platform } from './platform';
 
 /**
- * The platform end to end against a real payscope ingest: 13 service processes traced by
+ * The platform end to end against a real payscope ingest: 15 service processes traced by
  * @payscope/instrumentation export to an in-process payscope server, traffic runs through every
  * scenario in turn (switched on the HTTP control endpoint, with stronger-than-default faults so a
  * few seconds of traffic are enough), and the spans read back from the store are checked against

@@ -150,7 +150,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           : 'service.namespace=shop,service.version=1.8.3,deployment.environment.name=demo',
         PAYSCOPE_GATEWAY_HOSTS: gatewayHostsEnv(),
         OTEL_BSP_SCHEDULE_DELAY: options.env?.OTEL_BSP_SCHEDULE_DELAY ?? '500',
-        // Flushing at stop: 13 services export at once to one payscope, give them time (killAll waits 10 s).
+        // Flushing at stop: 15 services export at once to one payscope, give them time (killAll waits 10 s).
         PAYSCOPE_SHUTDOWN_TIMEOUT_MS: options.env?.PAYSCOPE_SHUTDOWN_TIMEOUT_MS ?? '6000',
       },
     });
