@@ -1,6 +1,7 @@
 /**
  * Randomized data for error classes and money at stake: seeded payments of two scenarios (stripe
- * hanging with failover to adyen; a decline wave on stripe), in separate hours of one store.
+ * answering after the caller timed out, the retry charging again; a decline wave on stripe), in
+ * separate hours of one store.
  * getImpact is compared with a plain-JS computation over the very same spans, and gateway health
  * with the seeder's ground truth.
  */
@@ -20,7 +21,7 @@ import { listDoubleCharges } from './retries';
 
 const END = Date.parse('2025-04-10T12:00:00Z');
 const HOURS = 6;
-const FAILOVER = { payments: 600, seed: 'impact', fromMs: END - HOURS * 3_600_000, toMs: END, scenario: 'gateway-failover' as const };
+const SEEDED = { payments: 600, seed: 'impact', fromMs: END - HOURS * 3_600_000, toMs: END, scenario: 'double-charge' as const };
 const WAVE_END = END - 8 * 3_600_000;
 const SLA = { defaultSec: 300, byGateway: {} };
 const fx = { table: BUILTIN_FX_RATES, currency: 'USD' };
@@ -44,17 +45,17 @@ function toRef(s: SeedSpan): Ref {
   const attrs: Record<string, string> = {};
   const flat = [...(s.context ?? []), ...s.attrs];
   for (let i = 0; i < flat.length; i += 2) attrs[flat[i]] = flat[i + 1];
-  return { start: Math.round((s.startMs - FAILOVER.fromMs) * 1e6), dur: Math.max(0, Math.round(s.durationMs * 1e6)), attrs, error: s.status === 'Error' };
+  return { start: Math.round((s.startMs - SEEDED.fromMs) * 1e6), dur: Math.max(0, Math.round(s.durationMs * 1e6)), attrs, error: s.status === 'Error' };
 }
 
 beforeAll(async () => {
   ({ store, cleanup } = await openTempStore());
   await migrate(store, { retentionDays: 0 });
-  await seedStore(store, { payments: FAILOVER.payments, days: HOURS / 24, seed: FAILOVER.seed, endMs: END, scenario: FAILOVER.scenario, chunkSpans: 3000 });
+  await seedStore(store, { payments: SEEDED.payments, days: HOURS / 24, seed: SEEDED.seed, endMs: END, scenario: SEEDED.scenario, chunkSpans: 3000 });
   waveTruth = (await seedStore(store, { payments: 600, days: HOURS / 24, seed: 'wave', endMs: WAVE_END, scenario: 'decline-wave', truth: true, chunkSpans: 3000 })).truth!;
   const collected: SeedSpan[] = [];
-  const stream = paymentStream(FAILOVER);
-  for (let i = 0; i < FAILOVER.payments; i++) stream.next((s) => collected.push(s));
+  const stream = paymentStream(SEEDED);
+  for (let i = 0; i < SEEDED.payments; i++) stream.next((s) => collected.push(s));
   spans = collected.map(toRef);
 }, 120_000);
 afterAll(async () => cleanup?.());
@@ -63,8 +64,8 @@ const money = () => ({ count: 0, amount: 0 });
 
 /** The definition of lib/queries/impact.ts, order by order, in plain JS (amounts in cents until the end). */
 function referenceImpact(range: { from: Date; to: Date }, filter: { channel?: string; gateway?: string }) {
-  const lo = Math.round((range.from.getTime() - FAILOVER.fromMs) * 1e6);
-  const hi = Math.round((range.to.getTime() - FAILOVER.fromMs) * 1e6);
+  const lo = Math.round((range.from.getTime() - SEEDED.fromMs) * 1e6);
+  const hi = Math.round((range.to.getTime() - SEEDED.fromMs) * 1e6);
   const orders = new Map<string, Ref[]>();
   for (const s of spans) {
     const id = s.attrs['payment.order_id'] ?? '';
@@ -140,7 +141,7 @@ function referenceImpact(range: { from: Date; to: Date }, filter: { channel?: st
   return r;
 }
 
-const FULL = { from: new Date(FAILOVER.fromMs), to: new Date(FAILOVER.toMs + 3_600_000) };
+const FULL = { from: new Date(SEEDED.fromMs), to: new Date(SEEDED.toMs + 3_600_000) };
 const PART = { from: new Date(END - 3 * 3_600_000), to: new Date(END - 1_800_000) };
 const units = (m: { count: number; amount: number }) => ({ count: m.count, amount: m.amount / 100 });
 
