@@ -357,6 +357,76 @@ function sendTransactions(s: Services, t0: number): void {
   for (const root of roots.values()) end(root, a + Math.max(...TRANSACTION_PHASES.map((p) => p.at)) + 100);
 }
 
+/**
+ * Gateway retries and a double charge, after the hostile payments' range: [RETRIES_AT, RETRIES_AT +
+ * 60 s), no order.create (so they are no payments of the Overview or the funnel), every callback in
+ * a trace of its own. By hand (e2e/retries.spec.ts):
+ *
+ *   ord-e2e-r1  card 80.00 USD   stripe timeout (#1) → adyen accepted (#2), adyen calls back succeeded,
+ *                                then stripe's late callback says #1 succeeded too   → recovered, charged twice
+ *   ord-e2e-r2  wechatpay 50 CNY wechatpay SYSTEMERROR 500 → alipay accepted, declined by its callback
+ *                                                                                  → retried, not recovered
+ *   ord-e2e-r3  alipay 30 CNY    one attempt, called back twice, the second a recognised duplicate
+ *                                                                                  → one charge
+ */
+export const RETRIES_AT = 39 * 60;
+
+interface RetryEvent { at: number; gateway: string; attempt: number; request?: 'timeout' | 'accepted' | 'error'; errorCode?: string; http?: number; callback?: 'succeeded' | 'failed'; duplicate?: boolean }
+export interface RetryOrderSpec { order: string; channel: Channel; amount: string; currency: string; events: RetryEvent[] }
+
+export const RETRY_ORDERS: RetryOrderSpec[] = [
+  { order: 'ord-e2e-r1', channel: 'card', amount: '80.00', currency: 'USD', events: [
+    { at: 1_000, gateway: 'stripe', attempt: 1, request: 'timeout' },
+    { at: 7_000, gateway: 'adyen', attempt: 2, request: 'accepted' },
+    { at: 9_000, gateway: 'adyen', attempt: 2, callback: 'succeeded' },
+    { at: 20_000, gateway: 'stripe', attempt: 1, callback: 'succeeded' },
+  ] },
+  { order: 'ord-e2e-r2', channel: 'wechatpay', amount: '50', currency: 'CNY', events: [
+    { at: 2_000, gateway: 'wechatpay', attempt: 1, request: 'error', errorCode: 'SYSTEMERROR', http: 500 },
+    { at: 3_000, gateway: 'alipay', attempt: 2, request: 'accepted' },
+    { at: 6_000, gateway: 'alipay', attempt: 2, callback: 'failed', errorCode: 'ACQ.BUYER_BALANCE_NOT_ENOUGH' },
+  ] },
+  { order: 'ord-e2e-r3', channel: 'alipay', amount: '30', currency: 'CNY', events: [
+    { at: 4_000, gateway: 'alipay', attempt: 1, request: 'accepted' },
+    { at: 8_000, gateway: 'alipay', attempt: 1, callback: 'succeeded' },
+    { at: 15_000, gateway: 'alipay', attempt: 1, callback: 'succeeded', duplicate: true },
+  ] },
+];
+
+const RETRY_HOSTS: Record<string, string> = { stripe: 'api.stripe.com', adyen: 'checkout-test.adyen.com', alipay: 'openapi.alipay.com', wechatpay: 'api.mch.weixin.qq.com' };
+
+function sendRetries(s: Services, t0: number): void {
+  const a = t0 + RETRIES_AT * 1000;
+  for (const o of RETRY_ORDERS) {
+    const base = { 'payment.order_id': o.order, 'payment.channel': o.channel, 'payment.amount': o.amount, 'payment.currency': o.currency };
+    const requests = o.events.filter((e) => e.request);
+    const first = a + requests[0].at;
+    const last = a + Math.max(...requests.map((e) => e.at + (e.request === 'timeout' ? TIMEOUT_MS : 300)));
+    const root = span(s, 'payment', 'POST /payments', null, first - 5, { attributes: { ...base, 'payment.stage': 'payment.submit' } });
+    for (const e of o.events) {
+      const at = a + e.at;
+      if (e.request) {
+        const attrs: Attributes = {
+          ...base, 'payment.stage': 'gateway.request', 'payment.gateway': e.gateway, 'payment.attempt': e.attempt, 'server.address': RETRY_HOSTS[e.gateway],
+          'http.request.method': 'POST', 'payment.outcome': e.request === 'error' ? 'failed' : 'pending',
+        };
+        if (e.request === 'timeout') Object.assign(attrs, { 'error.type': 'timeout', 'payment.timeout': 'true' });
+        if (e.request === 'error') Object.assign(attrs, { 'payment.error_code': e.errorCode!, 'http.response.status_code': e.http!, 'error.type': String(e.http) });
+        const req = span(s, `adapter-${o.channel}`, 'POST', root, at, { kind: SpanKind.CLIENT, attributes: attrs, error: e.request === 'accepted' ? undefined : e.request === 'timeout' ? 'timeout' : `${e.gateway} ${e.errorCode}` });
+        end(req, at + (e.request === 'timeout' ? TIMEOUT_MS : 300));
+      } else {
+        const notify = span(s, e.gateway, 'POST', null, at, { kind: SpanKind.CLIENT, attributes: { 'server.address': 'payment', 'url.full': `http://payment/callbacks/${e.gateway}` } });
+        const attrs: Attributes = { ...base, 'payment.stage': 'gateway.callback', 'payment.gateway': e.gateway, 'payment.attempt': e.attempt, 'payment.outcome': e.callback! };
+        if (e.errorCode) attrs['payment.error_code'] = e.errorCode;
+        if (e.duplicate) attrs['payment.callback.duplicate'] = true;
+        end(span(s, 'payment', 'POST /callbacks/:gateway', notify, at + 2, { attributes: attrs }), at + 30);
+        end(notify, at + 35);
+      }
+    }
+    end(root, last + 5);
+  }
+}
+
 /** Sends the whole data set to payscope's OTLP/HTTP port and waits until it is stored. */
 export async function sendFixture(otlpUrl: string, t0: number): Promise<void> {
   const s = new Services(otlpUrl);
@@ -364,6 +434,7 @@ export async function sendFixture(otlpUrl: string, t0: number): Promise<void> {
     for (const p of [...PAYMENTS, ...HOSTILE_PAYMENTS]) sendPayment(s, t0, p);
     sendBigTrace(s, t0);
     sendTransactions(s, t0);
+    sendRetries(s, t0);
   });
   await s.flush();
 }

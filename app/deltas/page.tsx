@@ -47,7 +47,8 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
       <FilterBar
         params={flatParams(sp)}
         fields={[
-          { name: 'cohort', label: 'Compare', options: COHORTS.map((c) => ({ value: c.value, label: c.label })), allLabel: 'failed payments' },
+          // The empty choice is the default cohort, failed.
+          { name: 'cohort', label: 'Compare', options: COHORTS.filter((c) => c.value !== 'failed').map((c) => ({ value: c.value, label: c.label })), allLabel: 'failed payments' },
           { name: 'channel', label: 'Channel', options: values.channels, allLabel: 'all channels' },
           { name: 'gateway', label: 'Gateway', options: values.gateways, allLabel: 'all gateways' },
           ...(q.cohort === 'slow' ? [{ name: 'slowMs', label: 'Slow from (ms, default p90)', type: 'number' as const }] : []),
