@@ -23,8 +23,8 @@ Parts:
            in the same run (--cpu-prof DIR: V8 CPU profiles of the payscope process)
   queries  ~10M seeded spans (--quick: ~1M; --scale 50m: ~51M over 10 days, opt-in, minutes to seed;
            --scale 10m,50m: both and each query's growth; --data-dir DIR: each scale's store kept in or
-           reused from DIR/<scale>); p50/p95 and CPU of every API query and trace by id; bytes/span of
-           every table
+           reused from DIR/<scale>; --calls N: timed calls per query, default 40); p50/p95 and CPU of
+           every API query and trace by id; bytes/span of every table
   pages    time to first meaningful content of each dashboard page in Chromium on ~10M seeded spans,
            and render time of a 5,000-span trace
   contention  ingest acknowledgement p50/p99/max at a steady 20 exports/s (200 spans each), and the
@@ -87,6 +87,7 @@ if (!only || only === 'queries') {
   for (const scale of scales) {
     const r = await benchQueries({
       ...(quick ? { payments: 52_000 } : SCALES[scale]),
+      ...(args.includes('--calls') ? { calls: Number(args[args.indexOf('--calls') + 1]) } : {}),
       ...(dataDir ? { dataDir: path.join(dataDir, scale) } : {}),
       onProgress: (l) => console.error(`  ${scale}: ${l}`),
     });
