@@ -12,7 +12,7 @@ test.describe('an empty store', () => {
   });
 
   test('the other pages too, and unknown ids are "not found", not errors', async ({ page }) => {
-    for (const path of ['/funnel', '/hops', '/gateways', '/stuck', '/traces']) {
+    for (const path of ['/funnel', '/hops', '/gateways', '/stuck', '/transactions', '/traces']) {
       await page.goto(path);
       await expect(page.locator('[data-empty="no-spans"]'), path).toBeVisible();
     }

@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
-import { BIG_TRACE_SPANS, HOSTILE, HOSTILE_PAYMENTS, PAYMENTS, readFixture, spanCount } from './fixture';
+import { BIG_TRACE_SPANS, HOSTILE, HOSTILE_PAYMENTS, PAYMENTS, readFixture, spanCount, TRANSACTIONS_AT } from './fixture';
 import { api, kpi, rangeQuery, screenshot, urlParams } from './helpers';
 
 /**
@@ -173,6 +173,12 @@ function pages(request: APIRequestContext): PageCase[] {
     },
     { name: 'Stuck payments', base: at('/stuck'), marker: 'data-testid="stuck"', rows: '[data-testid="stuck"] tbody tr', params: [ignored('slaSec'), ...time] },
     {
+      // The fixture's transactions lie in the minute after its range.
+      name: 'Transactions',
+      base: at('/transactions', ((t) => ({ from: new Date(t).toISOString(), to: new Date(t + 60_000).toISOString() }))(readFixture().t0 + TRANSACTIONS_AT * 1000)),
+      marker: 'data-testid="anomalies"', rows: '[data-testid="anomalies"] tbody tr', params: [ignored('slaSec'), unseen('limit'), ...time],
+    },
+    {
       name: 'Traces', base: at('/traces'), marker: 'data-testid="traces"', rows: '[data-testid="traces"] tbody tr',
       params: [
         { name: 'traceId', state: { kind: 'alert', echo: true }, echo: 'field' }, { name: 'orderId', state: { kind: 'empty' }, echo: 'payment link' },
@@ -267,7 +273,7 @@ async function inBatches<T>(items: T[], n: number, fn: (t: T) => Promise<void>):
 }
 
 test.describe('hostile URL parameters', () => {
-  for (const name of ['Overview', 'Payments', 'Payment', 'Funnel', 'Funnel drop-offs', 'Hops', 'Gateways', 'Stuck payments', 'Traces', 'Trace']) {
+  for (const name of ['Overview', 'Payments', 'Payment', 'Funnel', 'Funnel drop-offs', 'Hops', 'Gateways', 'Stuck payments', 'Transactions', 'Traces', 'Trace']) {
     test(`${name}: every parameter, hostile, is read as text`, async ({ page, request }) => {
       test.setTimeout(180_000);
       const p = pages(request).find((x) => x.name === name)!;
