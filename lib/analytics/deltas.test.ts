@@ -48,7 +48,7 @@ describe('isComparedKey', () => {
     ['card.brand', true], ['card.issuer', true], ['service.version', true], ['host.name', true], ['payment.currency', true],
     ['payment.order_id', false], ['payment.amount', false], ['payment.outcome', false], ['payment.error_code', false], ['payment.stage', false],
     ['http.response.status_code', false], ['error.type', false], ['service.instance.id', false], ['enduser.id', false], ['request_id', false],
-    ['session.uuid', false], ['paid', true],
+    ['session.uuid', false], ['paid', true], ['payment.tx.phase', false], ['payment.tx.branch', true],
   ])('%s → %s', (key, want) => expect(isComparedKey(key)).toBe(want));
 });
 

@@ -81,6 +81,8 @@ export const DELTA_EXCLUDED_KEYS: readonly string[] = [
   'server.port', 'network.peer.port', 'exception.stacktrace', 'exception.message',
   // restate the cohort
   'payment.outcome', 'payment.error_code', 'payment.error_class', 'payment.stage', 'payment.timeout', 'payment.callback.duplicate',
+  // a cancel or compensate runs because the payment failed
+  'payment.tx.phase',
   'error.type', 'exception.type', 'http.response.status_code', 'http.status_code', 'otel.status_code', 'otel.status_description',
   'rpc.grpc.status_code',
 ];
