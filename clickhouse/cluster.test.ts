@@ -48,6 +48,7 @@ const SHARDING_KEYS: Record<string, string> = {
   gateway_calls: 'cityHash64(TraceId)',
   hop_spans: 'TraceKey', // = cityHash64(TraceId), computed by hop_spans_mv
   transaction_phases: 'cityHash64(TraceId)',
+  payment_attempts: 'cityHash64(TraceId)',
 };
 
 const PROD: SchemaLayout = { cluster: 'prod', database: 'payscope' };
