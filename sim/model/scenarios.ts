@@ -97,3 +97,21 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+
+/**
+ * The orders a run's ground truth lists, the same for the seeder's whole range (sim/seed/scenarios.ts)
+ * and each scenario period of the live platform (sim/platform/ground-truth.ts).
+ */
+export interface OrderLists {
+  /** Orders the scenario's fault touched (e.g. routed to the degraded gateway inside the window). */
+  affectedOrders: string[];
+  /** Orders whose gateway request failed or timed out because of the injected fault. */
+  failedOrders: string[];
+  lostCallbackOrders: string[];
+  duplicateCallbackOrders: string[];
+  lateCallbackOrders: string[];
+  /** Callbacks due but not delivered: after the end of the seeded range, or when the run stopped. */
+  pendingCallbackOrders: string[];
+  timeoutOrders: string[];
+  inconsistentOrders: string[];
+}

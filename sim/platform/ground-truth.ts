@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { OrderLists } from '../model/scenarios';
 import type { Scenario, ScenarioName } from './scenarios';
 
 /**
@@ -91,7 +92,7 @@ export interface RunRecord {
 export type TruthRecord = OrderRecord | PaymentRecord | ScenarioRecord | RunRecord;
 
 /** One scenario period, summarized (the seeder's `GroundTruth` fields, plus the period's bounds). */
-export interface PeriodTruth {
+export interface PeriodTruth extends OrderLists {
   period: number;
   scenario: ScenarioName;
   description: string;
@@ -102,15 +103,6 @@ export interface PeriodTruth {
   to: string | null;
   payments: number;
   paymentsByChannel: Record<string, number>;
-  affectedOrders: string[];
-  failedOrders: string[];
-  lostCallbackOrders: string[];
-  duplicateCallbackOrders: string[];
-  lateCallbackOrders: string[];
-  /** Callbacks scheduled but not delivered (yet, or ever: the run stopped first). */
-  pendingCallbackOrders: string[];
-  timeoutOrders: string[];
-  inconsistentOrders: string[];
   declinedOrders: string[];
   providerErrorOrders: string[];
   retriedOrders: string[];

@@ -12,9 +12,11 @@ import { GATEWAY_NAMES, type Gateway } from './topology';
 export { SCENARIO_NAMES, SCENARIOS };
 export type { Scenario, ScenarioName };
 
-/** What `POST /scenario` and `--scenario` accept: a name, and optionally another target or strength. */
-export interface ScenarioRequest {
-  name: ScenarioName;
+/**
+ * What `POST /scenario` and `--scenario` accept: a name, and optionally another target or any of the
+ * scenario's strengths (sim/model/scenarios.ts).
+ */
+export type ScenarioRequest = { name: ScenarioName } & Partial<Omit<Scenario, 'name' | 'description' | 'target'>> & {
   /** gateway-degraded, lost-callbacks, decline-wave, gateway-failover, double-charge: the gateway. */
   gateway?: Gateway;
   /** issuer-skew: the card issuer that declines more. */
@@ -23,18 +25,7 @@ export interface ScenarioRequest {
   service?: string;
   /** timeout-misconfig: the adapter whose timeout is too short (`adapter-card`, ...). */
   caller?: string;
-  extraErrorRate?: number;
-  latencyFactor?: number;
-  extraHangRate?: number;
-  lostCallbackRate?: number;
-  dbExtraMedianMs?: number;
-  dbExtraSigma?: number;
-  callerTimeoutMs?: number;
-  extraDeclineRate?: number;
-  outageRate?: number;
-  slowProcessedRate?: number;
-  txAnomalyRate?: number;
-}
+};
 
 /** The scenario in force, as broadcast to every service. */
 export interface ActiveScenario extends Scenario {

@@ -1,6 +1,6 @@
 import type { ErrorClass } from '../model/catalog';
 import type { TxAnomaly } from '../model/payment';
-import type { Scenario, ScenarioName } from '../model/scenarios';
+import type { OrderLists, Scenario, ScenarioName } from '../model/scenarios';
 
 /**
  * How the seeder applies a scenario to history: inside a time window (by default the last two hours
@@ -20,7 +20,7 @@ export function scenarioWindow(fromMs: number, toMs: number, lengthMs = DEFAULT_
  * What was injected and which orders it touched, plus the baseline's own anomalies (lost, duplicate
  * and late callbacks, timeouts, inconsistent payments) so analytics can be checked against them.
  */
-export interface GroundTruth {
+export interface GroundTruth extends OrderLists {
   scenario: ScenarioName;
   description: string;
   seed: string;
@@ -31,17 +31,6 @@ export interface GroundTruth {
   payments: number;
   traces: number;
   spans: number;
-  /** Orders the scenario's fault touched (e.g. routed to the degraded gateway inside the window). */
-  affectedOrders: string[];
-  /** Orders whose gateway request failed or timed out because of the injected fault. */
-  failedOrders: string[];
-  lostCallbackOrders: string[];
-  duplicateCallbackOrders: string[];
-  lateCallbackOrders: string[];
-  /** Callbacks due after the end of the range (still waiting when the range ends). */
-  pendingCallbackOrders: string[];
-  timeoutOrders: string[];
-  inconsistentOrders: string[];
   /**
    * Payments that failed at the gateway, by the class of their last failure (an asynchronous decline
    * is `decline`): count, and amount per currency (major units). A payment that took money is never
