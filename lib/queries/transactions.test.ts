@@ -102,7 +102,7 @@ function randomSpans(): FixtureSpan[] {
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const out: RandomPhase[] = [];
   for (let t = 0; t < 500; t++) {
-    const txId = `tx_${t}${r() < 0.05 ? `'"\\ ${t}` : ''}`;
+    const txId = `tx_${t}${r() < 0.05 ? `'"\\ /ü🙂\u0001 ${t}` : ''}`;
     const saga = r() < 0.3;
     const phases = saga ? ['action', 'compensate', 'action'] : ['try', 'confirm', 'cancel', 'try', 'cancel', 'confirm', 'prepare'];
     const base = Math.round((-3_600_000 + r() * (HOURS * 3_600_000 + 3_600_000)) / 100) * 100;
