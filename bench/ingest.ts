@@ -169,7 +169,9 @@ export async function benchIngest(opts: IngestBenchOptions) {
         maxMs: Math.max(...rs.map((x) => x.maxMs)),
         peakRssMb: median(rs.map((x) => x.peakRssMb)),
         cpuCores: median(rs.map((x) => x.cpuCores)),
-        lostSpans: variant === 'payscope' ? Math.max(...rs.map((x) => x.okSpans - x.storedSpans)) : 0,
+        lostSpans: variant === 'payscope' ? Math.max(0, ...rs.map((x) => x.okSpans - x.storedSpans)) : 0,
+        // Stored although the client gave up waiting (10 s): an exporter would send them again.
+        storedAfterTimeout: variant === 'payscope' ? Math.max(0, ...rs.map((x) => x.storedSpans - x.okSpans)) : 0,
       };
     });
     return rows.map((s) => ({ ...s, ratioToNullSink: s.spansPerSec / rows[0].spansPerSec }));

@@ -65,6 +65,7 @@ if (!only || only === 'ingest') {
     'peak RSS MB': fmt(s.peakRssMb),
     'CPU cores': fmt(s.cpuCores, 2),
     'acked not stored': s.lostSpans,
+    'stored after client timeout': s.storedAfterTimeout,
   })));
   // Where the server's CPU went, per thread name, as shares of its CPU time (first repeat of each shape).
   for (const run of r.runs.filter((x, i, all) => x.variant === 'payscope' && all.findIndex((y) => y.shape === x.shape && y.variant === x.variant) === i)) {
