@@ -8,6 +8,8 @@ import { migrate } from '../../clickhouse/migrate';
 import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 import { phaseSpan, TRANSACTIONS_FIXTURE, TRANSACTIONS_T0 } from '../../test/helpers/transactions-fixture';
 import { openTempStore } from '../../test/helpers/store';
+import type { GroundTruth } from '../../sim/seed/scenarios';
+import { seedStore } from '../../sim/seed/seed';
 import {
   countTransactionAnomalies,
   findTransactionAnomalies,
@@ -22,12 +24,17 @@ let cleanup: () => Promise<void>;
 
 const RANDOM_T0 = Date.parse('2025-06-01T00:00:00Z');
 const HOURS = 6;
+/** Seeded payments of the tx-anomalies scenario over six hours, its fault applying throughout. */
+const SEEDED = { payments: 1500, seed: 'transactions', endMs: Date.parse('2025-07-01T12:00:00Z'), scenario: 'tx-anomalies' as const, windowMs: HOURS * 3_600_000 };
+let seeded: { fromMs: number; toMs: number; truth: GroundTruth };
 
 beforeAll(async () => {
   ({ store, cleanup } = await openTempStore());
   await migrate(store, { retentionDays: 0 });
   await insertFixture(store, TRANSACTIONS_FIXTURE, TRANSACTIONS_T0);
   await insertFixture(store, randomSpans(), RANDOM_T0);
+  const r = await seedStore(store, { ...SEEDED, days: HOURS / 24, truth: true, chunkSpans: 5000 });
+  seeded = { fromMs: r.fromMs, toMs: r.toMs, truth: r.truth! };
 });
 afterAll(async () => cleanup?.());
 
@@ -150,5 +157,24 @@ describe('listTransactionAnomalies on randomized transactions', () => {
     expect(got.transactions).toBe(want.transactions);
     expect(got.counts).toEqual(want.counts);
     expect(got.anomalies).toEqual(want.anomalies);
+  });
+});
+
+describe("listTransactionAnomalies on the seeder's transactions", () => {
+  it('finds exactly the anomalies the simulator injected, with their order ids, and no clean rollback', async () => {
+    // Judged two hours after the last payment with an hour's SLA, so every open branch has run out
+    // of time; the simulator counts a late second phase as settled, and none comes an hour late.
+    const got = await listTransactionAnomalies(store, {
+      from: new Date(seeded.fromMs), to: new Date(seeded.toMs + 2 * 3_600_000), slaSec: 3600, limit: 10_000,
+    });
+    const key = (a: { txId: string; branch: string; kind: string; orderId: string }) => `${a.txId}/${a.branch} ${a.kind} ${a.orderId}`;
+    const truth = seeded.truth.txAnomalies;
+    for (const kind of ['empty_rollback', 'hanging', 'unfinished', 'mixed_outcome', 'failed_compensation']) {
+      expect(truth.filter((a) => a.kind === kind).length, kind).toBeGreaterThan(0);
+    }
+    expect(got.anomalies.map(key).sort()).toEqual(truth.map(key).sort());
+    const anomalous = new Set(got.anomalies.map((a) => a.txId));
+    expect(seeded.truth.cleanRollbacks.length).toBeGreaterThan(0);
+    expect(seeded.truth.cleanRollbacks.filter((c) => anomalous.has(c.txId))).toEqual([]);
   });
 });
