@@ -76,7 +76,7 @@ const minOrderId = (spans: readonly TransactionPhaseSpan[]) =>
 const sortedTraces = (spans: readonly TransactionPhaseSpan[]) => [...new Set(spans.map((s) => s.traceId))].sort().slice(0, MAX_ANOMALY_TRACE_IDS);
 
 /** The branch kinds (all but mixed_outcome) of one branch's phase spans. */
-export function branchAnomalyKinds(spans: readonly TransactionPhaseSpan[], { asOf, sla }: TransactionAnomalyOptions): TransactionAnomalyKind[] {
+function branchAnomalyKinds(spans: readonly TransactionPhaseSpan[], { asOf, sla }: TransactionAnomalyOptions): TransactionAnomalyKind[] {
   const kinds: TransactionAnomalyKind[] = [];
   const of = (phase: string) => spans.filter((s) => s.phase === phase);
   const tries = of('try');
