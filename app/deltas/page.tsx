@@ -61,7 +61,7 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
       </div>
       {r.attributes.length === 0 ? (
         <p className="empty" data-testid="deltas-empty">
-          {r.cohort.count === 0 ? `No ${cohortLabel} in this range: nothing to compare.` : 'No attribute values to compare on these payments\u2019 spans.'}
+          {r.cohort.count === 0 ? `No ${cohortLabel} in this range: nothing to compare.` : `No attribute value is more common among ${cohortLabel} than among ${others}.`}
           {' '}Try a longer range or another cohort.
         </p>
       ) : (
@@ -70,6 +70,9 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
             Each value: the share of {cohortLabel} that carry it (dark) against the share of {others} (light), most over-represented first.
             Ranked by how sure the difference is, so a value on a handful of payments does not come first. Click a value for its traces.
           </p>
+          {r.attributes[0].score <= 0 && (
+            <p className="muted small" data-testid="deltas-weak">None of these stands out beyond chance with this many payments: widen the range before drawing conclusions.</p>
+          )}
           <div className="table-wrap">
             <table data-testid="deltas">
               <thead>

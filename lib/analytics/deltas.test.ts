@@ -9,11 +9,12 @@ describe('rankDeltas', () => {
       { key: 'card.issuer', value: 'big bank', cohort: 200, baseline: 400 },
       { key: 'card.brand', value: 'visa', cohort: 240, baseline: 1200 },
     ], 400, 2000);
-    expect(ranked.map((r) => r.value)).toEqual(['big bank', 'visa', 'rare bank']);
+    // visa: 60 % of both, not over-represented at all.
+    expect(ranked.map((r) => r.value)).toEqual(['big bank', 'rare bank']);
     expect(ranked[0]).toMatchObject({ cohortShare: 0.5, baselineShare: 0.2, cohortCount: 200, baselineCount: 400 });
     // The rare value's ratio is the highest, its bound the lowest.
-    expect(ranked[2].lift).toBeGreaterThan(ranked[0].lift);
-    expect(ranked[2].score).toBeLessThan(0);
+    expect(ranked[1].lift).toBeGreaterThan(ranked[0].lift);
+    expect(ranked[1].score).toBeLessThan(0);
     expect(ranked[0].score).toBeGreaterThan(0);
   });
 
@@ -28,13 +29,22 @@ describe('rankDeltas', () => {
     expect(common.score).toBeGreaterThan(rare.score);
   });
 
-  it('an evenly spread value scores below zero; values the cohort lacks are not listed', () => {
+  it('only over-represented values are listed: not one as common among the others, nor one the cohort lacks', () => {
     const ranked = rankDeltas([
-      { key: 'region', value: 'eu', cohort: 50, baseline: 500 },
+      { key: 'region', value: 'eu', cohort: 10, baseline: 100 },
       { key: 'region', value: 'us', cohort: 0, baseline: 500 },
+      { key: 'region', value: 'apac', cohort: 5, baseline: 120 },
+      { key: 'gateway', value: 'alipay', cohort: 30, baseline: 150 },
     ], 100, 1000);
-    expect(ranked.map((r) => r.value)).toEqual(['eu']);
-    expect(ranked[0].score).toBeLessThan(0);
+    expect(ranked.map((r) => r.value)).toEqual(['alipay']);
+    // 5 failed and 7 other payments: every one carries `all`; 2 failed and 1 other carry `few`.
+    const small = rankDeltas([
+      { key: 'service.name', value: 'all', cohort: 5, baseline: 7 },
+      { key: 'gateway', value: 'few', cohort: 2, baseline: 1 },
+    ], 5, 7);
+    expect(small.map((r) => r.value)).toEqual(['few']);
+    // Over-represented, but not beyond chance with so few payments.
+    expect(small[0].score).toBeLessThan(0);
   });
 
   it('no payments: shares are 0, nothing divides by zero', () => {

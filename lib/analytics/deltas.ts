@@ -52,10 +52,14 @@ export function deltaScore(cohort: number, cohortN: number, baseline: number, ba
   return { lift: Math.exp(logLift), score: logLift - Z * se };
 }
 
-/** Values ranked, most over-represented first (ties: more cohort payments, then key and value). */
+/**
+ * The over-represented values (a larger share of the cohort than of the others), most first by the
+ * score (ties: more cohort payments, then key and value). Values as common among the others say
+ * nothing about the cohort: left out, however sure.
+ */
 export function rankDeltas(rows: readonly DeltaCounts[], cohortN: number, baselineN: number): RankedDelta[] {
   return rows
-    .filter((r) => r.cohort > 0)
+    .filter((r) => r.cohort > 0 && r.cohort * Math.max(1, baselineN) > r.baseline * Math.max(1, cohortN))
     .map((r) => ({
       key: r.key,
       value: r.value,

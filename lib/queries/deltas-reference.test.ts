@@ -99,7 +99,7 @@ function reference(cohort: DeltaCohort, opts: { slowMs?: number; samplePerSide?:
   const inBaseline = (f: (typeof facts)[number]) =>
     cohort === 'failed' ? !(f.okEnd === 0 && f.failure) : cohort === 'slow' ? f.okEnd > 0 && f.okEnd - f.p.t0 < slowMs : !f.stuck;
   const k = opts.samplePerSide ?? 500;
-  const bound = traceIdSliceBound((opts.maxSlicePayments ?? 2000) / facts.length);
+  const bound = traceIdSliceBound((opts.maxSlicePayments ?? 1000) / facts.length);
   const sample = (xs: typeof facts) => xs.map((f) => f.p).sort((a, b) => (traceIdOf(a.trace) < traceIdOf(b.trace) ? -1 : 1)).slice(0, k)
     .filter((p) => bound === '' || traceIdOf(p.trace) < bound);
   const cohortPs = sample(facts.filter(inCohort));

@@ -43,7 +43,7 @@ export interface DeltasParams extends TimeRange {
   limit?: number;
   /** Payments sampled per side at most. @default 500 */
   samplePerSide?: number;
-  /** Payments whose trace-id slice is read at most (about): above it, a narrower slice. @default 2000 */
+  /** Payments whose trace-id slice is read at most (about): above it, a narrower slice. @default 1000 */
   maxSlicePayments?: number;
   hosts?: GatewayHostArrays;
 }
@@ -126,7 +126,7 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
     )`);
 
   // Each side's smallest trace ids, cut at the slice bound: still the smallest ids inside the slice.
-  const bound = traceIdSliceBound((p.maxSlicePayments ?? 2000) / Math.max(1, num(sample?.payments)));
+  const bound = traceIdSliceBound((p.maxSlicePayments ?? 1000) / Math.max(1, num(sample?.payments)));
   const inSlice = (t: string) => bound === '' || t < bound;
   const cohortTraces = (sample?.cohortTraces ?? []).filter(inSlice);
   const baselineTraces = (sample?.baselineTraces ?? []).filter(inSlice);
