@@ -22,7 +22,7 @@ const KINDS: Record<TransactionAnomalyKind, { label: string; means: string }> = 
   hanging: { label: 'Hanging', means: 'a try that ran after the cancel of its branch: what it reserved is never released' },
   unfinished: { label: 'Unfinished', means: 'a try succeeded and neither confirm nor cancel came within the SLA' },
   mixed_outcome: { label: 'Mixed outcome', means: 'this branch was cancelled while another branch of the transaction confirmed' },
-  failed_compensation: { label: 'Failed compensation', means: 'a Saga compensate step failed and no retry succeeded' },
+  failed_compensation: { label: 'Failed compensation', means: 'a Saga compensate step failed (a retry may have succeeded since: check the traces)' },
 };
 
 /** TCC and Saga transactions across services and traces: their classic failures, per branch. */
