@@ -3,7 +3,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { ErrorCodeTable } from '../analytics/error-taxonomy';
 import { BUILTIN_FX_RATES } from '../analytics/money';
 import type { Store } from '../store/store';
-import { insertFixture, traceIdOf } from '../../test/helpers/fixtures';
+import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 import { RETRIES_FIXTURE, RETRIES_T0 } from '../../test/helpers/retries-fixture';
 import { openTempStore } from '../../test/helpers/store';
 import { getRetries, listDoubleCharges } from './retries';
@@ -57,6 +57,23 @@ describe('getRetries', () => {
     expect(r.truncated).toBe(true);
     expect(r.chains.map((c) => c.orderId)).toEqual(['recovered-eur']);
     expect(r.orders).toBe(7);
+  });
+});
+
+describe('bounds', () => {
+  it('reads at most 64 attempts and callbacks of one order, the earliest', async () => {
+    // One order retrying a hundred times, a day after the fixture.
+    const at = RETRIES_T0 + 86_400_000;
+    const spans: FixtureSpan[] = Array.from({ length: 100 }, (_, i) => ({
+      trace: `many-${i}`, id: `many-${i}`, service: 'adapter', name: 'POST', kind: 'Client', start: 1000 + i * 1000, dur: 50, status: 'Error',
+      attrs: { 'payment.order_id': 'many', 'payment.stage': 'gateway.request', 'payment.gateway': 'stripe', 'error.type': 'timeout', 'payment.timeout': 'true' },
+    }));
+    await insertFixture(store, spans, at);
+    const r = await getRetries(store, { from: new Date(at), to: new Date(at + 3_600_000), ...common });
+    expect([r.orders, r.retried]).toEqual([1, 1]);
+    expect(r.chains[0].attempts).toHaveLength(64);
+    expect(r.chains[0].attempts[0].traceId).toBe(traceIdOf('many-0'));
+    expect(r.chains[0].attempts[63].traceId).toBe(traceIdOf('many-63'));
   });
 });
 

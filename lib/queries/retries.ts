@@ -47,6 +47,9 @@ interface Candidates {
   truncated: boolean;
 }
 
+/** Attempts and callbacks read per order, the earliest: matching them is quadratic, and a real order has a handful. */
+const MAX_EVENTS_PER_ORDER = 64;
+
 type EventTuple = [string, number, string, string, string, number, string, string, number, number, number, string, string];
 
 async function loadCandidates(store: Store, p: RetriesParams): Promise<Candidates> {
@@ -80,8 +83,9 @@ async function loadCandidates(store: Store, p: RetriesParams): Promise<Candidate
                anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
                anyIf(Amount, Amount != '') AS amount,
                anyIf(toString(Currency), Currency != '') AS currency,
-               groupArray((toString(PaymentStage), toFloat64(toUnixTimestamp64Nano(Timestamp)) / 1e6, gw, toString(PaymentOutcome),
-                 toString(PaymentErrorCode), IsError, toString(ErrorType), toString(TimeoutFlag), HttpStatus, Attempt, Duplicate, ProviderRef, TraceId)) AS events
+               arraySlice(arraySort(e -> e.2, groupArray((toString(PaymentStage), toFloat64(toUnixTimestamp64Nano(Timestamp)) / 1e6, gw, toString(PaymentOutcome),
+                 toString(PaymentErrorCode), IsError, toString(ErrorType), toString(TimeoutFlag), HttpStatus, Attempt, Duplicate, ProviderRef, TraceId))),
+                 1, ${MAX_EVENTS_PER_ORDER}) AS events
         FROM (SELECT *, ${gatewayOfSql()} AS gw FROM payment_attempts WHERE ${scan} AND PaymentOrderId IN (${picked.map((c) => c[1])}))
         GROUP BY PaymentOrderId`)
     : [];
