@@ -81,10 +81,10 @@ function referenceImpact(range: { from: Date; to: Date }, filter: { channel?: st
   for (const list of orders.values()) {
     const rows = list.map((s) => {
       const stage = s.attrs['payment.stage'];
-      const gw = gatewayOf(hosts, s.attrs['payment.gateway'] ?? '', (s.attrs['server.address'] ?? '').toLowerCase());
-      const timedOut = isTimeout(s.attrs['error.type'] ?? '', s.attrs['payment.timeout'] ?? '');
       const isRequest = stage === 'gateway.request';
       const isCallback = stage === 'gateway.callback';
+      const gw = isRequest || isCallback ? gatewayOf(hosts, s.attrs['payment.gateway'] ?? '', (s.attrs['server.address'] ?? '').toLowerCase()) : '';
+      const timedOut = isTimeout(s.attrs['error.type'] ?? '', s.attrs['payment.timeout'] ?? '');
       const failed = s.error || ['failed', 'cancelled'].includes(s.attrs['payment.outcome'] ?? '');
       const cls = classifyGatewayError({
         gateway: gw, errorCode: s.attrs['payment.error_code'] ?? '', isError: failed, timeoutFlag: s.attrs['payment.timeout'] ?? '',

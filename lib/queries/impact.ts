@@ -105,7 +105,7 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
     ...(p.gateway !== undefined ? [sql`gateway = ${p.gateway}`] : []),
   ];
   const having = filters.length ? sql`HAVING ${join(filters, ' AND ')}` : sql``;
-  const rows = await store.query<Row>(sql`
+  const [rows, doubles] = await Promise.all([store.query<Row>(sql`
     WITH ${queryConstants(hosts)}, ${errorClassConstants(p.errorCodes ?? defaultErrorCodeTable())}, ${stuck.constants},
          ${currencies} AS _fx_currencies, ${typed(factors, 'Array(Float64)')} AS _fx_factors
     SELECT outcome, cls, gateway, count() AS n,
@@ -126,27 +126,35 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
              countIf(succeeded) > 0 AS paid,
              countIf(hardFailure) > 0 AS anyFailure,
              argMaxIf(hardFailure, ns, isRequest) AS lastAttemptRejected,
-             if(countIf(hardFailure AND isGatewayStage) > 0, argMaxIf(errorClass, ns, hardFailure AND isGatewayStage), argMaxIf(errorClass, ns, hardFailure)) AS lastClass,
+             -- The class of the last failed gateway call, else of the last failed span.
+             if(countIf(hardFailure AND isGatewayStage) > 0, argMaxIf(rowClass, ns, hardFailure AND isGatewayStage), argMaxIf(rowClass, ns, hardFailure)) AS lastClass,
              multiIf(${inconsistent.isInconsistent}, 'inconsistent', paid, 'succeeded', lastAttemptRejected, 'failed',
                      ${stuck.isStuck}, 'stuck', anyFailure, 'failed', 'pending') AS outcome,
              if(outcome = 'failed', if(lastClass = '', 'unknown', lastClass), '') AS cls
       FROM (
         SELECT PaymentOrderId, PaymentChannel, PaymentAmount, PaymentCurrency, PaymentStage, PaymentErrorCode, Timestamp, Duration,
-               toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns, ${gatewayOfSql()} AS gw,
+               toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
                PaymentStage = 'gateway.request' AS isRequest, PaymentStage = 'gateway.callback' AS isCallback,
                isRequest OR isCallback AS isGatewayStage,
+               -- Only gateway stages need a gateway (the host lookup runs per row).
+               if(isGatewayStage, ${gatewayOfSql()}, '') AS gw,
                ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted,
                isGatewayStage AND PaymentOutcome = 'succeeded' AS succeeded,
                IsError OR PaymentOutcome IN ('failed', 'cancelled') AS failed,
                failed AND NOT (isRequest AND timedOut) AS hardFailure,
-               ${errorClassSql({ gateway: 'gw', isError: 'failed', errorType: "if(isGatewayStage, toString(ErrorType), '')", httpStatus: 'if(isGatewayStage, HttpStatus, 0)' })} AS errorClass
+               -- The error class of a failed row; outside gateway stages only its code and timeout flag count.
+               if(hardFailure, ${errorClassSql({ gateway: 'gw', isError: '1', errorType: "if(isGatewayStage, toString(ErrorType), '')", httpStatus: 'if(isGatewayStage, HttpStatus, 0)' })}, '') AS rowClass
         FROM payment_stage_events
         WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
       )
       GROUP BY PaymentOrderId
       ${having}
     )
-    GROUP BY outcome, cls, gateway`);
+    GROUP BY outcome, cls, gateway`),
+    listDoubleCharges(store, {
+      from: p.from, to: p.to, channel: p.channel, hosts, errorCodes: p.errorCodes, limit: p.maxDoubleChargeOrders ?? 20_000, maxOrders: p.maxDoubleChargeOrders,
+    }),
+  ]);
 
   const result: ImpactResult = {
     currency: fx.currency,
@@ -195,9 +203,6 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
     if (g && PROVIDER_SIDE_CLASSES.includes(cls)) add(g.providerFailed, n, cents);
   }
 
-  const doubles = await listDoubleCharges(store, {
-    from: p.from, to: p.to, channel: p.channel, hosts, errorCodes: p.errorCodes, limit: p.maxDoubleChargeOrders ?? 20_000, maxOrders: p.maxDoubleChargeOrders,
-  });
   for (const d of doubles.payments) {
     if (p.gateway !== undefined && !d.gateways.includes(p.gateway)) continue;
     result.doubleCharged.count++;
