@@ -127,7 +127,8 @@ export function providerAnswer(rng: Random, gateway: Gateway, scenario: Scenario
     answer.processesAbandoned = false;
   } else if (slow && rng.chance(scenario.slowProcessedRate ?? 0)) answer.hang = 'scenario';
   if (answer.hang !== null) {
-    answer.latencyMs = rng.uniform(30_000, 60_000);
+    // A slow answer that still charged comes back soon after the caller's 5 s; a hang, far later.
+    answer.latencyMs = slow && answer.hang === 'scenario' ? rng.uniform(6_000, 9_000) : rng.uniform(30_000, 60_000);
     return answer;
   }
   if (rng.chance(profile.networkRate)) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../lib/store/sql';
 import { startTestServer } from '../../test/helpers/server';
+import { txAnomaliesOf } from '../../test/helpers/sim-tx-anomalies';
 import { GATEWAYS, SERVICES, STAGES } from '../model/catalog';
 import type { OrderRecord, PeriodTruth, TruthRecord } from './ground-truth';
 import { readGroundTruth } from './ground-truth';
@@ -33,9 +34,14 @@ interface StoredSpan {
   PeerHost: string;
   IsError: number;
   ms: number;
+  startMs: number;
   timeout: string;
   duplicate: string;
   attempt: string;
+  providerRef: string;
+  txId: string;
+  txBranch: string;
+  txPhase: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,6 +110,16 @@ beforeAll(async () => {
   await enough(5000, 'card', 12);
   await control('POST', '/scenario', { name: 'gateway-failover', gateway: 'stripe', outageRate: 0.6 });
   await enough(4000, 'card', 12);
+  await control('POST', '/scenario', { name: 'double-charge', gateway: 'stripe', slowProcessedRate: 0.6 });
+  await enough(4000, 'card', 12);
+  await control('POST', '/scenario', { name: 'tx-anomalies', txAnomalyRate: 0.3 });
+  // Until every anomaly kind that has a span to show it has happened (Saga payments are a few percent).
+  for (;;) {
+    const current = ((await control('GET', '/ground-truth')).body.periods as PeriodTruth[]).at(-1)!;
+    const kinds = new Set(current.txAnomalies.map((a) => a.kind));
+    if (['empty_rollback', 'hanging', 'mixed_outcome', 'failed_compensation'].every((k) => kinds.has(k))) break;
+    await sleep(250);
+  }
   await control('POST', '/scenario', { name: 'baseline' });
   await platform.traffic.stop();
   // Most callbacks (scaled: about a second) arrive; the rest are cancelled by the stop, and the
@@ -124,10 +140,11 @@ beforeAll(async () => {
   spans = (
     await server.store.query<StoredSpan>(sql`
       SELECT TraceId, SpanId, ParentSpanId, SpanName, ServiceName, Kind, PaymentOrderId, PaymentStage, PaymentChannel,
-             PaymentGateway, PaymentOutcome, PaymentErrorCode, PeerHost, IsError, toFloat64(Duration) / 1e6 AS ms,
-             SpanAttributes['payment.timeout'] AS timeout, SpanAttributes['payment.callback.duplicate'] AS duplicate, SpanAttributes['payment.attempt'] AS attempt
+             PaymentGateway, PaymentOutcome, PaymentErrorCode, PeerHost, IsError, toFloat64(Duration) / 1e6 AS ms, toFloat64(toUnixTimestamp64Micro(Timestamp)) / 1000 AS startMs,
+             SpanAttributes['payment.timeout'] AS timeout, SpanAttributes['payment.callback.duplicate'] AS duplicate, SpanAttributes['payment.attempt'] AS attempt, SpanAttributes['payment.provider_ref'] AS providerRef,
+             SpanAttributes['payment.tx.id'] AS txId, SpanAttributes['payment.tx.branch'] AS txBranch, SpanAttributes['payment.tx.phase'] AS txPhase
       FROM otel_traces`)
-  ).map((s) => ({ ...s, IsError: Number(s.IsError), ms: Number(s.ms) }));
+  ).map((s) => ({ ...s, IsError: Number(s.IsError), ms: Number(s.ms), startMs: Number(s.startMs) }));
   for (const span of spans) {
     if (span.PaymentOrderId === '') continue;
     let list = byOrder.get(span.PaymentOrderId);
@@ -213,9 +230,10 @@ describe('the live platform, read back from payscope', () => {
     expect(twice.size).toBeGreaterThan(0);
     for (const orderId of twice) {
       const callbacks = stageSpans(orderId, STAGES.gatewayCallback);
-      // One repeated delivery, which confirms nothing (a retried order may have a second charge's callback too).
-      expect(callbacks.filter((c) => c.duplicate === 'true'), orderId).toHaveLength(1);
-      expect(stageSpans(orderId, STAGES.orderConfirm)).toHaveLength(callbacks.length - 1);
+      // Each repeated delivery confirms nothing (a retried order may have a second charge's callbacks too).
+      const repeats = orderRecords('callback-sent').filter((r) => r.orderId === orderId && r.detail?.attempt === 2 && r.detail?.status === 200).length;
+      expect(callbacks.filter((c) => c.duplicate === 'true'), orderId).toHaveLength(repeats);
+      expect(stageSpans(orderId, STAGES.orderConfirm)).toHaveLength(callbacks.length - repeats);
     }
   });
 
@@ -225,7 +243,7 @@ describe('the live platform, read back from payscope', () => {
   });
 
   it('records every scenario period with its parameters', () => {
-    expect(periods.map((p) => p.scenario)).toEqual(['baseline', 'gateway-degraded', 'lost-callbacks', 'slow-db', 'timeout-misconfig', 'gateway-failover', 'baseline']);
+    expect(periods.map((p) => p.scenario)).toEqual(['baseline', 'gateway-degraded', 'lost-callbacks', 'slow-db', 'timeout-misconfig', 'gateway-failover', 'double-charge', 'tx-anomalies', 'baseline']);
     expect(period('gateway-degraded').target).toEqual({ gateway: 'wechatpay' });
     expect(period('gateway-degraded').parameters.extraErrorRate).toBe(0.5);
     expect(period('lost-callbacks').parameters.lostCallbackRate).toBe(0.8);
@@ -283,6 +301,27 @@ describe('the live platform, read back from payscope', () => {
       expect(first.PaymentGateway).toBe('stripe');
       expect(first.timeout).toBe('true');
     }
+  });
+
+  it('double-charge: the orders charged twice have two fulfilled callbacks of different charges', () => {
+    const doubled = period('double-charge').doubleChargedOrders;
+    expect(doubled.length).toBeGreaterThan(0);
+    for (const orderId of doubled) {
+      const fulfilled = stageSpans(orderId, STAGES.gatewayCallback).filter((s) => s.duplicate !== 'true' && s.PaymentOutcome === 'succeeded');
+      expect(new Set(fulfilled.map((s) => s.providerRef)).size, orderId).toBeGreaterThanOrEqual(2);
+      expect(stageSpans(orderId, STAGES.orderConfirm).filter((s) => s.PaymentOutcome === 'succeeded').length, orderId).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('tx-anomalies: every anomaly in the truth shows in the account spans, of every kind', () => {
+    const truth = period('tx-anomalies').txAnomalies.filter((a) => a.kind !== 'unfinished');
+    const shown = new Set(
+      txAnomaliesOf(
+        spans.filter((s) => s.ServiceName === 'account' && s.Kind === 'server').map((s) => ({ txId: s.txId, branch: s.txBranch, phase: s.txPhase, startMs: s.startMs, error: s.IsError === 1 })),
+      ),
+    );
+    for (const a of truth) expect(shown.has(`${a.txId} ${a.branch} ${a.kind}`), `${a.txId} ${a.branch} ${a.kind}`).toBe(true);
+    expect(new Set(truth.map((a) => a.kind))).toEqual(new Set(['empty_rollback', 'hanging', 'mixed_outcome', 'failed_compensation']));
   });
 
   it('slow-db: the affected orders have slow inventory database calls, the others do not', () => {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { txAnomaliesOf } from '../../test/helpers/sim-tx-anomalies';
 import type { PaymentResult, SeedSpan } from './generate';
 import { paymentStream } from './seed';
 import { CHANNELS, ERROR_CLASSES, GATEWAYS, NETWORK_ERRORS, SERVICES, STAGES, type Gateway } from '../model/catalog';
@@ -143,7 +144,13 @@ describe('seeded payments', () => {
   it('show exactly the transaction anomalies the truth lists', () => {
     const { spans, results } = run(opts('tx-anomalies'));
     const want = new Set(results.flatMap((r) => (r.tx?.anomalies ?? []).map((a) => `${r.tx!.txId} ${a.branch} ${a.kind}`)));
-    const got = new Set(txAnomaliesOf(spans));
+    const got = new Set(
+      txAnomaliesOf(
+        spans
+          .filter((s) => s.kind === 'Server' && attr(s, 'payment.tx.id'))
+          .map((s) => ({ txId: attr(s, 'payment.tx.id')!, branch: attr(s, 'payment.tx.branch')!, phase: attr(s, 'payment.tx.phase')!, startMs: s.startMs, error: s.status === 'Error' })),
+      ),
+    );
     expect(got).toEqual(want);
     expect(new Set([...want].map((k) => k.split(' ')[2]))).toEqual(new Set(['empty_rollback', 'hanging', 'unfinished', 'mixed_outcome', 'failed_compensation']));
     expect(results.some((r) => r.tx?.cleanRollback && r.tx.anomalies.length === 0)).toBe(true);
@@ -202,29 +209,3 @@ describe('seeded payments', () => {
   });
 });
 
-/**
- * The transaction anomalies the account service's spans show, worked out from the spans alone
- * (`txId branch kind`), to hold against the generator's own account of them.
- */
-function txAnomaliesOf(spans: SeedSpan[]): string[] {
-  const branches = new Map<string, { phase: string; start: number; error: boolean }[]>();
-  for (const s of spans) {
-    const tx = attr(s, 'payment.tx.id');
-    if (!tx || s.kind !== 'Server') continue;
-    const key = `${tx} ${attr(s, 'payment.tx.branch')}`;
-    (branches.get(key) ?? branches.set(key, []).get(key)!).push({ phase: attr(s, 'payment.tx.phase')!, start: s.startMs, error: s.status === 'Error' });
-  }
-  const out: string[] = [];
-  const confirmedTx = new Set([...branches].filter(([, l]) => l.some((p) => p.phase === 'confirm' && !p.error)).map(([k]) => k.split(' ')[0]));
-  for (const [key, list] of branches) {
-    const first = (phase: string) => list.find((p) => p.phase === phase);
-    const tryP = first('try');
-    const cancel = first('cancel');
-    if (cancel && !tryP) out.push(`${key} empty_rollback`);
-    if (cancel && tryP && tryP.start > cancel.start) out.push(`${key} hanging`);
-    if (tryP && !tryP.error && !first('confirm') && !cancel) out.push(`${key} unfinished`);
-    if (cancel && tryP && tryP.start < cancel.start && confirmedTx.has(key.split(' ')[0])) out.push(`${key} mixed_outcome`);
-    if (list.some((p) => p.phase === 'compensate' && p.error)) out.push(`${key} failed_compensation`);
-  }
-  return out;
-}
