@@ -60,13 +60,6 @@ export function Waterfall(props: WaterfallProps) {
     return () => { live = false; };
   }, [detailsUrl]);
   const detailsOf = (s: Span) => (details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined);
-  const texts = useMemo(
-    () => spans.map((s) => {
-      const d = details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined;
-      return searchText({ ...s, attributes: d?.attributes, statusMessage: d?.statusMessage });
-    }),
-    [spans, details],
-  );
   // Critical path: span indexes, and time slices per span index.
   const criticalSet = useMemo(() => new Set(data.critical), [data]);
   const segmentsBySpan = useMemo(() => {
@@ -102,6 +95,16 @@ export function Waterfall(props: WaterfallProps) {
   }, [initialSpanId, spans, tree]);
   const [selected, setSelected] = useState<number>(initialRow);
   const [query, setQuery] = useState('');
+  // The search texts are built when a search starts, not on the server nor at the first paint (the
+  // largest cost of rendering a 5,000-span trace there); an empty search matches nothing anyway.
+  const searching = query.trim() !== '';
+  const texts = useMemo(
+    () => (searching ? spans.map((s) => {
+      const d = details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined;
+      return searchText({ ...s, attributes: d?.attributes, statusMessage: d?.statusMessage });
+    }) : []),
+    [spans, details, searching],
+  );
   const matches = useMemo(() => matchSpans(texts, query), [texts, query]);
   const matchRows = useMemo(() => new Set(matches.map((i) => tree.rowOfSpan[i])), [matches, tree]);
   const [matchCursor, setMatchCursor] = useState(-1);

@@ -62,9 +62,13 @@ export function toWaterfallData(
     traceIds: [], services: [], names: [], kinds: [], base, spanId: [], parentSpanId: [], trace: [], service: [], name: [], kind: [], start: [], durationMs: [], status: [],
     critical: [], segments: [],
   };
-  const indexOf = new Map<string, number>();
+  // Per trace, each span id's index (the first of an id sent twice): lookups by the ids as they are,
+  // not by a joined key built for each of the path's ~2 slices per span.
+  const indexOf = new Map<string, Map<string, number>>();
   for (const s of spans) {
-    if (!indexOf.has(`${s.traceId}/${s.spanId}`)) indexOf.set(`${s.traceId}/${s.spanId}`, d.spanId.length);
+    let ids = indexOf.get(s.traceId);
+    if (!ids) indexOf.set(s.traceId, (ids = new Map()));
+    if (!ids.has(s.spanId)) ids.set(s.spanId, d.spanId.length);
     d.spanId.push(s.spanId);
     d.parentSpanId.push(s.parentSpanId);
     d.trace.push(idx(tables.traceIds, s.traceId));
@@ -75,14 +79,15 @@ export function toWaterfallData(
     d.durationMs.push(us(s.durationMs));
     d.status.push(STATUS.indexOf(s.status));
   }
-  for (const [traceId, ids] of Object.entries(path.critical ?? {})) {
-    for (const id of ids) {
-      const i = indexOf.get(`${traceId}/${id}`);
+  for (const [traceId, critical] of Object.entries(path.critical ?? {})) {
+    const ids = indexOf.get(traceId);
+    for (const id of critical) {
+      const i = ids?.get(id);
       if (i !== undefined) d.critical.push(i);
     }
   }
   for (const seg of path.segments ?? []) {
-    const i = indexOf.get(`${seg.traceId}/${seg.spanId}`);
+    const i = indexOf.get(seg.traceId)?.get(seg.spanId);
     if (i !== undefined) d.segments.push(i, us(seg.startMs - base), us(seg.endMs - base));
   }
   d.traceIds = [...tables.traceIds.keys()];
