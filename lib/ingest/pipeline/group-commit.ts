@@ -71,9 +71,10 @@ export class GroupCommit {
   /**
    * An insert finished. Its acknowledgements release many clients at once, whose next requests
    * arrive within milliseconds: the wait counts from here, so a batch whose first request came
-   * during the insert is not sealed with only the few that came early (measured: under 64 clients,
-   * inserts alternated between ~30k spans and 1-3k, and an insert has a fixed cost of ~35 ms CPU,
-   * about 18 µs per span of a 2,000-span batch against ~1 µs of a 32,000-span one).
+   * during the insert is not sealed with only the few that came early (measured: under 32-64
+   * clients, inserts alternated between ~30k spans and 1-3k; an insert costs ~33 ms of CPU and its
+   * parts' merges ~22 ms more whatever its size, ~27 µs per span of a 2,000-span batch against ~2 µs
+   * of a 32,000-span one; docs/ingest.md).
    */
   slotFreed(): void {
     this.slotFreedAt = this.now();
