@@ -28,7 +28,7 @@ export type ErrorClass = (typeof ERROR_CLASSES)[number];
 export const PROVIDER_SIDE_CLASSES: readonly ErrorClass[] = ['provider_error', 'timeout', 'network'];
 
 /** Gateway name for entries that apply to every gateway. */
-export const ANY_GATEWAY = '*';
+const ANY_GATEWAY = '*';
 
 /** One entry of the code table: a provider's code (for one gateway, or `*` for any) and its class. */
 export interface ErrorCodeEntry {
@@ -176,7 +176,7 @@ export function classOfHttpStatus(status: number): ErrorClass | null {
 }
 
 /** Key of a gateway's code in the lookup table: both lower-cased, joined by a NUL. */
-export function errorCodeKey(gateway: string, code: string): string {
+function errorCodeKey(gateway: string, code: string): string {
   return `${gateway.toLowerCase()}\u0000${code.toLowerCase()}`;
 }
 
@@ -220,7 +220,7 @@ export interface GatewayCallFacts {
 }
 
 /** Whether the call failed: error status, or the caller gave up waiting (the meaning of `errorRate`). */
-export function gatewayCallFailed(f: GatewayCallFacts): boolean {
+function gatewayCallFailed(f: GatewayCallFacts): boolean {
   return f.isError || isTimeout(f.errorType, f.timeoutFlag);
 }
 

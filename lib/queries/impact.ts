@@ -46,7 +46,7 @@ export interface ImpactParams extends TimeRange {
   maxDoubleChargeOrders?: number;
 }
 
-export type Outcome = 'succeeded' | 'inconsistent' | 'stuck' | 'failed' | 'pending';
+type Outcome = 'succeeded' | 'inconsistent' | 'stuck' | 'failed' | 'pending';
 
 export interface ImpactGatewayRow {
   gateway: string;
