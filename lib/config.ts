@@ -108,7 +108,11 @@ export interface AlertConfig {
   slackUrl?: string;
   /** The dashboard's address in links of notifications (`PAYSCOPE_PUBLIC_URL`). @default `http://localhost:<PORT>` */
   publicUrl: string;
-  /** Gateway-health rule: window judged (`PAYSCOPE_ALERT_GATEWAY_WINDOW_SEC`) @default 120, and `for` (`PAYSCOPE_ALERT_GATEWAY_FOR_SEC`) @default 60. */
+  /**
+   * Gateway-health rule: window judged (`PAYSCOPE_ALERT_GATEWAY_WINDOW_SEC`) @default 120, and `for`
+   * (`PAYSCOPE_ALERT_GATEWAY_FOR_SEC`) @default 150: longer than the window, so one stray timeout
+   * (which keeps a gateway "degraded" while it is in the window) does not fire.
+   */
   gatewayWindowSec: number;
   gatewayForSec: number;
   /** The other default rules: window (`PAYSCOPE_ALERT_WINDOW_SEC`) @default 900, and `for` (`PAYSCOPE_ALERT_FOR_SEC`) @default 300. */
@@ -288,7 +292,7 @@ function loadAlertConfig(env: Env): AlertConfig {
     slackUrl: env.PAYSCOPE_ALERT_SLACK_URL ? httpUrl('PAYSCOPE_ALERT_SLACK_URL', env.PAYSCOPE_ALERT_SLACK_URL) : undefined,
     publicUrl: httpUrl('PAYSCOPE_PUBLIC_URL', env.PAYSCOPE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     gatewayWindowSec: intEnv(env, 'PAYSCOPE_ALERT_GATEWAY_WINDOW_SEC', 120, 10),
-    gatewayForSec: intEnv(env, 'PAYSCOPE_ALERT_GATEWAY_FOR_SEC', 60, 0),
+    gatewayForSec: intEnv(env, 'PAYSCOPE_ALERT_GATEWAY_FOR_SEC', 150, 0),
     windowSec: intEnv(env, 'PAYSCOPE_ALERT_WINDOW_SEC', 900, 10),
     forSec: intEnv(env, 'PAYSCOPE_ALERT_FOR_SEC', 300, 0),
   };

@@ -1,4 +1,5 @@
 'use server';
+import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import type { z } from 'zod';
 import { deleteAlertRule, getAlertRule, saveAlertRule, type AlertRuleDefinition } from '@/lib/alerts/rules';
@@ -17,6 +18,8 @@ import { getStore } from '@/lib/store/store';
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function back(anchor: string, error?: string): never {
+  // The page is shown again with what changed, also when only its #anchor differs from where it was.
+  revalidatePath('/alerts');
   redirect(error ? `/alerts?error=${encodeURIComponent(error.slice(0, 300))}#${anchor}` : `/alerts#${anchor}`);
 }
 

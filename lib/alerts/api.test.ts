@@ -46,12 +46,14 @@ describe('/api/alert-rules', () => {
     const { status, body } = await call(rulesRoute.GET, '/api/alert-rules');
     expect(status).toBe(200);
     const ids = body.rules.map((r: { id: string }) => r.id);
-    expect(ids).toEqual(['gateway-health', 'stuck-payments', 'inconsistent-payments', 'funnel-conversion-drop', 'stage-wait-p95', 'acceptance-rate-drop']);
+    expect(ids).toEqual([
+      'gateway-health', 'stuck-payments', 'inconsistent-payments', 'double-charges', 'transaction-anomalies', 'funnel-conversion-drop', 'stage-wait-p95', 'acceptance-rate-drop',
+    ]);
     for (const r of body.rules) expect(['info', 'warning', 'critical']).toContain(r.severity);
     const acceptance = body.rules.find((r: { id: string }) => r.id === 'acceptance-rate-drop');
     expect(acceptance).toMatchObject({ enabled: false, severity: 'info', builtIn: true });
     expect(acceptance.name).toMatch(/PayerDeclinesNotProviderFault/);
-    expect(body.rules.filter((r: { enabled: boolean }) => r.enabled)).toHaveLength(5);
+    expect(body.rules.filter((r: { enabled: boolean }) => r.enabled)).toHaveLength(7);
   });
 
   it('adds, changes, disables and deletes a rule', async () => {

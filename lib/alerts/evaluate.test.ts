@@ -11,7 +11,7 @@ import { chooseBaseline, evaluateRule, fingerprint, matchesAll, type Alert, type
  *   state   pend pend fire fire fire res  —    pend
  *                     ↑ for: 30 s after activeAt 0 (severity warning)
  *                          ↑ 25 >= 20: critical (notified)
- *                               ↑ 8: between 6 and 10, keeps firing (hysteresis), back to warning (not notified)
+ *                               ↑ 8: between 6 and 10, keeps firing (hysteresis), still critical
  *                                    ↑ 5 < 6: resolved
  */
 
@@ -39,7 +39,7 @@ describe('evaluateRule', () => {
   it('pending for `for`, then firing; severity follows the critical threshold; hysteresis; resolve below resolveThreshold', () => {
     const r = replay(rule, [[12], [12], [12], [25], [8], [5], [5], [12]]);
     expect(r.states).toEqual(['pending', 'pending', 'firing', 'firing', 'firing', '—', '—', 'pending']);
-    expect(r.transitions).toEqual(['30s firing stripe warning', '45s severity stripe critical', '75s resolved stripe warning']);
+    expect(r.transitions).toEqual(['30s firing stripe warning', '45s severity stripe critical', '75s resolved stripe critical']);
     expect(r.states[4]).toBe('firing');
   });
 

@@ -17,9 +17,9 @@ import crypto from 'node:crypto';
  * - firing → resolved when the value falls below `resolveThreshold`, or the label set has no sample
  *   any more (nothing to judge: no traffic). Between the two thresholds a firing alert stays firing
  *   (hysteresis: a value hovering at the threshold does not flap).
- * - Severity: the rule's, or `critical` while the value is at or above `criticalThreshold` (one
- *   gateway alert, warning while degraded, critical while failing). A rise while firing is notified;
- *   a fall is not (the alert is on its way out: its resolution is the next news).
+ * - Severity: the rule's, or `critical` at or above `criticalThreshold` (one gateway alert, warning
+ *   while degraded, critical once failing). While firing it only rises, and a rise is notified; it
+ *   does not fall back, so the resolution carries the labels the receivers were last told.
  */
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -161,11 +161,12 @@ export function evaluateRule(rule: RuleCondition, open: readonly Alert[], sample
       transitions.push({ kind: 'resolved', alert });
       continue;
     }
-    const severity = severityOf(rule, s.value);
-    const alert: Alert = { ...prev, ...base, severity };
+    // Severity only rises while firing: the receivers' alert keeps the labels they were last told.
+    const rises = SEVERITIES.indexOf(severityOf(rule, s.value)) > SEVERITIES.indexOf(prev.severity);
+    const alert: Alert = { ...prev, ...base, severity: rises ? severityOf(rule, s.value) : prev.severity };
     changed.push(alert);
     stillOpen.push(alert);
-    if (SEVERITIES.indexOf(severity) > SEVERITIES.indexOf(prev.severity)) transitions.push({ kind: 'severity', alert });
+    if (rises) transitions.push({ kind: 'severity', alert });
   }
 
   // Label sets with no sample any more: nothing left to judge them on.

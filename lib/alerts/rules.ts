@@ -15,12 +15,17 @@ import type { RuleCondition, Severity } from './evaluate';
  * - `gateway_health`: 0 healthy, 1 degraded, 2 failing (lib/analytics/gateway-health.ts), per gateway;
  * - `stuck_payments`: % of the gateway's accepted requests whose callback SLA passed without a callback, per gateway;
  * - `inconsistent_payments`: % of the gateway's paid payments whose order then failed, per gateway;
+ * - `double_charges`: orders charged more than once at the provider, per gateway that charged first;
+ * - `transaction_anomalies`: % of distributed transactions (TCC/Saga) with an anomaly of a kind, points
+ *   above the previous 24 h, per kind;
  * - `funnel_conversion_drop`: a funnel step's conversion, points below its baseline, per funnel and step;
  * - `stage_wait_p95`: a stage's p95 wait before it, as a multiple of its baseline, per stage;
  * - `acceptance_rate_drop`: payments accepted (not declined), points below baseline, per channel —
  *   declines are the payer's answer, not a provider fault.
  */
-export const RULE_KINDS = ['gateway_health', 'stuck_payments', 'inconsistent_payments', 'funnel_conversion_drop', 'stage_wait_p95', 'acceptance_rate_drop'] as const;
+export const RULE_KINDS = [
+  'gateway_health', 'stuck_payments', 'inconsistent_payments', 'double_charges', 'transaction_anomalies', 'funnel_conversion_drop', 'stage_wait_p95', 'acceptance_rate_drop',
+] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
 /** The unit of each kind's value and threshold, as the page and the notifications show it. */
@@ -28,6 +33,8 @@ export const KIND_UNITS: Record<RuleKind, string> = {
   gateway_health: 'level (1 degraded, 2 failing)',
   stuck_payments: '% of requests past SLA',
   inconsistent_payments: '% of paid payments',
+  double_charges: 'orders charged twice',
+  transaction_anomalies: 'points of transactions above baseline',
   funnel_conversion_drop: 'points below baseline',
   stage_wait_p95: '× baseline p95',
   acceptance_rate_drop: 'points below baseline',
@@ -81,6 +88,14 @@ export function defaultRules(c: Pick<AlertConfig, 'gatewayWindowSec' | 'gatewayF
     d('inconsistent-payments', {
       name: 'PaymentsPaidButOrderFailed', kind: 'inconsistent_payments', severity: 'critical', enabled: true,
       windowSec: Math.max(3600, c.windowSec), forSec: c.forSec, threshold: 2, resolveThreshold: 1, minCount: 3,
+    }),
+    d('double-charges', {
+      name: 'PaymentsChargedTwice', kind: 'double_charges', severity: 'critical', enabled: true,
+      windowSec: c.windowSec, forSec: 0, threshold: 5, resolveThreshold: 1, minCount: 0,
+    }),
+    d('transaction-anomalies', {
+      name: 'DistributedTransactionAnomalies', kind: 'transaction_anomalies', severity: 'warning', enabled: true,
+      windowSec: c.windowSec, forSec: c.forSec, threshold: 3, resolveThreshold: 1.5, minCount: 5,
     }),
     d('funnel-conversion-drop', {
       name: 'FunnelStepConversionDrop', kind: 'funnel_conversion_drop', severity: 'warning', enabled: true,

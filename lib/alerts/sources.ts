@@ -4,6 +4,8 @@ import { getFunnel } from '../queries/funnel';
 import { DEFAULT_FUNNEL_ID, listFunnels } from '../queries/funnels';
 import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants } from '../queries/common';
 import { getGatewayHealth } from '../queries/gateway-health';
+import { listDoubleCharges } from '../queries/retries';
+import { listTransactionAnomalies } from '../queries/transactions';
 import { getStageLatency } from '../queries/stage-latency';
 import { sql } from '../store/sql';
 import type { Store } from '../store/store';
@@ -118,7 +120,7 @@ async function stuckPayments(ctx: MeasureContext, rule: AlertRule): Promise<Samp
     return {
       labels: { gateway: r.gateway },
       value: stuck >= rule.minCount ? share * 100 : 0,
-      summary: `${stuck} payments via ${r.gateway} stuck past their callback SLA (${pct(share)}), ${atStake} at stake`,
+      summary: `${stuck} payment${stuck === 1 ? '' : 's'} via ${r.gateway} stuck past their callback SLA (${pct(share)}), ${atStake} at stake`,
       description: `${stuck} of ${due} accepted ${r.gateway} requests of the last ${rule.windowSec} s whose callback SLA has passed got no callback.`,
       annotations: { amount_at_stake: atStake, stuck_payments: String(stuck), ...links(ctx, rule, '/stuck', { gateway: r.gateway, stage: 'gateway.request' }) },
     };
@@ -155,11 +157,78 @@ async function inconsistentPayments(ctx: MeasureContext, rule: AlertRule): Promi
     return {
       labels: { gateway: r.gateway },
       value: bad >= rule.minCount ? share * 100 : 0,
-      summary: `${bad} payments via ${r.gateway} paid but the order failed (${pct(share)}), ${atStake} at stake`,
+      summary: `${bad} payment${bad === 1 ? '' : 's'} via ${r.gateway} paid but the order failed (${pct(share)}), ${atStake} at stake`,
       description: `${bad} of ${paid} payments ${r.gateway} reported paid in the last ${rule.windowSec} s had a later stage fail: money moved without a confirmed order.`,
       annotations: { amount_at_stake: atStake, inconsistent_payments: String(bad), ...links(ctx, rule, '/stuck', { gateway: r.gateway, status: 'error' }) },
     };
   });
+}
+
+/** Orders charged twice: a count, since every one is money to refund. The label is the gateway that charged first (whose late answer led to the retry). */
+async function doubleCharges(ctx: MeasureContext, rule: AlertRule): Promise<Sample[]> {
+  const from = new Date(ctx.now - rule.windowSec * 1000);
+  const { payments } = await listDoubleCharges(ctx.store, { from, to: new Date(ctx.now), channel: rule.channel, limit: 10_000 });
+  const byGateway = new Map<string, { n: number; money: Map<string, number>; orders: string[] }>();
+  for (const p of payments) {
+    const g = p.gateways[0] ?? '';
+    if (rule.gateway !== undefined && !p.gateways.includes(rule.gateway)) continue;
+    const e = byGateway.get(g) ?? { n: 0, money: new Map<string, number>(), orders: [] as string[] };
+    e.n++;
+    // Each charge past the first is money taken twice.
+    e.money.set(p.currency, (e.money.get(p.currency) ?? 0) + num(p.amount) * (p.charges - 1));
+    if (e.orders.length < 5) e.orders.push(p.orderId);
+    byGateway.set(g, e);
+  }
+  return [...byGateway].map(([gateway, e]) => {
+    const atStake = money([[...e.money.keys()], [...e.money.values()]]);
+    return {
+      labels: { gateway },
+      value: e.n >= rule.minCount ? e.n : 0,
+      summary: `${e.n} order${e.n === 1 ? '' : 's'} charged twice via ${gateway}, ${atStake} to refund`,
+      description: `Orders of the last ${rule.windowSec} s charged more than once at the provider (e.g. ${e.orders.join(', ')}).`,
+      annotations: {
+        amount_at_stake: atStake, double_charged_orders: String(e.n),
+        dashboard_url: link(ctx.publicUrl, '/retries', { from: from.toISOString(), to: new Date(ctx.now).toISOString() }),
+        traces_url: link(ctx.publicUrl, '/traces', { orderId: e.orders[0], from: new Date(from.getTime() - 3_600_000).toISOString(), to: new Date(ctx.now).toISOString() }),
+      },
+    };
+  });
+}
+
+/**
+ * Distributed transactions with an anomaly, per kind: the share of the window's transactions, in
+ * points above the same share over the previous 24 h (the platform's own rate: a saga whose
+ * compensation waits on a late callback is `unfinished` for a while on a normal day).
+ */
+async function transactionAnomalies(ctx: MeasureContext, rule: AlertRule): Promise<Sample[]> {
+  const from = new Date(ctx.now - rule.windowSec * 1000);
+  const to = new Date(ctx.now);
+  const sla = ctx.sla ?? getConfig().callbackSla;
+  const shares = (r: Awaited<ReturnType<typeof listTransactionAnomalies>>) =>
+    new Map(Object.entries(r.counts).map(([kind, n]) => [kind, { count: num(n), share: r.transactions ? num(n) / r.transactions : 0 }]));
+  const r = await listTransactionAnomalies(ctx.store, { from, to, slaSec: sla.defaultSec, limit: 50 });
+  if (r.transactions === 0) return [];
+  const { previous24h } = baselineRanges(ctx.now);
+  const base = await cachedBaseline(ctx.store, `transactions|${sla.defaultSec}|${JSON.stringify(previous24h)}`, async () => {
+    const b = await listTransactionAnomalies(ctx.store, { ...previous24h, slaSec: sla.defaultSec, limit: 1 });
+    return { transactions: b.transactions, shares: shares(b) };
+  });
+  const out: Sample[] = [];
+  for (const [kind, cur] of shares(r)) {
+    const b = base.transactions >= rule.minCount ? base.shares.get(kind)?.share ?? 0 : 0;
+    const example = r.anomalies.find((a) => a.kind === kind);
+    out.push({
+      labels: { kind },
+      value: cur.count >= rule.minCount ? (cur.share - b) * 100 : 0,
+      summary: `${cur.count} distributed transaction${cur.count === 1 ? '' : 's'} with ${kind.replace(/_/g, ' ')}: ${pct(cur.share)} of ${r.transactions}, vs ${pct(b)} the previous 24 h`,
+      description: `TCC/Saga transactions with a phase span in the last ${rule.windowSec} s, judged as of now with a branch SLA of ${sla.defaultSec} s.`,
+      annotations: {
+        dashboard_url: link(ctx.publicUrl, '/transactions', { from: from.toISOString(), to: to.toISOString() }),
+        traces_url: example?.traceIds[0] ? `${ctx.publicUrl}/traces/${example.traceIds[0]}` : link(ctx.publicUrl, '/traces', { from: from.toISOString(), to: to.toISOString() }),
+      },
+    });
+  }
+  return out;
 }
 
 /**
@@ -305,6 +374,8 @@ const MEASURES: Record<AlertRule['kind'], (ctx: MeasureContext, rule: AlertRule)
   gateway_health: gatewayHealth,
   stuck_payments: stuckPayments,
   inconsistent_payments: inconsistentPayments,
+  double_charges: doubleCharges,
+  transaction_anomalies: transactionAnomalies,
   funnel_conversion_drop: funnelConversionDrop,
   stage_wait_p95: stageWaitP95,
   acceptance_rate_drop: acceptanceRateDrop,
