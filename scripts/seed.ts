@@ -15,19 +15,21 @@ import { seedStore } from '../sim/seed/seed';
 
 const HELP = `Usage: npm run seed -- --payments N --days D [options]
 
-Writes N simulated payments (about 19 spans each: checkout trace + callback trace) spread over the
-last D days into payscope's store, with a daily traffic curve, mixed channels and gateways, errors,
-timeouts, late, lost and duplicate callbacks.
+Writes N simulated payments (about 21 spans each: checkout trace + callback trace) spread over the
+last D days into payscope's store, with a daily traffic curve, mixed channels, gateways and
+currencies, provider errors of every class, timeouts, retries and failover, double charges, late,
+lost and duplicate callbacks, and distributed transactions with their anomalies.
 
 Options:
-  --payments N      number of payments (required; 520000 ≈ 10 million spans)
+  --payments N      number of payments (required; 520000 ≈ 11 million spans)
   --days D          history length in days, ending now (required; fractions allowed)
   --scenario S      ${SCENARIO_NAMES.join(' | ')} (default baseline);
                     the fault applies to the last --window-hours of the range
   --window-hours H  length of the scenario window (default 2)
   --seed X          PRNG seed: same seed, counts and end time give the same spans (default payscope)
   --end T           end of the range, ISO 8601 or epoch ms (default now)
-  --truth FILE      write the ground truth (affected orders, lost/late/duplicate callbacks, ...) as JSON
+  --truth FILE      write the ground truth (affected orders, lost/late/duplicate callbacks, failures
+                    per class, double charges, retry chains, transaction anomalies, ...) as JSON
   --data-dir DIR    payscope's data directory, as PAYSCOPE_DATA_DIR (the store is DIR/store;
                     default PAYSCOPE_DATA_DIR or .payscope-data); ignored when CLICKHOUSE_URL is set
   --help            this text

@@ -109,6 +109,8 @@ export interface PeriodTruth extends OrderLists {
   doubleChargedOrders: string[];
   /** One row per transaction, branch and kind. */
   txAnomalies: { txId: string; branch: string; kind: string; orderId: string }[];
+  /** Failed gateway calls by gateway and class (`decline`, `fraud`, `invalid_request`, `provider_error`, `timeout`, `network`). */
+  gatewayErrors: Record<string, Record<string, number>>;
 }
 
 const EFFECT_FIELD: Partial<Record<Effect, keyof PeriodTruth>> = {
@@ -134,6 +136,7 @@ interface PeriodState {
   callbacksDue: Set<string>;
   callbacksSent: Set<string>;
   txAnomalies: PeriodTruth['txAnomalies'];
+  gatewayErrors: PeriodTruth['gatewayErrors'];
 }
 
 export class GroundTruthLog {
@@ -152,7 +155,7 @@ export class GroundTruthLog {
     if (record.type === 'scenario') {
       const previous = this.periods.at(-1);
       if (previous !== undefined) previous.to = record.at;
-      this.periods.push({ record, to: null, payments: 0, paymentsByChannel: {}, orders: new Map(), callbacksDue: new Set(), callbacksSent: new Set(), txAnomalies: [] });
+      this.periods.push({ record, to: null, payments: 0, paymentsByChannel: {}, orders: new Map(), callbacksDue: new Set(), callbacksSent: new Set(), txAnomalies: [], gatewayErrors: {} });
       return;
     }
     if (record.type === 'run') return;
@@ -165,6 +168,15 @@ export class GroundTruthLog {
     }
     if (record.effect === 'callback-due') state.callbacksDue.add(record.orderId);
     if (record.effect === 'callback-sent' && record.detail?.attempt === 1) state.callbacksSent.add(record.orderId);
+    // The provider reports the classes it answered with (or dropped the connection); the adapter its timeouts.
+    const failedCall =
+      record.effect === 'provider-error' ? { gateway: record.service, cls: String(record.detail?.errorClass) }
+      : record.effect === 'timeout' ? { gateway: String(record.detail?.gateway), cls: 'timeout' }
+      : null;
+    if (failedCall !== null) {
+      const byClass = (state.gatewayErrors[failedCall.gateway] ??= {});
+      byClass[failedCall.cls] = (byClass[failedCall.cls] ?? 0) + 1;
+    }
     if (record.effect === 'tx-anomaly') {
       const d = record.detail ?? {};
       state.txAnomalies.push({ txId: String(d.txId), branch: String(d.branch), kind: String(d.kind), orderId: record.orderId });
@@ -203,6 +215,7 @@ export class GroundTruthLog {
         retriedOrders: list('retriedOrders'),
         doubleChargedOrders: list('doubleChargedOrders'),
         txAnomalies: p.txAnomalies,
+        gatewayErrors: p.gatewayErrors,
       };
     });
   }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../lib/store/sql';
 import { startTestServer } from '../../test/helpers/server';
 import { txAnomaliesOf } from '../../test/helpers/sim-tx-anomalies';
-import { GATEWAYS, SERVICES, STAGES } from '../model/catalog';
+import { ERROR_CLASSES, GATEWAYS, SERVICES, STAGES } from '../model/catalog';
 import type { OrderRecord, PeriodTruth, TruthRecord } from './ground-truth';
 import { readGroundTruth } from './ground-truth';
 import { ensureInstrumentationBuilt, startPlatform, type Platform } from './platform';
@@ -256,11 +256,12 @@ describe('the live platform, read back from payscope', () => {
     expect(degraded.failedOrders.length).toBeGreaterThan(0);
     const injected = orderRecords('failed-by-fault').filter((r) => r.period === degraded.period);
     for (const r of injected) {
-      const request = stageSpans(r.orderId, STAGES.gatewayRequest).find((s) => s.attempt === '1')!;
-      expect(request?.PaymentGateway, r.orderId).toBe('wechatpay');
-      expect(request.IsError).toBe(1);
-      if (r.detail?.reason === 'provider-error') expect(request.PaymentErrorCode).toBe(GATEWAYS.wechatpay.requestErrors.provider_error.codes[0].code);
-      else expect(request.timeout).toBe('true');
+      // The call the fault failed (a retried order has others).
+      const requests = stageSpans(r.orderId, STAGES.gatewayRequest);
+      for (const request of requests) expect(request.PaymentGateway, r.orderId).toBe('wechatpay');
+      const failedByFault = (s: StoredSpan) =>
+        s.IsError === 1 && (r.detail?.reason === 'provider-error' ? s.PaymentErrorCode === GATEWAYS.wechatpay.requestErrors.provider_error.codes[0].code : s.timeout === 'true');
+      expect(requests.some(failedByFault), r.orderId).toBe(true);
     }
     const errorRate = (periodNumbers: number[]) => {
       const orders = records.filter((r) => r.type === 'payment' && r.gateway === 'wechatpay' && periodNumbers.includes(r.period)).map((r) => (r as { orderId: string }).orderId);
@@ -284,6 +285,23 @@ describe('the live platform, read back from payscope', () => {
     const byScenario = orderRecords('lost-callback').filter((r) => r.period === period('lost-callbacks').period && r.cause === 'scenario');
     expect(byScenario.length).toBeGreaterThan(0);
     for (const r of byScenario) expect(stageSpans(r.orderId, STAGES.gatewayRequest)[0].PaymentGateway, r.orderId).toBe('paypal');
+  });
+
+  it('counts the failed gateway calls per gateway and class as stored', () => {
+    const stored = new Map<string, number>();
+    for (const s of spans) if (s.PaymentStage === STAGES.gatewayRequest && s.IsError === 1) stored.set(s.PaymentGateway, (stored.get(s.PaymentGateway) ?? 0) + 1);
+    const truth = new Map<string, number>();
+    const classes = new Set<string>();
+    for (const p of periods) {
+      for (const [gateway, byClass] of Object.entries(p.gatewayErrors)) {
+        for (const [cls, n] of Object.entries(byClass)) {
+          truth.set(gateway, (truth.get(gateway) ?? 0) + n);
+          classes.add(cls);
+        }
+      }
+    }
+    expect(truth).toEqual(stored);
+    for (const cls of classes) expect(ERROR_CLASSES).toContain(cls);
   });
 
   it('gateway-failover: timed-out stripe calls are retried on adyen as attempt 2, and the retries are in the truth', () => {
