@@ -47,7 +47,7 @@ export default async function RetriesPage({ searchParams }: { searchParams: Prom
           id="recovered" label="Recovered by a retry" value={formatCount(r.recovered.count)}
           hint={<>{formatMoney(r.recovered.amount, r.currency)}{r.unconverted.count > 0 && ` (+${formatCount(r.unconverted.count)} not converted: ${r.unconverted.currencies.join(', ') || 'no amount'})`}</>}
         />
-        <Kpi id="double-charges" label="Charged twice" value={formatCount(dc.payments.length)} href="#double-charges" />
+        <Kpi id="double-charges" label="Charged twice" value={formatCount(dc.total)} href="#double-charges" />
       </div>
 
       <h2 id="matrix">Failover matrix</h2>

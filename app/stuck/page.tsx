@@ -56,7 +56,7 @@ export default async function StuckPage({ searchParams }: { searchParams: Promis
         <Kpi id="stuck" label="Stuck (no callback past SLA)" value={formatCount(stuck.total)} href="#stuck" />
         <Kpi id="inconsistent" label="Inconsistent (paid, order failed)" value={formatCount(bad.payments.length)} href="#inconsistent" />
         <Kpi id="duplicates" label="Duplicate callbacks" value={formatCount(bad.duplicateCallbacks.length)} href="#duplicates" />
-        <Kpi id="double-charges" label="Charged twice" value={formatCount(charged.payments.length)} href="#double-charges" />
+        <Kpi id="double-charges" label="Charged twice" value={formatCount(charged.total)} href="#double-charges" />
       </div>
 
       <h2 id="stuck">Waiting for a callback past the SLA</h2>

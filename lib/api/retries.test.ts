@@ -58,6 +58,9 @@ describe('GET /api/double-charges', () => {
     const r = await call(doubleChargesRoute.GET, `/api/double-charges?${RANGE}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(DoubleChargesResponse.parse(r.body).payments.map((p) => [p.orderId, p.charges])).toEqual([['double-callbacks', 2], ['double-failover', 2]]);
+    // `limit` lists fewer; `total` still counts them all.
+    const one = DoubleChargesResponse.parse((await call(doubleChargesRoute.GET, `/api/double-charges?${RANGE}&limit=1`)).body);
+    expect([one.payments.map((p) => p.orderId), one.total]).toEqual([['double-callbacks'], 2]);
     const hostile = await call(doubleChargesRoute.GET, `/api/double-charges?${RANGE}&channel=${encodeURIComponent("card'); DROP TABLE payment_attempts; --")}`);
     expect(DoubleChargesResponse.parse(hostile.body).payments).toEqual([]);
     const again = DoubleChargesResponse.parse((await call(doubleChargesRoute.GET, `/api/double-charges?${RANGE}&channel=card`)).body);

@@ -41,6 +41,7 @@ export const DoubleChargesResponse = z.strictObject({
     orderId: z.string(), channel: z.string(), gateways: z.array(z.string()).min(1), charges: z.number().int().min(2),
     amount: z.string(), currency: z.string(), traceIds: z.array(z.string()).min(1),
   })),
+  total: count,
   truncated: z.boolean(),
 });
 

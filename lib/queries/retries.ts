@@ -184,11 +184,11 @@ export interface DoubleCharge {
   traceIds: string[];
 }
 
-/** Orders charged more than once at the provider, most recent first. */
-export async function listDoubleCharges(store: Store, p: Omit<RetriesParams, 'fx'>): Promise<{ payments: DoubleCharge[]; truncated: boolean }> {
+/** Orders charged more than once at the provider, most recent first (`limit` of them; `total` counts all). */
+export async function listDoubleCharges(store: Store, p: Omit<RetriesParams, 'fx'>): Promise<{ payments: DoubleCharge[]; total: number; truncated: boolean }> {
   const { candidates, truncated } = await loadCandidates(store, p);
-  const payments = candidates
-    .filter((c) => c.analysis.charges > 1)
+  const charged = candidates.filter((c) => c.analysis.charges > 1);
+  const payments = charged
     .slice(0, p.limit ?? 100)
     .map((c) => {
       const charged = c.analysis.attempts.filter((a) => a.outcome === 'succeeded');
@@ -202,5 +202,5 @@ export async function listDoubleCharges(store: Store, p: Omit<RetriesParams, 'fx
         traceIds: c.traceIds,
       };
     });
-  return { payments, truncated };
+  return { payments, total: charged.length, truncated };
 }
