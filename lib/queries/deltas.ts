@@ -5,7 +5,7 @@ import {
 import { DEFAULT_WINDOW_SEC } from '../analytics/funnel';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { getConfig, type CallbackSla } from '../config';
-import { join, sql, type SqlFragment } from '../store/sql';
+import { join, sql, UNSAFE_RAW_SQL, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
 
@@ -85,7 +85,8 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
   const windowNs = DEFAULT_WINDOW_SEC * 1e9;
   const scanTo = new Date(p.to.getTime() + DEFAULT_WINDOW_SEC * 1000);
   const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
-  const k = p.samplePerSide ?? 500;
+  // An aggregate function's parameter must be a literal: a whole number the code bounds.
+  const k = UNSAFE_RAW_SQL(String(Math.max(1, Math.min(10_000, Math.floor(p.samplePerSide ?? 500)))));
   const filters: SqlFragment[] = [];
   if (p.channel !== undefined) filters.push(sql`AND channel = ${p.channel}`);
   if (p.gateway !== undefined) filters.push(sql`AND gateway = ${p.gateway}`);
@@ -97,8 +98,8 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
   const [sample] = await store.query<{ cohortN: string; baselineN: string; payments: string; threshold: string; cohortTraces: string[]; baselineTraces: string[] }>(sql`
     WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
     SELECT countIf(${inCohort}) AS cohortN, countIf(${inBaseline}) AS baselineN, count() AS payments, any(slowNs) AS threshold,
-           arraySlice(arraySort(groupArrayIf(entryTrace, ${inCohort})), 1, ${k}) AS cohortTraces,
-           arraySlice(arraySort(groupArrayIf(entryTrace, ${inBaseline})), 1, ${k}) AS baselineTraces
+           groupArraySortedIf(${k})(entryTrace, ${inCohort}) AS cohortTraces,
+           groupArraySortedIf(${k})(entryTrace, ${inBaseline}) AS baselineTraces
     FROM (
       SELECT *, ${slowNs} AS slowNs,
              requestEndNs > 0 AND callbacks = 0
@@ -116,7 +117,10 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
                maxIf(ns + toInt64(Duration), PaymentStage = 'gateway.request' AND (NOT IsError OR timedOut) AND Timestamp < ${p.to}) AS requestEndNs,
                countIf(PaymentStage = 'gateway.callback' AND Timestamp < ${p.to}) AS callbacks
         FROM (
-          SELECT *, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns, ${gatewayOfSql()} AS gw, ${isTimeoutSql()} AS timedOut
+          SELECT *, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
+                 -- only requests need these (short-circuit: the host lookup runs on their rows alone)
+                 if(PaymentStage = 'gateway.request', ${gatewayOfSql()}, '') AS gw,
+                 PaymentStage = 'gateway.request' AND ${isTimeoutSql()} AS timedOut
           FROM payment_stage_events
           WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND PaymentOrderId != ''
         )
@@ -144,15 +148,15 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
   const labels = amountBandLabels();
   const rows = await store.query<{ key: string; value: string; cohort: string; baseline: string }>(sql`
     WITH ${[...DELTA_EXCLUDED_KEYS]} AS _excluded, ${[...AMOUNT_BAND_BOUNDS]} AS _bounds, ${labels} AS _labels
-    SELECT key, value, uniqExactIf(TraceId, inCohort) AS cohort, uniqExactIf(TraceId, NOT inCohort) AS baseline
+    SELECT any(kv.1) AS key, any(kv.2) AS value, uniqExactIf(traceKey, inCohort) AS cohort, uniqExactIf(traceKey, NOT inCohort) AS baseline
     FROM (
-      SELECT TraceId, TraceId IN (${cohortTraces}) AS inCohort,
+      SELECT cityHash64(TraceId) AS traceKey, TraceId IN (${cohortTraces}) AS inCohort,
              arrayJoin(arrayFilter(kv -> kv.2 != '' AND NOT has(_excluded, kv.1) AND NOT match(kv.1, ${DELTA_EXCLUDED_KEY_PATTERN}),
                arrayConcat(
                  arrayMap((k, v) -> (toString(k), v), mapKeys(SpanAttributes), mapValues(SpanAttributes)),
                  arrayMap((k, v) -> (toString(k), v), mapKeys(ResourceAttributes), mapValues(ResourceAttributes)),
-                 [(${AMOUNT_BAND_KEY}, amountBand)]))) AS kv,
-             kv.1 AS key, leftUTF8(kv.2, ${MAX_VALUE_CHARS}) AS value
+                 [(${AMOUNT_BAND_KEY}, amountBand)]))) AS kvFull,
+             (kvFull.1, leftUTF8(kvFull.2, ${MAX_VALUE_CHARS})) AS kv
       FROM (
         SELECT TraceId, SpanAttributes, ResourceAttributes,
                SpanAttributes['payment.amount'] AS amount, SpanAttributes['payment.currency'] AS currency,
@@ -164,7 +168,8 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
         WHERE Timestamp >= ${p.from} AND Timestamp < ${traceScanTo} AND TraceId <= ${lastTrace} AND TraceId IN (${traces})
       )
     )
-    GROUP BY key, value
+    -- grouped on a 64-bit hash of the pair, not the strings
+    GROUP BY cityHash64(kv.1, kv.2)
     ORDER BY cohort DESC, baseline DESC, key, value
     LIMIT ${VALUES_PER_KEY} BY key
     LIMIT ${MAX_ROWS}`);
