@@ -136,7 +136,7 @@ describe('alert evaluation on gateway traffic', () => {
     expect(Object.keys(a).sort()).toEqual(['annotations', 'endsAt', 'fingerprint', 'generatorURL', 'labels', 'startsAt', 'status']);
     expect(a.labels).toEqual({ alertname: 'PaymentGatewayUnhealthy', severity: 'critical', gateway: 'stripe' });
     expect(a.annotations.summary).toBe('Gateway stripe is failing');
-    expect(a.annotations.description).toMatch(/^stripe: error rate \d+\.\d% vs 1\.\d+% baseline/);
+    expect(a.annotations.description).toMatch(/^stripe: provider error rate 60\.0% vs 1\.\d+% baseline/);
     expect(a.startsAt).toBe(new Date(fired.now).toISOString());
     expect(a.endsAt).toBe('0001-01-01T00:00:00Z');
     expect(a.generatorURL).toMatch(/^http:\/\/payscope\.example:3000\/alerts\?alert=/);
