@@ -502,7 +502,7 @@ test.describe('hostile strings in the data', () => {
     const gw = page.locator('[data-testid="gateways"] tbody tr');
     expect(await attrs(gw, 'data-gateway')).toEqual([HOSTILE.gateway]);
     await expect(gw.first().locator('td').first()).toHaveText(HOSTILE.gateway);
-    await expect(gw.first().locator('td').nth(9)).toContainText(HOSTILE.declineCode);
+    await expect(gw.first().locator('td').nth(11)).toContainText(HOSTILE.declineCode);
     await expectInert(page, 'gateways');
     await page.goto(`/gateways?${hq}&split=channel`);
     await expect(page.locator('[data-testid="gateways"] tbody tr').first().locator('td').nth(1)).toHaveText(HOSTILE.channel);
