@@ -64,9 +64,10 @@ export async function benchAlerts(opts: BenchAlertsOptions = {}): Promise<BenchA
     const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
     const alertConfig = { ...config.alerts, webhookUrls: [], slackUrl: undefined };
 
-    // Each rule alone, cold (its baselines computed) then warm, an hour before the end (no alert state involved).
+    // Each rule alone, cold (its baselines computed) then warm, three hours before the end (another
+    // hour than the job's evaluations below, so theirs start cold; no alert state involved).
     const rules: BenchAlertsResult['rules'] = [];
-    const probe = endMs - 3_600_000;
+    const probe = endMs - 3 * 3_600_000;
     for (const rule of defaultRules(alertConfig).filter((r) => r.enabled)) {
       const ctx = { store, now: probe, publicUrl: alertConfig.publicUrl, sla: config.callbackSla };
       let t = performance.now();
@@ -77,9 +78,9 @@ export async function benchAlerts(opts: BenchAlertsOptions = {}): Promise<BenchA
       rules.push({ rule: rule.id, coldMs, warmMs: performance.now() - t, samples: samples.length });
     }
 
-    // The job: every enabled default rule, from the first evaluation of an hour on.
-    const evaluations = opts.evaluations ?? 20;
-    const start = Math.floor(endMs / 3_600_000) * 3_600_000 - 15 * 60_000;
+    // The job: every enabled default rule, from the first evaluation of the last hour on.
+    const evaluations = opts.evaluations ?? 40;
+    const start = Math.floor(endMs / 3_600_000) * 3_600_000;
     const times: number[] = [];
     const transitions: string[] = [];
     for (let i = 0; i <= evaluations; i++) {
