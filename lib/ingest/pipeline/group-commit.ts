@@ -34,13 +34,14 @@ export interface GroupCommitOptions {
   batchWaitMs: number;
 }
 
-/** How much longer than batchWaitMs a batch waits for requests still being decoded. */
-export const DECODING_WAIT_FACTOR = 4;
+/** A batch waits at most this many times batchWaitMs for requests still arriving or being decoded. */
+export const MAX_WAIT_FACTOR = 4;
 
 export class GroupCommit {
   private batch: Batch = emptyBatch();
   private since = 0;
   private slotFreedAt = -Infinity;
+  private lastArrival = 0;
   private timer: NodeJS.Timeout | undefined;
 
   /**
@@ -64,15 +65,16 @@ export class GroupCommit {
     b.bytes += rows.length;
     b.spans += request.spans;
     b.requests.push(request);
-    if (b.requests.length === 1) this.since = this.now();
+    this.lastArrival = this.now();
+    if (b.requests.length === 1) this.since = this.lastArrival;
     return b.bytes >= this.opts.batchMaxBytes;
   }
 
   /**
    * An insert finished. Its acknowledgements release many clients at once, whose next requests
-   * arrive within milliseconds: the wait counts from here, so a batch whose first request came
-   * during the insert is not sealed with only the few that came early (measured: under 32-64
-   * clients, inserts alternated between ~30k spans and 1-3k; an insert costs ~33 ms of CPU and its
+   * arrive over the next tens of milliseconds: the wait counts from here, so a batch whose first
+   * request came during the insert is not sealed with only the few that came early (measured:
+   * under 32-64 clients, inserts alternated between ~30k spans and 1-3k; an insert costs ~33 ms of CPU and its
    * parts' merges ~22 ms more whatever its size, ~27 µs per span of a 2,000-span batch against ~2 µs
    * of a 32,000-span one; docs/ingest.md).
    */
@@ -82,17 +84,23 @@ export class GroupCommit {
 
   /**
    * Asked when an insert slot is free: true when the batch is worth an insert now. Otherwise it waits
-   * `batchWaitMs` since its first request came or, if later, since the last insert finished, and
-   * while `decoding` (request bodies are being read and decoded: they will be here in a moment) up to
-   * `DECODING_WAIT_FACTOR` times that; a timer calls `onDue` when the wait is over.
+   * `batchWaitMs` since its first request came or, if later, since the last insert finished; then,
+   * while requests are still coming (one came in the last quarter of that, or bodies are being read
+   * and decoded: `decoding`), up to `MAX_WAIT_FACTOR` times as long. A timer calls `onDue` when the
+   * wait may be over; each request that arrives asks again.
    */
   ready(decoding = false): boolean {
     if (this.batch.requests.length === 0) return false;
-    const waited = this.now() - Math.max(this.since, this.slotFreedAt);
-    const wait = decoding ? this.opts.batchWaitMs * DECODING_WAIT_FACTOR : this.opts.batchWaitMs;
-    if (this.batch.bytes >= this.opts.batchMinBytes || waited >= wait) return true;
-    // Each request that arrives asks again; the timer covers the wait running out.
-    this.timer ??= setTimeout(() => { this.timer = undefined; this.onDue(); }, Math.max(1, wait - waited));
+    if (this.batch.bytes >= this.opts.batchMinBytes) return true;
+    const now = this.now();
+    const wait = this.opts.batchWaitMs;
+    const waited = now - Math.max(this.since, this.slotFreedAt);
+    const quiet = now - this.lastArrival;
+    const arriving = decoding || quiet < wait / 4;
+    if (waited >= wait * MAX_WAIT_FACTOR || (waited >= wait && !arriving)) return true;
+    const due = waited < wait ? wait - waited : decoding ? wait * MAX_WAIT_FACTOR - waited : wait / 4 - quiet;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; this.onDue(); }, Math.max(1, due));
     return false;
   }
 
