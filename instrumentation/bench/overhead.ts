@@ -15,7 +15,9 @@
 // depend on how loaded the machine is.
 // Writes bench/results/overhead.json at the repo root.
 //
-// Env: ROUNDS (3), CONCURRENCY (32), WARMUP_MS (3000), DURATION_MS (8000), SCENARIOS (io-bound,cpu-bound).
+// Env: ROUNDS (3), CONCURRENCY (32), WARMUP_MS (3000), DURATION_MS (8000), SCENARIOS (io-bound,cpu-bound),
+// CPU_PROF_DIR (V8 CPU profiles of each app process go to DIR/<scenario>-<variant>-<round>/; profiling costs CPU, so
+// do not compare those runs' figures with unprofiled ones).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -29,6 +31,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const WARMUP_MS = Number(process.env.WARMUP_MS ?? 3000);
 const DURATION_MS = Number(process.env.DURATION_MS ?? 8000);
+const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
 
 interface Scenario {
@@ -147,7 +150,9 @@ async function runScenario(scenario: Scenario, sink: { url: string }): Promise<R
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < VARIANTS.length; i++) {
         const variant = VARIANTS[(i + round) % VARIANTS.length];
-        const app = await startProcess([...variant.preload, `${benchDir}payment-app.mjs`], { DOWNSTREAM_URL: mock.url, ...variant.env(sink.url) });
+        // One directory per run: the loader-hook thread writes a profile of its own (thread id in the name, main is 0).
+        const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${CPU_PROF_DIR}/${scenario.name}-${variant.name}-${round + 1}`];
+        const app = await startProcess([...profile, ...variant.preload, `${benchDir}payment-app.mjs`], { DOWNSTREAM_URL: mock.url, ...variant.env(sink.url) });
         await fetch(`${sink.url}/stats`); // reset the sink's counters
         const cpuBefore = cpuMs(app.child.pid!);
         const result = await runLoad(app.url);

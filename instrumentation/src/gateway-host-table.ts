@@ -170,8 +170,10 @@ export class GatewayHostTable {
     for (const key of HOST_ATTRIBUTES) {
       const value = attributes[key];
       if (typeof value !== 'string' || value === '') continue;
-      const host = key === 'url.full' || key === 'http.url' ? hostOfUrl(value) : value;
-      // Usually every attribute names the same host: look it up once.
+      const isUrl = key === 'url.full' || key === 'http.url';
+      // Usually every attribute names the same host: look it up once (and do not even cut it out of the URL).
+      if (isUrl && checked !== undefined && urlHostIs(value, checked)) continue;
+      const host = isUrl ? hostOfUrl(value) : value;
       if (host === undefined || host === checked) continue;
       checked = host;
       const gateway = this.lookup(host);
@@ -196,6 +198,23 @@ function stripPort(host: string): string {
   const colon = host.indexOf(':');
   // More than one colon is a bare IPv6 address, not host:port.
   return colon !== -1 && host.indexOf(':', colon + 1) === -1 ? host.slice(0, colon) : host;
+}
+
+/** Whether the URL's authority is `host` or `host:port` (no user info): a cheap test before {@link hostOfUrl}. */
+function urlHostIs(url: string, host: string): boolean {
+  const scheme = url.indexOf('://');
+  if (scheme === -1 || !url.startsWith(host, scheme + 3)) return false;
+  const end = scheme + 3 + host.length;
+  if (end === url.length) return true;
+  let i = end;
+  if (url.charCodeAt(i) === 58 /* : */) {
+    // A port, not `host:password@other-host`.
+    i++;
+    while (i < url.length && url.charCodeAt(i) >= 48 && url.charCodeAt(i) <= 57) i++;
+    if (i === url.length) return true;
+  }
+  const c = url.charCodeAt(i);
+  return c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */;
 }
 
 /** The host of an absolute URL, without user info or port; no full URL parse on the hot path. */

@@ -69,10 +69,14 @@ function paymentAttributes(payment: PaymentContext): Attributes {
 
 /** Returns `ctx` with the payment added to its baggage; entries already there are replaced. */
 export function setPaymentContext(ctx: Context, payment: PaymentContext): Context {
+  return withBaggageAttributes(ctx, paymentAttributes(payment));
+}
+
+function withBaggageAttributes(ctx: Context, attributes: Attributes): Context {
   // One Baggage built in one go (setEntry copies the whole map each time).
   const entries: Record<string, BaggageEntry> = {};
   for (const [key, entry] of propagation.getBaggage(ctx)?.getAllEntries() ?? []) entries[key] = entry;
-  for (const [key, value] of Object.entries(paymentAttributes(payment))) entries[key] = { value: String(value) };
+  for (const key in attributes) entries[key] = { value: String(attributes[key]) };
   return propagation.setBaggage(ctx, propagation.createBaggage(entries));
 }
 
@@ -127,7 +131,7 @@ export function withPayment<T>(payment: PaymentContext, fn: () => T): T {
   const attributes = paymentAttributes(payment);
   if (attributes[ATTR_PAYMENT_ORDER_ID] === undefined) return fn();
   tagLocalEntry(attributes);
-  return context.with(setPaymentContext(context.active(), payment), fn);
+  return context.with(withBaggageAttributes(context.active(), attributes), fn);
 }
 
 /** Marks `span` (the active span by default) as performing `stage`, e.g. `order.confirm`. */

@@ -24,6 +24,12 @@ export interface RedactionOptions {
 /** Default `maxValueLength`: 64 Ki code units, a few ms to scan (README, "Redaction"). */
 export const MAX_REDACTED_VALUE_LENGTH = 65_536;
 
+// Texts repeat from span to span (methods, hosts, routes, channels, one order's id on each of its
+// spans): the short ones found clean are remembered, so each is scanned once. Only clean texts are
+// kept, never one that held a secret or a card.
+const MAX_REMEMBERED_LENGTH = 256;
+const MAX_REMEMBERED_TEXTS = 1024;
+
 /** What replaces a text too long to scan: its size only (never a part of it, which could hold half a card). */
 function overRedactionLimit(text: string): string {
   return `[REDACTED: ${Buffer.byteLength(text, 'utf8')} bytes, over the redaction limit]`;
@@ -38,6 +44,7 @@ export class SpanRedactor {
   private readonly maskCards: boolean;
   private readonly keys: SensitiveKeys;
   private readonly maxValueLength: number;
+  private readonly clean = new Set<string>();
 
   constructor(options: RedactionOptions = {}) {
     this.maskCards = options.cardNumbers !== false;
@@ -60,6 +67,8 @@ export class SpanRedactor {
     if (text.length < 5) return text; // shorter than any secret or card this can find (`pin=1`)
     // Fail closed: the whole value goes, never a truncated part that could end inside a card.
     if (text.length > this.maxValueLength) return overRedactionLimit(text);
+    const remember = text.length <= MAX_REMEMBERED_LENGTH;
+    if (remember && this.clean.has(text)) return text;
     try {
       let out = this.redactLayer(text);
       // Percent-encoding can hide a secret from the rules above, or split a card so that a
@@ -79,6 +88,10 @@ export class SpanRedactor {
           outDepth = depth;
         }
         layer = decoded;
+      }
+      if (remember && out === text) {
+        if (this.clean.size >= MAX_REMEMBERED_TEXTS) this.clean.clear();
+        this.clean.add(text);
       }
       return out;
     } catch {

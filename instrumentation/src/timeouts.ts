@@ -1,4 +1,4 @@
-import { errorMonitor } from 'node:events';
+import { EventEmitter, errorMonitor } from 'node:events';
 import { context, createContextKey, type Span } from '@opentelemetry/api';
 import { TIMEOUT_ERROR_CODES, TIMEOUT_ERROR_NAMES } from './attributes.js';
 
@@ -21,6 +21,8 @@ export function isTimeoutError(error: unknown, depth = 0): boolean {
   if (typeof e.message === 'string' && TIMEOUT_MESSAGE.test(e.message)) return true;
   return isTimeoutError(e.cause, depth + 1);
 }
+
+const addListener = EventEmitter.prototype.addListener;
 
 const FETCH_SIGNAL = createContextKey('payscope fetch abort signal');
 const WRAPPED = Symbol.for('payscope.instrumentation.fetch-wrapper');
@@ -71,12 +73,14 @@ export class TimeoutTracker {
    * them exactly as it would without payscope.
    */
   readonly httpRequestHook = (span: Span, request: unknown): void => {
-    const req = request as { getHeader?: unknown; once?: unknown; on?: unknown };
     // Incoming requests (IncomingMessage) have no getHeader(); only client requests time out here.
-    if (typeof req.getHeader !== 'function' || typeof req.once !== 'function') return;
-    const emitter = request as NodeJS.EventEmitter;
-    emitter.once('timeout', () => this.mark(span));
-    emitter.on(errorMonitor, (error: unknown) => {
+    if (!(request instanceof EventEmitter) || typeof (request as { getHeader?: unknown }).getHeader !== 'function') return;
+    // The http instrumentation has bound the request to its context by now, which wraps every listener
+    // added through the request's own methods (a closure and two WeakMaps per request). These
+    // listeners need no context: add them with EventEmitter's own method. Marking is idempotent,
+    // so the timeout listener need not be a `once`.
+    addListener.call(request, 'timeout', () => this.mark(span));
+    addListener.call(request, errorMonitor, (error: unknown) => {
       if (isTimeoutError(error)) this.mark(span);
     });
   };
