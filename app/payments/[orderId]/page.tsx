@@ -39,7 +39,8 @@ export default async function PaymentPage({ params, searchParams }: { params: Pr
   const store = await getStore();
   // Read where the link says the payment is; all of history when it says nothing or it is not there.
   const hint = traceHintOf(sp);
-  const payment = (hint && (await getPayment(store, orderId, hint))) || (await getPayment(store, orderId));
+  const hinted = hint && (await getPayment(store, orderId, hint));
+  const payment = hinted || (await getPayment(store, orderId));
   if (!payment) notFound();
 
   const data = toWaterfallData(payment.spans, { critical: payment.criticalPaths });
@@ -109,7 +110,7 @@ export default async function PaymentPage({ params, searchParams }: { params: Pr
       <h2>Every trace of the payment, on one timeline</h2>
       <Waterfall
         data={data}
-        detailsUrl={`/api/payments/${encodeURIComponent(orderId)}`}
+        detailsUrl={href(`/api/payments/${encodeURIComponent(orderId)}`, hinted && hint ? { from: hint.from.getTime(), to: hint.to.getTime() } : {})}
         groupByTrace
         traceLinks={traceLinks}
         initialSpanId={param(sp, 'span')}

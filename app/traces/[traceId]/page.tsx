@@ -29,7 +29,8 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   // Read where the link says the trace is; all of history when it says nothing or the trace is not there.
   // Without the spans' details: the waterfall fetches them from the JSON API after the first paint.
   const hint = traceHintOf(sp);
-  const trace = (hint && (await getTraceOutline(store, traceId, hint))) || (await getTraceOutline(store, traceId));
+  const hinted = hint && (await getTraceOutline(store, traceId, hint));
+  const trace = hinted || (await getTraceOutline(store, traceId));
   if (!trace) notFound();
 
   const data = toWaterfallData(trace.spans, {
@@ -86,7 +87,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
       </p>
       <Waterfall
         data={data}
-        detailsUrl={`/api/traces/${traceId}`}
+        detailsUrl={href(`/api/traces/${traceId}`, hinted && hint ? { from: hint.from.getTime(), to: hint.to.getTime() } : {})}
         initialSpanId={param(sp, 'span')}
         paymentHrefBase={href('', keep)}
       />
