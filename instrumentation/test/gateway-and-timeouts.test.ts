@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -175,6 +176,40 @@ describe('a client span ended as a deliberate cancel', () => {
     const span = cancelled(new TimeoutTracker(), undefined);
     expect(span.attributes['payment.timeout']).toBeUndefined();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
+
+describe('TimeoutTracker.httpRequestHook', () => {
+  // The http instrumentation binds a client request to its context before calling the hook, which
+  // wraps every listener added through the request's own methods; the hook's listeners need no
+  // context, so it adds them with EventEmitter's own method (finding: a closure and two WeakMaps per request).
+  it("adds its listeners without the request's own (context-bound) listener methods, and still sees the timeout", () => {
+    const request = Object.assign(new EventEmitter(), { getHeader: () => undefined });
+    for (const method of ['on', 'once', 'addListener', 'prependListener', 'prependOnceListener'] as const) {
+      request[method] = () => {
+        throw new Error(`${method} called`);
+      };
+    }
+    const tracker = new TimeoutTracker();
+    const span = new TracerProvider().getTracer('hook-test').startSpan('POST', { kind: SpanKind.CLIENT });
+    tracker.httpRequestHook(span, request);
+    expect(tracker.has(span)).toBe(false);
+    request.emit('timeout');
+    expect(tracker.has(span)).toBe(true);
+
+    const other = new TracerProvider().getTracer('hook-test').startSpan('POST', { kind: SpanKind.CLIENT });
+    const aborted = Object.assign(new EventEmitter(), { getHeader: () => undefined });
+    tracker.httpRequestHook(other, aborted);
+    aborted.on('error', () => undefined);
+    aborted.emit('error', new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    expect(tracker.has(other)).toBe(true);
+  });
+
+  it('leaves incoming requests alone', () => {
+    const incoming = new EventEmitter();
+    const span = new TracerProvider().getTracer('hook-test').startSpan('GET', { kind: SpanKind.SERVER });
+    new TimeoutTracker().httpRequestHook(span, incoming);
+    expect(incoming.listenerCount('timeout')).toBe(0);
   });
 });
 

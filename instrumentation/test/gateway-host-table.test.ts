@@ -87,6 +87,11 @@ describe('gateway from span attributes', () => {
     // the first attribute naming a gateway wins; an internal server.address does not hide url.full
     [{ 'server.address': '10.1.2.3', 'url.full': 'https://api.razorpay.com/v1/orders' }, 'razorpay'],
     [{ 'server.address': 'ledger.internal', 'url.full': 'http://ledger.internal/charge' }, undefined],
+    // a URL that starts like the host already checked still has its own host read
+    [{ 'server.address': 'ledger.internal', 'url.full': 'http://ledger.internal:8080@api.stripe.com/v1' }, 'stripe'],
+    [{ 'server.address': 'ledger.internal', 'url.full': 'http://ledger.internal:pw@api.stripe.com/v1' }, 'stripe'],
+    [{ 'server.address': 'api', 'url.full': 'https://api.stripe.com/v1/charges' }, 'stripe'],
+    [{ 'server.address': 'ledger.internal', 'url.full': 'http://ledger.internal:8080' }, undefined],
     [{ 'url.full': 'not a url' }, undefined],
   ])('%j → %s', (attributes, gateway) => {
     expect(table.lookupAttributes(attributes)).toBe(gateway);

@@ -183,6 +183,25 @@ describe('SpanRedactor on attributes', () => {
     expect(redactor.redactAttributes(attributes)).toBe(attributes);
   });
 
+  it('gives one answer per text, whatever came before: texts found clean are remembered, no other', () => {
+    // The redactor remembers short texts it found clean; every text, in any order and seen any number
+    // of times, must come out as a fresh redactor makes it.
+    const texts: string[] = [];
+    for (const shape of CARDS) for (const [, separator] of SEPARATORS) texts.push(`pay ${formatCard(shape, separator)} now`);
+    for (const secret of SECRETS) texts.push(secret.text);
+    for (const [, text] of survivors()) texts.push(text);
+    for (let i = 0; i < 1500; i++) texts.push(`ord-${i}`, `order=ord-${i}&channel=alipay`); // past the memory's size
+    const one = new SpanRedactor();
+    const order = [...texts, ...texts];
+    let seed = 7;
+    for (let i = order.length - 1; i > 0; i--) {
+      seed = (seed * 48271) % 2147483647;
+      const j = seed % (i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const text of order) expect(one.redactText(text), text).toBe(new SpanRedactor().redactText(text));
+  });
+
   it('fails closed per value: a value that cannot be read or is not an attribute value becomes [REDACTED]', () => {
     const attributes: Attributes = { 'http.request.method': 'POST' };
     Object.defineProperty(attributes, 'boom', {
