@@ -40,6 +40,9 @@ import { writeSeedSpan } from '../sim/seed/rowbinary';
 import { paymentStream, seedStore } from '../sim/seed/seed';
 import { tempDataDir, testConfig } from '../test/helpers/store';
 
+/** Tables that are not span data: saved funnels and the alerting state (rules, alerts, silences, the notification outbox, instance heartbeats). */
+const CLUSTER_WIDE_TABLES = ['payscope_funnels', 'payscope_alert_rules', 'payscope_alerts', 'payscope_alert_silences', 'payscope_alert_notifications', 'payscope_instances'];
+
 /** Sharding key of each span-derived table: all the same trace hash, so a trace's rows share a shard. */
 const SHARDING_KEYS: Record<string, string> = {
   otel_traces: 'cityHash64(TraceId)',
@@ -78,15 +81,18 @@ describe('migrations rendered for a cluster', () => {
     for (const s of statements) expect(firstLine(s), s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) \w+ ON CLUSTER `prod`( |$)/);
   });
 
-  it('use Replicated engines: per shard for span data, one replica set across the cluster for saved funnels', () => {
+  it('use Replicated engines: per shard for span data, one replica set across the cluster for saved funnels and alert state', () => {
     const engines = creates.map(engineOf).filter((e) => !e.startsWith('Distributed'));
-    expect(engines).toHaveLength(SHARDED_TABLES.length + 1);
+    expect(engines).toHaveLength(SHARDED_TABLES.length + CLUSTER_WIDE_TABLES.length);
     for (const e of engines) expect(e).toMatch(/^Replicated(Replacing)?MergeTree\('/);
     expect(statements.join('\n')).not.toMatch(/(?<!Replicated|Replacing)MergeTree\(/);
     for (const t of SHARDED_TABLES) {
       expect(engineOf(createOf(`${t}_local`))).toBe(`ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}')`);
     }
-    expect(engineOf(createOf('payscope_funnels'))).toBe("ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_funnels', '{shard}-{replica}')");
+    // Small tables every node reads whole: one replica set across the cluster, not sharded.
+    for (const t of CLUSTER_WIDE_TABLES) {
+      expect(engineOf(createOf(t))).toBe(`ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/${t}', '{shard}-{replica}')`);
+    }
     // The record of applied migrations, created by migrate() itself, likewise on every node.
     const record = migrationsTableStatement(PROD);
     expect(firstLine(record)).toBe('CREATE TABLE IF NOT EXISTS payscope_schema_migrations ON CLUSTER `prod` (');

@@ -244,3 +244,198 @@ CREATE TABLE IF NOT EXISTS payscope_funnels ON CLUSTER `prod` (
     Deleted UInt8
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_funnels', '{shard}-{replica}')
 ORDER BY Id;
+
+-- 0020_payment_money_and_http_status
+ALTER TABLE gateway_calls_local ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpStatus UInt16 DEFAULT 0 CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAmount String DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentCurrency LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAttempt UInt16 DEFAULT 0 CODEC(ZSTD(1));
+
+ALTER TABLE gateway_calls ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpStatus UInt16 DEFAULT 0 CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAmount String DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentCurrency LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAttempt UInt16 DEFAULT 0 CODEC(ZSTD(1));
+
+ALTER TABLE payment_stage_events_local ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpStatus UInt16 DEFAULT 0 CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAmount String DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentCurrency LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAttempt UInt16 DEFAULT 0 CODEC(ZSTD(1));
+
+ALTER TABLE payment_stage_events ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpStatus UInt16 DEFAULT 0 CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAmount String DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentCurrency LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS PaymentAttempt UInt16 DEFAULT 0 CODEC(ZSTD(1));
+
+ALTER TABLE gateway_calls_mv ON CLUSTER `prod` MODIFY QUERY
+SELECT
+    Timestamp, ServiceName, PeerHost, PaymentGateway, PaymentChannel, PaymentErrorCode, PaymentOrderId,
+    Duration, IsError,
+    SpanAttributes['error.type'] AS ErrorType,
+    SpanAttributes['payment.timeout'] AS TimeoutFlag,
+    TraceId, SpanId,
+    toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code'])) AS HttpStatus,
+    SpanAttributes['payment.amount'] AS PaymentAmount,
+    upper(SpanAttributes['payment.currency']) AS PaymentCurrency,
+    toUInt16OrZero(SpanAttributes['payment.attempt']) AS PaymentAttempt
+FROM otel_traces_local
+WHERE Kind IN ('client', 'producer') AND (PaymentGateway != '' OR position(PeerHost, '.') > 0);
+
+ALTER TABLE payment_stage_events_mv ON CLUSTER `prod` MODIFY QUERY
+SELECT
+    Timestamp, PaymentOrderId, PaymentStage, PaymentChannel, PaymentGateway, PaymentOutcome, PaymentErrorCode,
+    ServiceName, SpanName, Kind, PeerHost, Duration, IsError,
+    SpanAttributes['error.type'] AS ErrorType,
+    SpanAttributes['payment.timeout'] AS TimeoutFlag,
+    TraceId, SpanId,
+    toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code'])) AS HttpStatus,
+    SpanAttributes['payment.amount'] AS PaymentAmount,
+    upper(SpanAttributes['payment.currency']) AS PaymentCurrency,
+    toUInt16OrZero(SpanAttributes['payment.attempt']) AS PaymentAttempt
+FROM otel_traces_local
+WHERE PaymentStage != '';
+
+-- 0030_payment_attempts
+CREATE TABLE IF NOT EXISTS payment_attempts_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    PaymentOrderId String CODEC(ZSTD(1)),
+    PaymentStage LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentChannel LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentOutcome LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentErrorCode LowCardinality(String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    IsError UInt8 CODEC(ZSTD(1)),
+    ErrorType LowCardinality(String) CODEC(ZSTD(1)),
+    TimeoutFlag LowCardinality(String) CODEC(ZSTD(1)),
+    HttpStatus UInt16 CODEC(ZSTD(1)),
+    Attempt UInt32 CODEC(ZSTD(1)),
+    Amount String CODEC(ZSTD(1)),
+    Currency LowCardinality(String) CODEC(ZSTD(1)),
+    ProviderRef String CODEC(ZSTD(1)),
+    Duplicate UInt8 CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/payment_attempts_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (Timestamp, PaymentOrderId)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS payment_attempts ON CLUSTER `prod` AS payment_attempts_local
+ENGINE = Distributed('prod', 'payscope', 'payment_attempts_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS payment_attempts_mv ON CLUSTER `prod`
+TO payment_attempts_local
+AS SELECT
+    Timestamp, PaymentOrderId, PaymentStage, PaymentChannel, PaymentGateway, PeerHost, PaymentOutcome, PaymentErrorCode,
+    Duration, IsError,
+    SpanAttributes['error.type'] AS ErrorType,
+    SpanAttributes['payment.timeout'] AS TimeoutFlag,
+    toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code'])) AS HttpStatus,
+    toUInt32OrZero(SpanAttributes['payment.attempt']) AS Attempt,
+    SpanAttributes['payment.amount'] AS Amount,
+    upper(SpanAttributes['payment.currency']) AS Currency,
+    SpanAttributes['payment.provider_ref'] AS ProviderRef,
+    SpanAttributes['payment.callback.duplicate'] IN ('true', '1') AS Duplicate,
+    TraceId, SpanId
+FROM otel_traces_local
+WHERE PaymentStage IN ('gateway.request', 'gateway.callback') AND PaymentOrderId != '';
+
+-- 0035_transaction_phases
+CREATE TABLE IF NOT EXISTS transaction_phases_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TxId String CODEC(ZSTD(1)),
+    Branch LowCardinality(String) CODEC(ZSTD(1)),
+    Phase LowCardinality(String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1)),
+    IsError UInt8 CODEC(ZSTD(1)),
+    PaymentOutcome LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentOrderId String CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanId String CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/transaction_phases_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (Timestamp, TxId)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS transaction_phases ON CLUSTER `prod` AS transaction_phases_local
+ENGINE = Distributed('prod', 'payscope', 'transaction_phases_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS transaction_phases_mv ON CLUSTER `prod`
+TO transaction_phases_local
+AS SELECT
+    Timestamp,
+    SpanAttributes['payment.tx.id'] AS TxId,
+    SpanAttributes['payment.tx.branch'] AS Branch,
+    SpanAttributes['payment.tx.phase'] AS Phase,
+    Duration, IsError, PaymentOutcome, PaymentOrderId, ServiceName, TraceId, SpanId
+FROM otel_traces_local
+WHERE SpanAttributes['payment.tx.id'] != '';
+
+-- 0040_alert_rules
+CREATE TABLE IF NOT EXISTS payscope_alert_rules ON CLUSTER `prod` (
+    Id String,
+    Definition String,
+    UpdatedAt DateTime64(3),
+    Deleted UInt8
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_alert_rules', '{shard}-{replica}')
+ORDER BY Id;
+
+-- 0041_alerts
+CREATE TABLE IF NOT EXISTS payscope_alerts ON CLUSTER `prod` (
+    Id String,
+    Fingerprint String,
+    Rule String,
+    AlertName String,
+    Severity LowCardinality(String),
+    Labels Map(String, String),
+    Annotations Map(String, String),
+    State LowCardinality(String),
+    ActiveAt DateTime64(3),
+    StartsAt Nullable(DateTime64(3)),
+    EndsAt Nullable(DateTime64(3)),
+    Value Float64,
+    Threshold Float64,
+    UpdatedAt DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_alerts', '{shard}-{replica}')
+ORDER BY Id;
+
+-- 0042_alert_silences
+CREATE TABLE IF NOT EXISTS payscope_alert_silences ON CLUSTER `prod` (
+    Id String,
+    Matchers String,
+    StartsAt DateTime64(3),
+    EndsAt DateTime64(3),
+    Comment String,
+    UpdatedAt DateTime64(3),
+    Deleted UInt8
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_alert_silences', '{shard}-{replica}')
+ORDER BY Id;
+
+-- 0043_alert_notifications
+CREATE TABLE IF NOT EXISTS payscope_alert_notifications ON CLUSTER `prod` (
+    Id String,
+    Receiver String,
+    Body String,
+    CreatedAt DateTime64(3),
+    State LowCardinality(String),
+    Attempts UInt32,
+    NextAttemptAt DateTime64(3),
+    LastError String,
+    UpdatedAt DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_alert_notifications', '{shard}-{replica}')
+ORDER BY Id;
+
+-- 0044_instances
+CREATE TABLE IF NOT EXISTS payscope_instances ON CLUSTER `prod` (
+    Instance String,
+    Job String,
+    Seen DateTime64(3)
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_instances', '{shard}-{replica}')
+ORDER BY (Job, Instance)
+TTL toDateTime(Seen) + INTERVAL 1 HOUR;
