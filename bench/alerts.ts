@@ -9,6 +9,7 @@ import { loadConfig } from '../lib/config';
 import { sql } from '../lib/store/sql';
 import { openStore } from '../lib/store/store';
 import { seedStore } from '../sim/seed/seed';
+import { SCALES } from './scale';
 
 /**
  * Alert evaluation on ~10M seeded spans (7 days, the `gateway-degraded` scenario in the last 2 h):
@@ -55,9 +56,9 @@ export async function benchAlerts(opts: BenchAlertsOptions = {}): Promise<BenchA
       log(`alerts: reusing ${Number(existing.n).toLocaleString('en')} spans in ${base}`);
     } else {
       endMs = Date.now();
-      log(`alerts: seeding ${(opts.payments ?? 520_000).toLocaleString('en')} payments...`);
+      log(`alerts: seeding ${(opts.payments ?? SCALES['10m'].payments).toLocaleString('en')} payments...`);
       await seedStore(store, {
-        payments: opts.payments ?? 520_000, days: opts.days ?? 7, endMs, seed: 'bench', scenario: 'gateway-degraded',
+        payments: opts.payments ?? SCALES['10m'].payments, days: opts.days ?? SCALES['10m'].days, endMs, seed: 'bench', scenario: 'gateway-degraded',
         onProgress: (p) => log(`alerts: seeded ${p.storedSpans.toLocaleString('en')} spans`),
       });
     }

@@ -8,7 +8,7 @@
  * its first painted rows, and frame times while scrolling it from top to bottom. Prints nothing;
  * returns `{ summary, ... }` for bench/run.ts.
  *
- * Run alone: `node --import tsx bench/pages.ts [--payments 520000] [--days 7] [--loads 7] [--data-dir DIR]`.
+ * Run alone: `node --import tsx bench/pages.ts [--payments 480000] [--days 7] [--loads 7] [--data-dir DIR]`.
  * The store is seeded in a child process and served by another: chDB binds a data directory to one
  * process at a time, and this process never opens it.
  */
@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
+import { SCALES } from './scale';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GOAL_MS = 1000;
@@ -25,7 +26,7 @@ const BIG_TRACE_SPANS = 5000;
 const MARKER = 'bench-pages.json';
 
 export interface BenchPagesOptions {
-  /** Payments to seed (about 19.6 spans each). @default 520_000 (≈ 10 million spans) */
+  /** Payments to seed (about 21 spans each). @default SCALES['10m'] (≈ 10 million spans) */
   payments?: number;
   /** Days of history, ending now. @default 7 */
   days?: number;
@@ -102,7 +103,7 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 
 export async function benchPages(opts: BenchPagesOptions = {}): Promise<BenchPagesResult> {
   const log = opts.onProgress ?? (() => {});
-  const payments = opts.payments ?? 520_000;
+  const payments = opts.payments ?? SCALES['10m'].payments;
   const days = opts.days ?? 7;
   const loads = opts.loads ?? 7;
   const port = opts.port ?? 3291;
@@ -311,7 +312,7 @@ const argv = process.argv.slice(2);
 const arg = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   if (arg('--prepare')) {
-    await prepare(arg('--prepare')!, Number(arg('--payments') ?? 520_000), Number(arg('--days') ?? 7));
+    await prepare(arg('--prepare')!, Number(arg('--payments') ?? SCALES['10m'].payments), Number(arg('--days') ?? 7));
   } else {
     const r = await benchPages({
       payments: arg('--payments') ? Number(arg('--payments')) : undefined,

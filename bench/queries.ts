@@ -26,9 +26,10 @@ import { traceHintOf } from '../lib/ui/links';
 import { openStore, type Store } from '../lib/store/store';
 import { Rng } from '../sim/seed/random';
 import { seedStore } from '../sim/seed/seed';
+import { SCALES } from './scale';
 
 export interface BenchQueriesOptions {
-  /** Payments to seed (about 19.6 spans each). @default 520_000 (≈ 10 million spans) */
+  /** Payments to seed (about 21 spans each). @default SCALES['10m'] (≈ 10 million spans) */
   payments?: number;
   /** Days of history. @default 7 */
   days?: number;
@@ -116,7 +117,7 @@ async function tableStats(store: Store, spans: number) {
 
 export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<BenchQueriesResult> {
   const log = opts.onProgress ?? (() => {});
-  const payments = opts.payments ?? 520_000;
+  const payments = opts.payments ?? SCALES['10m'].payments;
   const days = opts.days ?? 7;
   const calls = opts.calls ?? 40;
   const rangeHours = opts.rangeHours ?? [1, 24];

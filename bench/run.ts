@@ -11,6 +11,7 @@ import { benchQueries } from './queries';
 import { benchPages } from './pages';
 import { benchContention } from './contention';
 import { benchAlerts } from './alerts';
+import { SCALES } from './scale';
 
 const args = process.argv.slice(2);
 if (args.includes('--help')) {
@@ -80,14 +81,13 @@ if (!only || only === 'queries') {
   // --scale 10m (default), 50m (opt-in: ~51M spans over 10 days, minutes to seed), or both: 10m,50m
   // (then each query's growth from the first to the last). With --data-dir, each scale's store is
   // kept in (or reused from) DIR/<scale>.
-  const SCALES: Record<string, { payments: number; days: number }> = { '10m': { payments: 520_000, days: 7 }, '50m': { payments: 2_600_000, days: 10 } };
   const scales = (args.includes('--scale') ? args[args.indexOf('--scale') + 1] : '10m').split(',');
   for (const s of scales) if (!Object.hasOwn(SCALES, s)) throw new Error(`--scale: ${s} is not one of ${Object.keys(SCALES).join(', ')}`);
   const dataDir = args.includes('--data-dir') ? path.resolve(args[args.indexOf('--data-dir') + 1]) : undefined;
   const results: Awaited<ReturnType<typeof benchQueries>>[] = [];
   for (const scale of scales) {
     const r = await benchQueries({
-      ...(quick ? { payments: 52_000 } : SCALES[scale]),
+      ...(quick ? { payments: 52_000 } : SCALES[scale as keyof typeof SCALES]),
       ...(args.includes('--calls') ? { calls: Number(args[args.indexOf('--calls') + 1]) } : {}),
       ...(dataDir ? { dataDir: path.join(dataDir, scale) } : {}),
       onProgress: (l) => console.error(`  ${scale}: ${l}`),
