@@ -16,12 +16,14 @@
 // Writes bench/results/overhead.json at the repo root.
 //
 // Env: ROUNDS (3), CONCURRENCY (32), WARMUP_MS (3000), DURATION_MS (8000), SCENARIOS (io-bound,cpu-bound),
+// BASELINE_BUILD (a directory holding another build of the package's dist/, e.g. the one before a
+// change: adds the variant `payscope-baseline`, payment context on, measured in the same rounds),
 // CPU_PROF_DIR (V8 CPU profiles of each app process go to DIR/<scenario>-<variant>-<round>/; profiling costs CPU, so
 // do not compare those runs' figures with unprofiled ones).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,8 +47,10 @@ const SCENARIOS: Scenario[] = [
   { name: 'cpu-bound', description: 'downstream answers at once; app CPU-saturated', mockLatency: '' },
 ].filter((s) => (process.env.SCENARIOS ?? 'io-bound,cpu-bound').split(',').includes(s.name));
 
+const BASELINE_BUILD = process.env.BASELINE_BUILD;
+
 interface Variant {
-  name: 'none' | 'upstream' | 'payscope' | 'payscope-bare';
+  name: 'none' | 'upstream' | 'payscope' | 'payscope-bare' | 'payscope-baseline';
   label: string;
   preload: string[];
   env: (sink: string) => Record<string, string>;
@@ -74,6 +78,19 @@ const VARIANTS: Variant[] = [
     env: (sink) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: sink, OTEL_SERVICE_NAME: 'bench-payscope-bare' }),
   },
 ];
+if (BASELINE_BUILD !== undefined) {
+  VARIANTS.push({
+    name: 'payscope-baseline',
+    label: `payscope, ${BASELINE_BUILD}`,
+    preload: ['--import', pathToFileURL(`${BASELINE_BUILD}/register.js`).href],
+    env: (sink) => ({
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+      OTEL_SERVICE_NAME: 'bench-payscope-baseline',
+      PAYSCOPE_PAYMENT_CONTEXT: '1',
+      PAYSCOPE_MODULE: pathToFileURL(`${BASELINE_BUILD}/index.js`).href,
+    }),
+  });
+}
 
 interface LoadResult {
   requests: number;
@@ -145,7 +162,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function runScenario(scenario: Scenario, sink: { url: string }): Promise<Record<Variant['name'], Run[]>> {
   const mock = await startProcess([`${benchDir}mock-downstream.mjs`], { MOCK_LATENCY_MS: scenario.mockLatency });
-  const runs: Record<Variant['name'], Run[]> = { none: [], upstream: [], payscope: [], 'payscope-bare': [] };
+  const runs: Record<Variant['name'], Run[]> = { none: [], upstream: [], payscope: [], 'payscope-bare': [], 'payscope-baseline': [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < VARIANTS.length; i++) {

@@ -6,7 +6,8 @@ import http from 'node:http';
 
 const downstream = new URL(process.env.DOWNSTREAM_URL);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const payscope = process.env.PAYSCOPE_PAYMENT_CONTEXT === '1' ? await import('@payscope/instrumentation') : undefined;
+// PAYSCOPE_MODULE: another build of the package (the benchmark's baseline variant).
+const payscope = process.env.PAYSCOPE_PAYMENT_CONTEXT === '1' ? await import(process.env.PAYSCOPE_MODULE ?? '@payscope/instrumentation') : undefined;
 
 function call(path, payload) {
   const body = JSON.stringify(payload);
