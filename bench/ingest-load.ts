@@ -36,6 +36,10 @@ let i = 0;
 // large request, a one-off cost that would otherwise fall into a short run's figures.
 await Promise.all(bodies.slice(0, Math.min(4, concurrency)).map((b) => post(b).catch(() => 0)));
 console.log('loaded');
+// The parent reads the server's counters, then says go (a line on stdin): nothing of the measured
+// load is stored before they are read.
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
 const start = performance.now();
 const deadline = start + seconds * 1000;
 await Promise.all(Array.from({ length: concurrency }, async () => {

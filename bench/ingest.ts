@@ -85,7 +85,7 @@ export async function runIngestOnce(shape: IngestShape, variant: string, opts: {
   const pid = child.pid!;
   try {
     const load = spawn(process.execPath, [...tsx, path.join(root, 'bench/ingest-load.ts'), `http://127.0.0.1:${otlpPort}/v1/traces`,
-      String(shape.concurrency), String(opts.seconds), String(shape.payloads), String(shape.spansPerRequest)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+      String(shape.concurrency), String(opts.seconds), String(shape.payloads), String(shape.spansPerRequest)], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     const lines: string[] = [];
     const loaded = new Promise<void>((resolve) => readline.createInterface({ input: load.stdout! }).on('line', (l) => { lines.push(l); if (l === 'loaded') resolve(); }));
     const exited = new Promise((r) => load.on('exit', r));
@@ -95,6 +95,7 @@ export async function runIngestOnce(shape: IngestShape, variant: string, opts: {
     const warmedUp = (await control<{ count: number }>(controlPort, '/count')).count;
     const before = procStat(pid);
     const threads0 = threadTicks(pid);
+    load.stdin!.end('go\n');
     let peakRss = before.rssMb;
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, procStat(pid).rssMb); }, 200);
     const t0 = Date.now();
