@@ -2,7 +2,6 @@ import {
   context,
   propagation,
   SpanKind,
-  SpanStatusCode,
   trace,
   type Attributes,
   type BaggageEntry,
@@ -18,8 +17,8 @@ import {
   ATTR_PAYMENT_OUTCOME,
   ATTR_PAYMENT_STAGE,
 } from './attributes.js';
+import { runInSpan } from './active-span.js';
 import { localParents } from './local-parents.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 /** The money and identity of one payment attempt. */
 export interface PaymentContext {
@@ -139,51 +138,13 @@ export function markStage(stage: string, span: Span | undefined = trace.getActiv
   span?.setAttribute(ATTR_PAYMENT_STAGE, stage);
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-}
-
-function failSpan(span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message: error instanceof Error ? error.message : String(error),
-  });
-}
-
 /**
  * Runs `fn` in a new span named after the stage, carrying `payment.stage`. The span ends when
  * `fn` returns or, if it returns a promise, when the promise settles; a throw or rejection is
  * recorded on the span and passed on unchanged.
  */
 export function withStage<T>(stage: string, fn: (span: Span) => T): T {
-  const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
-  return tracer.startActiveSpan(
-    stage,
-    { kind: SpanKind.INTERNAL, attributes: { [ATTR_PAYMENT_STAGE]: stage } },
-    (span) => {
-      let result: T;
-      try {
-        result = fn(span);
-      } catch (error) {
-        failSpan(span, error);
-        span.end();
-        throw error;
-      }
-      if (isPromiseLike(result)) {
-        result.then(
-          () => span.end(),
-          (error: unknown) => {
-            failSpan(span, error);
-            span.end();
-          },
-        );
-      } else {
-        span.end();
-      }
-      return result;
-    },
-  );
+  return runInSpan(stage, { [ATTR_PAYMENT_STAGE]: stage }, fn);
 }
 
 export interface OutcomeOptions {

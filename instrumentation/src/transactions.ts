@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { trace, type Attributes, type Span } from '@opentelemetry/api';
 import { ATTR_PAYMENT_TX_BRANCH, ATTR_PAYMENT_TX_ID, ATTR_PAYMENT_TX_PHASE, TRANSACTION_PHASES } from './attributes.js';
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import { runInSpan } from './active-span.js';
 
 /** TCC: `try`, `confirm`, `cancel`. Saga: `action`, `compensate`. */
 export type TransactionPhase = (typeof TRANSACTION_PHASES)[number];
@@ -37,43 +37,12 @@ export function markTransactionPhase(step: TransactionStep, span: Span | undefin
   span?.setAttributes(attributes);
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-}
-
-function failSpan(span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-}
-
 /**
  * Runs `fn` in a new span for the phase (named `<phase> <branch>`), carrying the transaction
  * attributes. The span ends when `fn` returns or its promise settles; a throw or rejection marks
  * the phase failed (span status ERROR) and is passed on unchanged.
  */
 export function withTransactionPhase<T>(step: TransactionStep, fn: (span: Span) => T): T {
-  const attributes = stepAttributes(step);
   const name = step.branch ? `${step.phase} ${step.branch}` : step.phase;
-  return trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startActiveSpan(name, { kind: SpanKind.INTERNAL, attributes }, (span) => {
-    let result: T;
-    try {
-      result = fn(span);
-    } catch (error) {
-      failSpan(span, error);
-      span.end();
-      throw error;
-    }
-    if (isPromiseLike(result)) {
-      result.then(
-        () => span.end(),
-        (error: unknown) => {
-          failSpan(span, error);
-          span.end();
-        },
-      );
-    } else {
-      span.end();
-    }
-    return result;
-  });
+  return runInSpan(name, stepAttributes(step), fn);
 }
