@@ -1,8 +1,11 @@
+import { AMOUNT_BAND_BOUNDS, AMOUNT_BAND_KEY, AMOUNT_PATTERN, amountBandLabels } from '../analytics/deltas';
 import { DEFAULT_WINDOW_SEC } from '../analytics/funnel';
 import { compareStages } from '../analytics/stages';
+import { getConfig, type CallbackSla } from '../config';
 import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
-import { defaultGatewayHosts, gatewayOfSql, isoFromNs, num, queryConstants, quantilesMs, type TimeRange } from './common';
+import { defaultGatewayHosts, gatewayOfSql, isoFromNs, isTimeoutSql, num, queryConstants, quantilesMs, type TimeRange } from './common';
+import { attributeEqualsSql } from './traces';
 import type { GatewayHostArrays } from '../analytics/gateways';
 
 /**
@@ -91,7 +94,7 @@ function figures(r: Row | undefined): OverviewFigures {
 }
 
 /** Per flow entering in the range: channel, t0, end of the successful confirm (0: none), any failure. */
-function flowsSql(p: OverviewParams & { details?: boolean }): SqlFragment {
+function flowsSql(p: OverviewParams & { details?: boolean; stuck?: boolean }): SqlFragment {
   const windowSec = p.windowSec ?? DEFAULT_WINDOW_SEC;
   const windowNs = Math.round(windowSec * 1e9);
   const scanTo = new Date(p.to.getTime() + windowSec * 1000);
@@ -103,6 +106,12 @@ function flowsSql(p: OverviewParams & { details?: boolean }): SqlFragment {
              argMaxIf(toString(PaymentErrorCode), ns, PaymentErrorCode != '') AS errorCode,
              arraySort(groupUniqArray(TraceId)) AS traceIds`
     : sql``;
+  // What the stuck cohort reads (as lib/queries/deltas.ts): the end of the last accepted or timed-out request, callbacks before `to`.
+  const stuck = p.stuck
+    ? sql`,
+             maxIf(ns + toInt64(Duration), PaymentStage = 'gateway.request' AND (NOT IsError OR timedOut) AND Timestamp < ${p.to}) AS requestEndNs,
+             countIf(PaymentStage = 'gateway.callback' AND Timestamp < ${p.to}) AS callbacks`
+    : sql``;
   return sql`
       SELECT PaymentOrderId AS flow,
              anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
@@ -111,8 +120,9 @@ function flowsSql(p: OverviewParams & { details?: boolean }): SqlFragment {
                arraySort(groupArrayIf((ns, ns + toInt64(Duration)),
                  PaymentStage = 'order.confirm' AND NOT IsError AND PaymentOutcome IN ('', 'succeeded')))).2 AS okEnd,
              countIf(IsError OR PaymentOutcome IN ('failed', 'cancelled')) > 0 AS anyFailure
-             ${details}
+             ${details} ${stuck}
       FROM (SELECT *, toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns ${p.details ? sql`, ${gatewayOfSql()} AS gw` : sql``}
+                   ${p.stuck ? sql`, PaymentStage = 'gateway.request' AND ${isTimeoutSql()} AS timedOut` : sql``}
             FROM payment_stage_events
             WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND PaymentOrderId != '')
       GROUP BY flow
@@ -155,12 +165,28 @@ export interface PaymentListParams extends OverviewParams {
   outcome?: PaymentOutcomeFilter;
   /** Only succeeded payments at least this slow end to end. */
   minE2eMs?: number;
+  /** Only payments whose gateway request went to this gateway. */
+  gateway?: string;
+  /**
+   * Only payments with, for each of these, some span carrying it as a span or resource attribute
+   * (trace search's `attr`). `payment.amount_band` is the What's-different page's derived band
+   * (`100–500 USD`): a span whose payment.amount lies in that band, in that currency.
+   */
+  attr?: { key: string; value: string }[];
+  /** Only the What's-different cohort (lib/queries/deltas.ts defines them). */
+  cohort?: PaymentCohort;
+  /** The slow cohort's threshold, end to end. @default the p90 of the succeeded payments listed before `attr` */
+  slowMs?: number;
+  /** The stuck cohort's callback SLA. @default the configured one */
+  sla?: CallbackSla;
   /** @default 'recent' */
   sort?: 'recent' | 'slowest';
   /** @default 100 */
   limit?: number;
   hosts?: GatewayHostArrays;
 }
+
+export type PaymentCohort = 'failed' | 'slow' | 'stuck';
 
 export interface PaymentSummary {
   orderId: string;
@@ -176,22 +202,66 @@ export interface PaymentSummary {
   traceIds: string[];
 }
 
+/**
+ * The span condition an `attr` filter stands for. The amount band is derived from payment.amount and
+ * payment.currency on one span (lib/queries/deltas.ts); a band label it does not make matches nothing.
+ */
+function attrConditionSql({ key, value }: { key: string; value: string }): SqlFragment {
+  if (key !== AMOUNT_BAND_KEY) return attributeEqualsSql(key, value);
+  const labels = amountBandLabels();
+  const i = labels.findIndex((l) => value === l || (value.startsWith(`${l} `) && value.length > l.length + 1));
+  if (i < 0) return sql`0`;
+  const currency = value.slice(labels[i].length + 1);
+  const amount = sql`SpanAttributes['payment.amount']`;
+  const conds = [sql`match(${amount}, ${AMOUNT_PATTERN})`, sql`SpanAttributes['payment.currency'] = ${currency}`];
+  if (i > 0) conds.push(sql`toFloat64(${amount}) >= ${AMOUNT_BAND_BOUNDS[i - 1]}`);
+  if (i < AMOUNT_BAND_BOUNDS.length) conds.push(sql`toFloat64(${amount}) < ${AMOUNT_BAND_BOUNDS[i]}`);
+  return sql`(${join(conds, ' AND ')})`;
+}
+
 /** The payments behind the Overview's numbers (same rules), most recent or slowest first. */
 export async function listPayments(store: Store, p: PaymentListParams): Promise<{ payments: PaymentSummary[]; total: number }> {
   const hosts = p.hosts ?? defaultGatewayHosts();
+  const sla = p.sla ?? getConfig().callbackSla;
+  const slaGateways = Object.keys(sla.byGateway);
+  const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
+  const scanTo = new Date(p.to.getTime() + (p.windowSec ?? DEFAULT_WINDOW_SEC) * 1000);
   const conds: SqlFragment[] = [];
   if (p.outcome === 'succeeded') conds.push(sql`okEnd > 0`);
   if (p.outcome === 'failed') conds.push(sql`okEnd = 0 AND anyFailure`);
   if (p.outcome === 'pending') conds.push(sql`okEnd = 0 AND NOT anyFailure`);
   if (p.minE2eMs !== undefined) conds.push(sql`okEnd > 0 AND okEnd - t0 >= ${Math.round(p.minE2eMs * 1e6)}`);
+  if (p.cohort === 'failed') conds.push(sql`okEnd = 0 AND anyFailure`);
+  if (p.cohort === 'slow') conds.push(sql`okEnd > 0 AND okEnd - t0 >= slowNs`);
+  if (p.cohort === 'stuck') conds.push(sql`stuck`);
+  // Each value: the payments with a stage span in a trace that has a span carrying it (one set per
+  // value, read within the range the flows are read in).
+  for (const a of p.attr ?? []) {
+    conds.push(sql`flow IN (
+      SELECT PaymentOrderId FROM payment_stage_events
+      WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND PaymentOrderId != ''
+        AND TraceId IN (SELECT TraceId FROM otel_traces WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND ${attrConditionSql(a)}))`);
+  }
   const where = conds.length ? sql`WHERE ${join(conds, ' AND ')}` : sql``;
   const order = p.sort === 'slowest' ? sql`(okEnd > 0) DESC, okEnd - t0 DESC, t0 DESC` : sql`t0 DESC`;
+  // The cohort's threshold and the gateway filter apply before `attr`, as on the What's-different page.
+  const slowNs = p.cohort !== 'slow' ? sql`0`
+    : p.slowMs !== undefined ? sql`${Math.round(p.slowMs * 1e6)}`
+      : sql`toInt64(quantileExactIf(0.9)(okEnd - t0, okEnd > 0) OVER ())`;
+  const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.to}, 9)))`;
+  const stuck = p.cohort !== 'stuck' ? sql`0`
+    : sql`requestEndNs > 0 AND callbacks = 0
+          AND ${toNs} - requestEndNs > 1e9 * if(has(_sla_gateways, gateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, gateway)]), toFloat64(${sla.defaultSec}))`;
   const rows = await store.query<{
     flow: string; channel: string; gateway: string; t0: string; okEnd: string; anyFailure: number; lastStage: string; errorCode: string; traceIds: string[]; total: string;
   }>(sql`
-    WITH ${queryConstants(hosts)}
+    WITH ${queryConstants(hosts)}, ${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds
     SELECT *, count() OVER () AS total
-    FROM (${flowsSql({ ...p, details: true })})
+    FROM (
+      SELECT *, ${slowNs} AS slowNs, ${stuck} AS stuck
+      FROM (${flowsSql({ ...p, details: true, stuck: p.cohort === 'stuck' })})
+      ${p.gateway !== undefined ? sql`WHERE gateway = ${p.gateway}` : sql``}
+    )
     ${where}
     ORDER BY ${order}, flow
     LIMIT ${p.limit ?? 100}`);

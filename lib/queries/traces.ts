@@ -58,7 +58,7 @@ const ATTRIBUTE_COLUMNS: Record<string, SqlFragment> = {
 };
 
 /** A span or resource attribute equal to `value`. */
-function attributeEqualsSql(key: string, value: string): SqlFragment {
+export function attributeEqualsSql(key: string, value: string): SqlFragment {
   const span = Object.hasOwn(ATTRIBUTE_COLUMNS, key) ? sql`${ATTRIBUTE_COLUMNS[key]} = ${value}` : sql`SpanAttributes[${key}] = ${value}`;
   return sql`(${span} OR ResourceAttributes[${key}] = ${value})`;
 }
