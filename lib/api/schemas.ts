@@ -193,20 +193,31 @@ export const StagesQuery = z
   .strictObject({ ...rangeShape, channel: filterParam.optional() })
   .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
 
-// Views with a page and no JSON route of their own: the pages parse with these (lenient).
-
-export const OverviewQuery = z
-  .strictObject({ ...rangeShape, channel: filterParam.optional() })
-  .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
-
+/** `GET /api/payments` and the Payments page: attr as trace search's; cohort, slowMs, slaSec as /api/deltas. */
 export const PaymentsQuery = z
   .strictObject({
     ...rangeShape,
     channel: filterParam.optional(),
+    gateway: filterParam.optional(),
     outcome: z.enum(['succeeded', 'failed', 'pending']).optional(),
     minE2eMs: z.coerce.number().min(0).max(30 * 86_400_000).optional(),
+    attr: attrParam.optional(),
+    cohort: z.enum(['failed', 'slow', 'stuck']).optional(),
+    slowMs: z.coerce.number().positive().max(86_400_000).optional(),
+    slaSec: z.coerce.number().positive().max(30 * 86_400).optional(),
     sort: z.enum(['recent', 'slowest']).optional(),
+    limit: limitParam(1000).optional(),
   })
+  .transform((q, ctx) => {
+    if (q.slowMs !== undefined && q.cohort !== 'slow') ctx.addIssue({ code: 'custom', path: ['slowMs'], message: 'only with cohort=slow' });
+    if (q.slaSec !== undefined && q.cohort !== 'stuck') ctx.addIssue({ code: 'custom', path: ['slaSec'], message: 'only with cohort=stuck' });
+    return { ...q, ...resolveRange(q, ctx) };
+  });
+
+// Views with a page and no JSON route of their own: the pages parse with these (lenient).
+
+export const OverviewQuery = z
+  .strictObject({ ...rangeShape, channel: filterParam.optional() })
   .transform((q, ctx) => ({ ...q, ...resolveRange(q, ctx) }));
 
 export const DropOffsQuery = z
