@@ -9,7 +9,7 @@ import { cachedFilterValues } from '@/lib/api/filter-values';
 import { parsePageParams } from '@/lib/api/params';
 import { hasAnySpans } from '@/lib/queries/overview';
 import { getStore } from '@/lib/store/store';
-import { deltaTracesHref } from '@/lib/ui/deltas';
+import { deltaPaymentsHref } from '@/lib/ui/deltas';
 import { formatCount, formatMs, formatPct } from '@/lib/ui/format';
 import { flatParams, pageHref } from '@/lib/ui/links';
 import { describeRange, type SearchParams } from '@/lib/ui/time-range';
@@ -36,6 +36,9 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
   }
   const cohortLabel = COHORTS.find((c) => c.value === q.cohort)!.label;
   const others = q.cohort === 'slow' ? 'faster succeeded payments' : 'other payments';
+  // The slow threshold that applied (the p90 unless given) for the value links, cut to whole µs
+  // downwards (links carry µs) so the payment at the threshold stays in the list.
+  const slowMs = Math.floor((r.slowMs ?? 0) * 1000) / 1000 || undefined;
   const scale = Math.max(0.0001, ...r.attributes.flatMap((a) => [a.cohortShare, a.baselineShare]));
 
   return (
@@ -68,7 +71,7 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
         <>
           <p className="section-note">
             Each value: the share of {cohortLabel} that carry it (dark) against the share of {others} (light), most over-represented first.
-            Ranked by how sure the difference is, so a value on a handful of payments does not come first. Click a value for its traces.
+            Ranked by how sure the difference is, so a value on a handful of payments does not come first. Click a value for those payments.
           </p>
           {r.attributes[0].score <= 0 && (
             <p className="muted small" data-testid="deltas-weak">None of these stands out beyond chance with this many payments: widen the range before drawing conclusions.</p>
@@ -80,11 +83,11 @@ export default async function DeltasPage({ searchParams }: { searchParams: Promi
               </thead>
               <tbody>
                 {r.attributes.map((a) => {
-                  const link = deltaTracesHref(sp, q, a.key, a.value);
+                  const link = deltaPaymentsHref(sp, { ...q, slowMs }, a.key, a.value);
                   return (
                     <tr key={`${a.key}\u0000${a.value}`} data-key={a.key} data-value={a.value}>
                       <td><code>{a.key}</code></td>
-                      <td>{link ? <Link href={link}>{a.value}</Link> : a.value}</td>
+                      <td><Link href={link}>{a.value}</Link></td>
                       <td style={{ minWidth: '16rem' }}>
                         <div className="bar-cell" style={{ justifyContent: 'flex-start' }} title={`${formatCount(a.cohortCount)} of ${formatCount(r.cohort.sampled)}`}>
                           <span className="bar" style={{ width: `${(a.cohortShare / scale) * 12}rem` }} />

@@ -1,20 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { deltasHref, deltaTracesHref } from './deltas';
+import { deltasHref, deltaPaymentsHref } from './deltas';
 
 const sp = { range: '24h', other: 'x' };
 
-describe('deltaTracesHref', () => {
-  it.each([
-    ['failed', '/traces?range=24h&attr=payment.card.issuer%3ABig+Bank&status=error'],
-    ['slow', '/traces?range=24h&attr=payment.card.issuer%3ABig+Bank&sort=duration'],
-    ['stuck', '/traces?range=24h&attr=payment.card.issuer%3ABig+Bank&stage=gateway.request'],
-  ] as const)('%s → trace search by the attribute, narrowed to the cohort', (cohort, want) => {
-    expect(deltaTracesHref(sp, { cohort }, 'payment.card.issuer', 'Big Bank')).toBe(want);
+describe('deltaPaymentsHref', () => {
+  it.each(['failed', 'slow', 'stuck'] as const)('%s → the payments list by the value, in the cohort', (cohort) => {
+    expect(deltaPaymentsHref(sp, { cohort }, 'payment.card.issuer', 'Big Bank')).toBe(`/payments?range=24h&cohort=${cohort}&attr=payment.card.issuer%3ABig+Bank`);
   });
 
-  it('keeps channel and gateway; a value with a colon stays whole; the derived amount band has no link', () => {
-    expect(deltaTracesHref(sp, { cohort: 'failed', channel: 'card', gateway: 'stripe' }, 'url.scheme', 'a:b')).toBe('/traces?range=24h&attr=url.scheme%3Aa%3Ab&channel=card&gateway=stripe&status=error');
-    expect(deltaTracesHref(sp, { cohort: 'failed' }, 'payment.amount_band', '100–500 USD')).toBeUndefined();
+  it('keeps the threshold, SLA, channel and gateway; a value with a colon stays whole; the amount band links too', () => {
+    expect(deltaPaymentsHref(sp, { cohort: 'slow', slowMs: 1234.5, channel: 'card', gateway: 'stripe' }, 'url.scheme', 'a:b'))
+      .toBe('/payments?range=24h&cohort=slow&slowMs=1234.5&channel=card&gateway=stripe&attr=url.scheme%3Aa%3Ab');
+    expect(deltaPaymentsHref(sp, { cohort: 'stuck', slaSec: 300 }, 'payment.amount_band', '100–500 USD'))
+      .toBe('/payments?range=24h&cohort=stuck&slaSec=300&attr=payment.amount_band%3A100%E2%80%93500+USD');
   });
 });
 

@@ -1,4 +1,3 @@
-import { AMOUNT_BAND_KEY } from '../analytics/deltas';
 import { href, timeParams } from './links';
 import type { SearchParams } from './time-range';
 
@@ -10,19 +9,13 @@ export function deltasHref(sp: SearchParams, p: { cohort: DeltaCohortName; chann
 }
 
 /**
- * The traces of the cohort's payments that carry one attribute value: trace search by the
- * attribute, narrowed the way trace search can to the cohort (errors for failed, slowest first
- * for slow, the gateway request for stuck). The amount band is derived, not stored: no link.
+ * The cohort's payments that carry one attribute value: the Payments page by the value (the derived
+ * amount band included), the cohort with the same threshold and SLA, channel and gateway.
  */
-export function deltaTracesHref(sp: SearchParams, q: { cohort: DeltaCohortName; channel?: string; gateway?: string }, key: string, value: string): string | undefined {
-  if (key === AMOUNT_BAND_KEY) return undefined;
-  return href('/traces', {
-    ...timeParams(sp),
-    attr: `${key}:${value}`,
-    channel: q.channel,
-    gateway: q.gateway,
-    status: q.cohort === 'failed' ? 'error' : undefined,
-    stage: q.cohort === 'stuck' ? 'gateway.request' : undefined,
-    sort: q.cohort === 'slow' ? 'duration' : undefined,
+export function deltaPaymentsHref(
+  sp: SearchParams, q: { cohort: DeltaCohortName; channel?: string; gateway?: string; slowMs?: number; slaSec?: number }, key: string, value: string,
+): string {
+  return href('/payments', {
+    ...timeParams(sp), cohort: q.cohort, slowMs: q.slowMs, slaSec: q.slaSec, channel: q.channel, gateway: q.gateway, attr: `${key}:${value}`,
   });
 }
