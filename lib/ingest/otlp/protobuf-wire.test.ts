@@ -82,7 +82,8 @@ describe('protobuf wire format', () => {
       SpanName: 'GET /orders',
       SpanKind: 'Client',
       ServiceName: 'pay',
-      ResourceAttributes: [['service.name', 'pay'], ['host', 'h1']],
+      // map entries in key order, as the Collector writes them
+      ResourceAttributes: [['host', 'h1'], ['service.name', 'pay']],
       ScopeName: 'sc',
       ScopeVersion: '2',
       SpanAttributes: [['http.method', 'GET'], ['n', '3']],
@@ -452,7 +453,10 @@ describe('appending to a caller-owned writer (into)', () => {
     const req = requestMsg([resourceSpansMsg(attrs, [scopeSpansMsg({ name: 'sc' }, [simpleSpan([], { name: 'a' }), simpleSpan([], { name: 'b' })])])]);
     const rows = decodeRows(req);
     expect(rows.map((r) => r.ResourceAttributes.length)).toEqual([3001, 3001]);
-    expect(rows[1].ResourceAttributes[2999]).toEqual(['attr.2998', 'v'.repeat(2998 % 50)]);
+    // keys are ASCII, so JS string order is byte order
+    const inKeyOrder = [['service.name', 'big'], ...Array.from({ length: 3000 }, (_, i) => [`attr.${i}`, 'v'.repeat(i % 50)])]
+      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+    expect(rows[1].ResourceAttributes).toEqual(inKeyOrder);
     expect(rows[0].ServiceName).toBe('big');
   });
 });

@@ -42,8 +42,11 @@ function expectedString(v: unknown): string {
   throw new Error('unexpected attribute value');
 }
 
+/** The Collector writes map entries in key byte order (JS string order is the same for keys without astral characters). */
 function expectedPairs(a: Attributes | undefined): Pairs {
-  return Object.entries(a ?? {}).map(([k, v]) => [k, expectedString(v)]);
+  return Object.entries(a ?? {})
+    .map(([k, v]): [string, string] => [k, expectedString(v)])
+    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
 }
 
 function expectedRow(s: ReadableSpan): SpanRow {

@@ -5,7 +5,8 @@
  *
  * Enum strings follow the Collector's clickhouseexporter (traceutil.SpanKindStr / StatusCodeStr,
  * v0.159): a number outside the enum is written as '' (releases before wrote 'Unspecified' / 'Unset';
- * rows they wrote stay valid, readers only compare against the known names).
+ * rows they wrote stay valid, readers only compare against the known names). Map columns hold their
+ * entries in key byte order, as the Collector's clickhouse-go ordered map writes them (sortMapEntries).
  */
 import { encodeRowBinaryString, type RowBinaryWriter } from './rowbinary';
 
@@ -83,6 +84,8 @@ export class ScopeColumns {
       out.set(x, o);
       o += x.length;
     }
+    // once per scope: the resource's map, sorted like every other map column
+    sortMapEntries(out, resource.serviceName.length);
     this.bytes = out;
   }
 
@@ -146,7 +149,9 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   src.writeTraceState(w);
   src.writeName(w);
   w.writeRaw(src.scopeColumns().withKind(src.spanKind()));
+  let at = w.pos;
   src.writeAttributes(w);
+  sortMapEntries(w.buf, at);
   src.writeDuration(w);
   const code = src.statusCode();
   w.writeRaw(STATUS_BYTES[code >= 0 && code < STATUS_CODE_NAMES.length ? code : STATUS_CODE_NAMES.length]);
@@ -157,7 +162,11 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   w.writeVarUInt(ne);
   for (let i = 0; i < ne; i++) src.writeEventName(w, i);
   w.writeVarUInt(ne);
-  for (let i = 0; i < ne; i++) src.writeEventAttributes(w, i);
+  for (let i = 0; i < ne; i++) {
+    at = w.pos;
+    src.writeEventAttributes(w, i);
+    sortMapEntries(w.buf, at);
+  }
   const nl = src.linkCount();
   w.writeVarUInt(nl);
   for (let i = 0; i < nl; i++) src.writeLinkTraceId(w, i);
@@ -166,7 +175,11 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   w.writeVarUInt(nl);
   for (let i = 0; i < nl; i++) src.writeLinkTraceState(w, i);
   w.writeVarUInt(nl);
-  for (let i = 0; i < nl; i++) src.writeLinkAttributes(w, i);
+  for (let i = 0; i < nl; i++) {
+    at = w.pos;
+    src.writeLinkAttributes(w, i);
+    sortMapEntries(w.buf, at);
+  }
 }
 
 /**
@@ -185,4 +198,98 @@ export function writeDurationNs(w: RowBinaryWriter, sLo: number, sHi: number, eL
   } else {
     w.writeUInt64(0, 0);
   }
+}
+
+/** Position after the last LEB128 read by readLeb (saves allocating a pair per read). */
+let lebEnd = 0;
+
+function readLeb(b: Uint8Array, p: number): number {
+  let v = 0;
+  let mul = 1;
+  let c: number;
+  do {
+    c = b[p++];
+    v += (c & 0x7f) * mul;
+    mul *= 128;
+  } while (c & 0x80);
+  lebEnd = p;
+  return v;
+}
+
+/** Byte-wise comparison of b[as, ae) and b[bs, be), as Go compares strings. */
+function compareBytes(b: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = b[as + i] - b[bs + i];
+    if (d !== 0) return d;
+  }
+  return ae - as - (be - bs);
+}
+
+/** Entry bounds of the map being sorted: key start, key end, entry start, entry end; reused across calls. */
+let bounds = new Int32Array(256);
+let order = new Int32Array(64);
+let scratch = new Uint8Array(4096);
+
+/**
+ * Sorts the entries of the RowBinary Map(String, String) at b[start] by key bytes, in place. The
+ * Collector's clickhouseexporter (internal.AttributesToMap → clickhouse-go orderedmap.CollectN) sorts
+ * each attribute map with slices.SortFunc(cmp.Compare) before writing it, so the stored map is in key
+ * order whatever order the request had. Duplicate keys keep their request order (Go's sort is an
+ * insertion sort, stable, up to 12 entries; beyond that the Collector's order of duplicates is unspecified).
+ */
+export function sortMapEntries(b: Uint8Array, start: number): void {
+  const n = readLeb(b, start);
+  if (n < 2) return;
+  const first = lebEnd;
+  if (bounds.length < n * 4) bounds = new Int32Array(n * 8);
+  if (order.length < n) order = new Int32Array(n * 2);
+  const bd = bounds;
+  let p = first;
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const kl = readLeb(b, p);
+    const ks = lebEnd;
+    const ke = ks + kl;
+    const vl = readLeb(b, ke);
+    const ee = lebEnd + vl;
+    const j = i * 4;
+    bd[j] = ks;
+    bd[j + 1] = ke;
+    bd[j + 2] = p;
+    bd[j + 3] = ee;
+    if (sorted && i > 0 && compareBytes(b, bd[j - 4], bd[j - 3], ks, ke) > 0) sorted = false;
+    p = ee;
+  }
+  if (sorted) return;
+  // stable sort of entry indices: insertion sort for the usual short maps, merge sort (Array.sort) for long
+  // ones so that the cost stays n log n whatever the request holds
+  const o = order;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) {
+      const ki = i * 4;
+      let k = i;
+      while (k > 0) {
+        const prev = o[k - 1] * 4;
+        if (compareBytes(b, bd[prev], bd[prev + 1], bd[ki], bd[ki + 1]) <= 0) break;
+        o[k] = o[k - 1];
+        k--;
+      }
+      o[k] = i;
+    }
+  } else {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((x, y) => compareBytes(b, bd[x * 4], bd[x * 4 + 1], bd[y * 4], bd[y * 4 + 1]));
+    for (let i = 0; i < n; i++) o[i] = idx[i];
+  }
+  const len = p - first;
+  if (scratch.length < len) scratch = new Uint8Array(len * 2);
+  const sc = scratch;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    const j = o[i] * 4;
+    sc.set(b.subarray(bd[j + 2], bd[j + 3]), q);
+    q += bd[j + 3] - bd[j + 2];
+  }
+  b.set(sc.subarray(0, len), first);
 }
