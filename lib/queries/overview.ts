@@ -175,7 +175,7 @@ export interface PaymentListParams extends OverviewParams {
   attr?: { key: string; value: string }[];
   /** Only the What's-different cohort (lib/queries/deltas.ts defines them). */
   cohort?: PaymentCohort;
-  /** The slow cohort's threshold, end to end. @default the p90 of the succeeded payments listed before `attr` */
+  /** The slow cohort's threshold, end to end. @default the p90 of the succeeded payments in the range, channel and gateway (as lib/queries/deltas.ts) */
   slowMs?: number;
   /** The stuck cohort's callback SLA. @default the configured one */
   sla?: CallbackSla;
