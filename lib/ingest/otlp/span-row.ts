@@ -8,7 +8,7 @@
  * rows they wrote stay valid, readers only compare against the known names). Map columns hold their
  * entries in key byte order, as the Collector's clickhouse-go ordered map writes them (sortMapEntries).
  */
-import { encodeRowBinaryString, type RowBinaryWriter } from './rowbinary';
+import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
 
 /** The OpenTelemetry Collector clickhouseexporter `otel_traces` columns, in RowBinary row order. */
 export const SPAN_COLUMNS: ReadonlyArray<{ readonly name: string; readonly type: string }> = Object.freeze([
@@ -77,15 +77,16 @@ export class ScopeColumns {
 
   /** `scopeName` / `scopeVersion` are RowBinary Strings. */
   constructor(resource: ResourceColumns, scopeName: Uint8Array, scopeVersion: Uint8Array) {
-    const parts = [resource.serviceName, resource.attributes, scopeName, scopeVersion];
-    const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-    let o = 0;
-    for (const x of parts) {
-      out.set(x, o);
-      o += x.length;
-    }
+    const w = new RowBinaryWriter(resource.serviceName.length + resource.attributes.length + scopeName.length + scopeVersion.length);
+    w.writeRaw(resource.serviceName);
+    const at = w.pos;
+    w.writeRaw(resource.attributes);
     // once per scope: the resource's map, sorted like every other map column
-    sortMapEntries(out, resource.serviceName.length);
+    sortMapEntries(w, at);
+    w.writeRaw(scopeName);
+    w.writeRaw(scopeVersion);
+    const out = new Uint8Array(w.pos);
+    out.set(w.buf.subarray(0, w.pos));
     this.bytes = out;
   }
 
@@ -151,7 +152,7 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   w.writeRaw(src.scopeColumns().withKind(src.spanKind()));
   let at = w.pos;
   src.writeAttributes(w);
-  sortMapEntries(w.buf, at);
+  sortMapEntries(w, at);
   src.writeDuration(w);
   const code = src.statusCode();
   w.writeRaw(STATUS_BYTES[code >= 0 && code < STATUS_CODE_NAMES.length ? code : STATUS_CODE_NAMES.length]);
@@ -165,7 +166,7 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   for (let i = 0; i < ne; i++) {
     at = w.pos;
     src.writeEventAttributes(w, i);
-    sortMapEntries(w.buf, at);
+    sortMapEntries(w, at);
   }
   const nl = src.linkCount();
   w.writeVarUInt(nl);
@@ -178,7 +179,7 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
   for (let i = 0; i < nl; i++) {
     at = w.pos;
     src.writeLinkAttributes(w, i);
-    sortMapEntries(w.buf, at);
+    sortMapEntries(w, at);
   }
 }
 
@@ -228,68 +229,97 @@ function compareBytes(b: Uint8Array, as: number, ae: number, bs: number, be: num
 
 /** Entry bounds of the map being sorted: key start, key end, entry start, entry end; reused across calls. */
 let bounds = new Int32Array(256);
+/** First 6 key bytes as a number (exact in a double), so most comparisons are one number compare. */
+let prefix = new Float64Array(64);
 let order = new Int32Array(64);
-let scratch = new Uint8Array(4096);
 
 /**
- * Sorts the entries of the RowBinary Map(String, String) at b[start] by key bytes, in place. The
- * Collector's clickhouseexporter (internal.AttributesToMap → clickhouse-go orderedmap.CollectN) sorts
- * each attribute map with slices.SortFunc(cmp.Compare) before writing it, so the stored map is in key
- * order whatever order the request had. Duplicate keys keep their request order (Go's sort is an
- * insertion sort, stable, up to 12 entries; beyond that the Collector's order of duplicates is unspecified).
+ * Sorts the entries of the RowBinary Map(String, String) written at w.buf[start, w.pos) by key bytes,
+ * in place. The Collector's clickhouseexporter (internal.AttributesToMap → clickhouse-go
+ * orderedmap.CollectN) sorts each attribute map with slices.SortFunc(cmp.Compare) before writing it,
+ * so the stored map is in key order whatever order the request had. Duplicate keys keep their request
+ * order (Go's sort is an insertion sort, stable, up to 12 entries; beyond that the Collector's order
+ * of duplicates is unspecified).
  */
-export function sortMapEntries(b: Uint8Array, start: number): void {
+export function sortMapEntries(w: RowBinaryWriter, start: number): void {
+  let b = w.buf;
   const n = readLeb(b, start);
   if (n < 2) return;
   const first = lebEnd;
   if (bounds.length < n * 4) bounds = new Int32Array(n * 8);
-  if (order.length < n) order = new Int32Array(n * 2);
+  if (order.length < n) {
+    order = new Int32Array(n * 2);
+    prefix = new Float64Array(n * 2);
+  }
   const bd = bounds;
+  const pf = prefix;
   let p = first;
   let sorted = true;
   for (let i = 0; i < n; i++) {
-    const kl = readLeb(b, p);
-    const ks = lebEnd;
-    const ke = ks + kl;
-    const vl = readLeb(b, ke);
-    const ee = lebEnd + vl;
+    let ks: number;
+    let ke: number;
+    let ee: number;
+    const kl = b[p];
+    if (kl < 0x80) {
+      ks = p + 1;
+      ke = ks + kl;
+    } else {
+      ke = readLeb(b, p);
+      ks = lebEnd;
+      ke += ks;
+    }
+    const vl = b[ke];
+    if (vl < 0x80) ee = ke + 1 + vl;
+    else ee = readLeb(b, ke) + lebEnd;
     const j = i * 4;
     bd[j] = ks;
     bd[j + 1] = ke;
     bd[j + 2] = p;
     bd[j + 3] = ee;
-    if (sorted && i > 0 && compareBytes(b, bd[j - 4], bd[j - 3], ks, ke) > 0) sorted = false;
+    let v = 0;
+    for (let t = 0; t < 6; t++) v = v * 256 + (ks + t < ke ? b[ks + t] : 0);
+    pf[i] = v;
+    if (sorted && i > 0 && (pf[i - 1] > v || (pf[i - 1] === v && compareBytes(b, bd[j - 4], bd[j - 3], ks, ke) > 0))) sorted = false;
     p = ee;
   }
   if (sorted) return;
-  // stable sort of entry indices: insertion sort for the usual short maps, merge sort (Array.sort) for long
-  // ones so that the cost stays n log n whatever the request holds
+  // stable sort of entry indices: insertion sort for the usual short maps, merge sort (Array.sort) for
+  // long ones so that the cost stays n log n whatever the request holds
   const o = order;
   if (n <= 16) {
     for (let i = 0; i < n; i++) {
+      const vi = pf[i];
       const ki = i * 4;
       let k = i;
       while (k > 0) {
-        const prev = o[k - 1] * 4;
-        if (compareBytes(b, bd[prev], bd[prev + 1], bd[ki], bd[ki + 1]) <= 0) break;
-        o[k] = o[k - 1];
+        const pi = o[k - 1];
+        const vp = pf[pi];
+        if (vp < vi || (vp === vi && compareBytes(b, bd[pi * 4], bd[pi * 4 + 1], bd[ki], bd[ki + 1]) <= 0)) break;
+        o[k] = pi;
         k--;
       }
       o[k] = i;
     }
   } else {
     const idx = Array.from({ length: n }, (_, i) => i);
-    idx.sort((x, y) => compareBytes(b, bd[x * 4], bd[x * 4 + 1], bd[y * 4], bd[y * 4 + 1]));
+    idx.sort((x, y) => pf[x] - pf[y] || compareBytes(b, bd[x * 4], bd[x * 4 + 1], bd[y * 4], bd[y * 4 + 1]));
     for (let i = 0; i < n; i++) o[i] = idx[i];
   }
+  // the sorted entries are assembled past the map (room reserved there), then moved over it
   const len = p - first;
-  if (scratch.length < len) scratch = new Uint8Array(len * 2);
-  const sc = scratch;
-  let q = 0;
+  w.reserve(len);
+  b = w.buf;
+  let q = p;
   for (let i = 0; i < n; i++) {
     const j = o[i] * 4;
-    sc.set(b.subarray(bd[j + 2], bd[j + 3]), q);
-    q += bd[j + 3] - bd[j + 2];
+    const es = bd[j + 2];
+    const ee = bd[j + 3];
+    if (ee - es <= 16) {
+      for (let x = es; x < ee; x++) b[q++] = b[x];
+    } else {
+      b.copyWithin(q, es, ee);
+      q += ee - es;
+    }
   }
-  b.set(sc.subarray(0, len), first);
+  b.copyWithin(first, p, p + len);
 }
