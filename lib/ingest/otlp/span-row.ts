@@ -3,10 +3,11 @@
  * bytes of the enum columns; each producer (protobuf decoder, OTLP/JSON decoder, the simulator's
  * seeder) only says how to write each column from its own input, through a SpanRowSource.
  *
- * Enum strings follow the Collector's clickhouseexporter (traceutil.SpanKindStr / StatusCodeStr,
- * v0.159): a number outside the enum is written as '' (releases before wrote 'Unspecified' / 'Unset';
- * rows they wrote stay valid, readers only compare against the known names). Map columns hold their
- * entries in key byte order, as the Collector's clickhouse-go ordered map writes them (sortMapEntries).
+ * Enum strings follow the Collector's clickhouseexporter v0.159 (ptrace SpanKind.String() /
+ * StatusCode.String()): a number outside the enum is written as '' (payscope before issue 16 wrote
+ * 'Unspecified' / 'Unset'; rows it wrote stay valid, readers only compare against the known names).
+ * Map columns hold their entries in key byte order, as the Collector's clickhouse-go ordered map
+ * writes them (sortMapEntries). docs/schema.md lists every column against the Collector's source.
  */
 import { encodeRowBinaryString, RowBinaryWriter } from './rowbinary';
 
@@ -185,7 +186,8 @@ export function writeSpanRow(w: RowBinaryWriter, src: SpanRowSource): void {
 
 /**
  * Duration column from start and end times (unsigned 64-bit, as 32-bit halves): end - start with the
- * borrow across the halves, 0 when the span ends before it starts.
+ * borrow across the halves, 0 when the span ends before it starts. (The Collector's unsigned End - Start
+ * wraps to ~1.8e19 there; one such value would dominate every duration aggregate, so payscope differs.)
  */
 export function writeDurationNs(w: RowBinaryWriter, sLo: number, sHi: number, eLo: number, eHi: number): void {
   if (eHi > sHi || (eHi === sHi && eLo >= sLo)) {
