@@ -99,6 +99,15 @@ describe('map columns are written in key byte order, as the Collector writes the
     }
   });
 
+  it('keys and values longer than 127 bytes (two-byte lengths) move whole', () => {
+    const span: Pairs = [['k'.repeat(300), 'v'.repeat(200)], ['a', 'x'.repeat(5000)], ['kk', ''], ['\u00e9'.repeat(100), 'é']];
+    for (const row of both([], span, span, span)) {
+      expect(row.SpanAttributes).toEqual(byKeyBytes(span));
+      expect(row.EventsAttributes).toEqual([byKeyBytes(span)]);
+      expect(row.LinksAttributes).toEqual([byKeyBytes(span)]);
+    }
+  });
+
   it('a map already in key order, an empty map and a one-entry map are written as given', () => {
     const sorted: Pairs = [['a', '1'], ['b', '2'], ['c', '3']];
     for (const row of both(sorted, [], [['only', 'x']], [])) {
