@@ -208,19 +208,26 @@ async function transactionAnomalies(ctx: MeasureContext, rule: AlertRule): Promi
     new Map(Object.entries(r.counts).map(([kind, n]) => [kind, { count: num(n), share: r.transactions ? num(n) / r.transactions : 0 }]));
   const r = await listTransactionAnomalies(ctx.store, { from, to, slaSec: sla.defaultSec, limit: 50 });
   if (r.transactions === 0) return [];
+  // The baseline ends an SLA before the hour, so that its tries have had their SLA when judged (a
+  // range judged at its own end calls no try of its last SLA unfinished: right after a first start
+  // that made the baseline 0 % and fired on normal traffic).
   const { previous24h } = baselineRanges(ctx.now);
-  const base = await cachedBaseline(ctx.store, `transactions|${sla.defaultSec}|${JSON.stringify(previous24h)}`, async () => {
-    const b = await listTransactionAnomalies(ctx.store, { ...previous24h, slaSec: sla.defaultSec, limit: 1 });
+  const judged = { from: previous24h.from, to: new Date(previous24h.to.getTime() - sla.defaultSec * 1000) };
+  const base = await cachedBaseline(ctx.store, `transactions|${sla.defaultSec}|${JSON.stringify(judged)}`, async () => {
+    const b = await listTransactionAnomalies(ctx.store, { ...judged, slaSec: sla.defaultSec, limit: 1 });
     return { transactions: b.transactions, shares: shares(b) };
   });
+  // Without a baseline (fewer than minCount transactions before this hour) there is nothing to be
+  // above: no alert, as the funnel and stage rules do.
+  const hasBase = base.transactions >= rule.minCount;
   const out: Sample[] = [];
   for (const [kind, cur] of shares(r)) {
-    const b = base.transactions >= rule.minCount ? base.shares.get(kind)?.share ?? 0 : 0;
+    const b = hasBase ? base.shares.get(kind)?.share ?? 0 : 0;
     const example = r.anomalies.find((a) => a.kind === kind);
     out.push({
       labels: { kind },
-      value: cur.count >= rule.minCount ? (cur.share - b) * 100 : 0,
-      summary: `${cur.count} distributed transaction${cur.count === 1 ? '' : 's'} with ${kind.replace(/_/g, ' ')}: ${pct(cur.share)} of ${r.transactions}, vs ${pct(b)} the previous 24 h`,
+      value: hasBase && cur.count >= rule.minCount ? (cur.share - b) * 100 : 0,
+      summary: `${cur.count} distributed transaction${cur.count === 1 ? '' : 's'} with ${kind.replace(/_/g, ' ')}: ${pct(cur.share)} of ${r.transactions}, ${hasBase ? `vs ${pct(b)} the previous 24 h` : `no baseline yet (fewer than ${rule.minCount} transactions in the previous 24 h)`}`,
       description: `TCC/Saga transactions with a phase span in the last ${rule.windowSec} s, judged as of now with a branch SLA of ${sla.defaultSec} s.`,
       annotations: {
         dashboard_url: link(ctx.publicUrl, '/transactions', { from: from.toISOString(), to: to.toISOString() }),
