@@ -82,6 +82,11 @@ export const TTL_TARGETS = [
   { table: 'hop_spans', column: 'Timestamp' },
   { table: 'payment_attempts', column: 'Timestamp' },
   { table: 'transaction_phases', column: 'Timestamp' },
+  { table: 'span_hours', column: 'Hour' },
+  { table: 'partial_hours', column: 'Hour' },
+  { table: 'stage_latency_partials', column: 'Hour' },
+  { table: 'funnel_partials', column: 'Hour' },
+  { table: 'hop_edges_partials', column: 'Hour' },
 ] as const;
 
 /**

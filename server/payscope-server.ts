@@ -14,6 +14,7 @@ import { PayscopeMetrics } from '../lib/metrics';
 import { ClickHouseLease, JobRunner, SingleInstanceLease } from '../lib/jobs';
 import { evaluateAlerts } from '../lib/alerts/engine';
 import { outboxCounts } from '../lib/alerts/store';
+import { PARTIALS_JOB_EVERY_MS, runPartialsJob } from '../lib/queries/partials-job';
 
 /**
  * One payscope process: store (opened once), migrations, background jobs (lib/jobs: the ingest
@@ -223,6 +224,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
           seconds: (performance.now() - started) / 1000, failedRules: r.failed.map((f) => f.rule), firing: r.firing,
           attempts: r.delivery.byKind, pending: (await outboxCounts(store)).pending ?? 0,
         });
+      },
+    });
+    jobs.schedule({
+      name: 'partials', everyMs: PARTIALS_JOB_EVERY_MS, scope: 'cluster',
+      async run(signal) {
+        await runPartialsJob(store, config.retentionDays, signal);
       },
     });
     await jobs.start();

@@ -1,13 +1,12 @@
 import { DEFAULT_WINDOW_SEC } from '../analytics/funnel';
 import { compareStages } from '../analytics/stages';
-import { sql } from '../store/sql';
+import { sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { num, quantilesMs, type TimeRange } from './common';
+import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
 
 export interface StageLatencyParams extends TimeRange {
   channel?: string;
-  /** How far before `from` to look for the stage preceding the first one in range, seconds. @default 3600 */
-  lookbackSec?: number;
 }
 
 export interface StageLatencyRow {
@@ -25,37 +24,83 @@ export interface StageLatencyRow {
   waitP99Ms: number | null;
 }
 
+/** How far back a stage span's predecessor may lie (the funnel window), seconds. */
+export const STAGE_LOOKBACK_SEC = DEFAULT_WINDOW_SEC;
+const LOOKBACK_NS = STAGE_LOOKBACK_SEC * 1e9;
+
+/**
+ * One row per stage span that started in [from, to), with its wait (lib/analytics/stages.ts
+ * `stageWaits`): the flow's stage spans (by order id; a span without one is a flow of its own) are
+ * ordered by start and span id, and a span's predecessor is the one before it if that started at
+ * most STAGE_LOOKBACK_SEC before it. The channel is the span's own, else the latest one among the
+ * flow's stage spans in that lookback. Both depend on the span and the hour before it only, never on
+ * where a range starts, so hourly partials (below) give the answer the spans give.
+ */
+function stageSpansSql(range: TimeRange): SqlFragment {
+  const lookback = new Date(range.from.getTime() - STAGE_LOOKBACK_SEC * 1000);
+  const fromNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${range.from}, 9)))`;
+  return sql`
+    SELECT e.3 AS stage, e.5 AS err, e.2 AS dur,
+           i > 1 AND ev[i - 1].1 >= e.1 - ${LOOKBACK_NS} AS hasWait,
+           if(hasWait, greatest(0, e.1 - if(ev[i - 1].1 + ev[i - 1].2 <= e.1, ev[i - 1].1 + ev[i - 1].2, ev[i - 1].1)), 0) AS wait,
+           if(c.2 != '' AND c.1 >= e.1 - ${LOOKBACK_NS}, c.2, '') AS channel
+    FROM (
+      SELECT ev, arrayFill(x -> x.2 != '', arrayMap(x -> (x.1, x.6), ev)) AS channels
+      FROM (
+        SELECT arraySort(x -> (x.1, x.4), groupArray((toInt64(toUnixTimestamp64Nano(Timestamp)), toInt64(Duration), toString(PaymentStage), SpanId, IsError, toString(PaymentChannel)))) AS ev
+        FROM payment_stage_events
+        WHERE Timestamp >= ${lookback} AND Timestamp < ${range.to}
+        GROUP BY if(PaymentOrderId = '', SpanId, PaymentOrderId)
+      )
+    )
+    ARRAY JOIN ev AS e, arrayEnumerate(ev) AS i, channels AS c
+    WHERE e.1 >= ${fromNs}`;
+}
+
+const Q = sql`0.5, 0.95, 0.99`;
+
+/** Per stage and channel: counts and quantile states, the shape of `stage_latency_partials` (migration 0051). */
+function stageStatesSql(range: TimeRange): SqlFragment {
+  return sql`
+    SELECT stage AS Stage, channel AS Channel, count() AS N, countIf(err) AS Errors, countIf(hasWait) AS NWait,
+           quantilesExactState(${Q})(dur) AS Dur, quantilesExactStateIf(${Q})(wait, hasWait) AS Wait
+    FROM (${stageSpansSql(range)})
+    GROUP BY stage, channel`;
+}
+
+/** Hourly partials of the stage latency: each hour's stage spans, their predecessors in the hour before. */
+export const STAGE_LATENCY_PARTIAL = registerPartialKind({
+  name: 'stage-latency',
+  before: Math.ceil((STAGE_LOOKBACK_SEC * 1000) / HOUR_MS),
+  after: 0,
+  table: 'stage_latency_partials',
+  async compute(store, hour, tag) {
+    await store.command(sql`
+      INSERT INTO stage_latency_partials (Kind, Hour, Covers, Stage, Channel, N, Errors, NWait, Dur, Wait)
+      SELECT ${tag}, Stage, Channel, N, Errors, NWait, Dur, Wait
+      FROM (${stageStatesSql({ from: hour, to: new Date(hour.getTime() + HOUR_MS) })})`);
+  },
+});
+
 /**
  * Per stage and channel (and per stage over all channels): duration percentiles and the wait before
- * the stage. Each flow's stage spans are ordered by start in ClickHouse and each one's wait computed
- * from its predecessor (lib/analytics/stages.ts `stageWaits`); stage spans without an order id are a
- * flow of their own (no wait).
+ * the stage (stageSpansSql). Whole hours with a valid partial are read from `stage_latency_partials`,
+ * the rest from the spans (lib/queries/partials.ts); quantile states merge, so percentiles stay exact.
  */
-export async function getStageLatency(store: Store, p: StageLatencyParams): Promise<{ stages: StageLatencyRow[] }> {
-  const lookback = new Date(p.from.getTime() - (p.lookbackSec ?? DEFAULT_WINDOW_SEC) * 1000);
-  const fromNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${p.from}, 9)))`;
-  const channelFilter = p.channel !== undefined ? sql`WHERE channel = ${p.channel}` : sql``;
+export async function getStageLatency(store: Store, p: StageLatencyParams, now = Date.now()): Promise<{ stages: StageLatencyRow[] }> {
+  const kind = STAGE_LATENCY_PARTIAL;
+  const plan = await planPartials(store, kind, p, now);
+  const parts: SqlFragment[] = plan.live.map(stageStatesSql);
+  if (plan.hours.length) {
+    parts.push(sql`SELECT Stage, Channel, N, Errors, NWait, Dur, Wait FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+  }
+  const channelFilter = p.channel !== undefined ? sql`WHERE Channel = ${p.channel}` : sql``;
   const rows = await store.query<{ stage: string; channel: string; all: number; n: string; errors: string; q: unknown[]; nWait: string; qw: unknown[] }>(sql`
-    SELECT stage, channel, grouping(channel) AS all, count() AS n, countIf(err) AS errors,
-           quantilesExact(0.5, 0.95, 0.99)(dur) AS q,
-           countIf(hasWait) AS nWait, quantilesExactIf(0.5, 0.95, 0.99)(wait, hasWait) AS qw
-    FROM (
-      SELECT e.1 AS start, e.2 AS dur, e.3 AS stage, e.5 AS err, flowChannel AS channel,
-             i > 1 AS hasWait,
-             if(hasWait, greatest(0, start - if(ev[i - 1].1 + ev[i - 1].2 <= start, ev[i - 1].1 + ev[i - 1].2, ev[i - 1].1)), 0) AS wait
-      FROM (
-        SELECT if(PaymentOrderId = '', SpanId, PaymentOrderId) AS flow,
-               anyIf(toString(PaymentChannel), PaymentChannel != '') AS flowChannel,
-               arraySort(x -> (x.1, x.4), groupArray((toInt64(toUnixTimestamp64Nano(Timestamp)), toInt64(Duration), toString(PaymentStage), SpanId, IsError))) AS ev
-        FROM payment_stage_events
-        WHERE Timestamp >= ${lookback} AND Timestamp < ${p.to}
-        GROUP BY flow
-      )
-      ARRAY JOIN ev AS e, arrayEnumerate(ev) AS i
-      WHERE start >= ${fromNs}
-    )
+    SELECT Stage AS stage, Channel AS channel, grouping(Channel) AS all, sum(N) AS n, sum(Errors) AS errors,
+           quantilesExactMerge(${Q})(Dur) AS q, sum(NWait) AS nWait, quantilesExactMerge(${Q})(Wait) AS qw
+    FROM (${unionAll(parts)})
     ${channelFilter}
-    GROUP BY GROUPING SETS ((stage, channel), (stage))`);
+    GROUP BY GROUPING SETS ((Stage, Channel), (Stage))`);
   const stages = rows.map((r): StageLatencyRow => {
     const n = num(r.n);
     const q = quantilesMs(r.q, n);
