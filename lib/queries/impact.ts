@@ -1,13 +1,13 @@
-import { ERROR_CLASSES, PROVIDER_SIDE_CLASSES, type ErrorClass, type ErrorCodeTable } from '../analytics/error-taxonomy';
+import { classifyGatewayError, ERROR_CLASSES, PROVIDER_SIDE_CLASSES, type ErrorClass, type ErrorCodeTable } from '../analytics/error-taxonomy';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { conversionArrays, convertedCents, parseAmount, type FxRateTable, type Money, type Unconverted } from '../analytics/money';
 import { getConfig, type CallbackSla } from '../config';
 import { join, sql, typed } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
-import { defaultErrorCodeTable, errorClassConstants, errorClassSql } from './error-class';
+import { defaultErrorCodeTable } from './error-class';
 import { listDoubleCharges } from './retries';
-import { inconsistentRuleSql, stuckRuleSql } from './stuck';
+import { stuckRuleSql } from './stuck';
 
 /**
  * Money at stake: the payments with stage spans in the range, each counted once by its final
@@ -78,8 +78,9 @@ export interface ImpactResult {
 
 interface Row {
   outcome: Outcome;
-  cls: string;
   gateway: string;
+  /** A failed payment's class inputs: gateway, error code, error type, HTTP status, timeout flag. */
+  failure: [string, string, string, number, string];
   n: string;
   /** Payments with an amount in a currency with a rate. */
   converted: string;
@@ -97,8 +98,8 @@ const money = (): Money => ({ count: 0, amount: 0 });
 export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactResult> {
   const hosts = p.hosts ?? defaultGatewayHosts();
   const fx = p.fx ?? { table: getConfig().fxRates, currency: getConfig().reportingCurrency };
+  const errorCodes = p.errorCodes ?? defaultErrorCodeTable();
   const stuck = stuckRuleSql(p.to, p.sla ?? getConfig().callbackSla);
-  const inconsistent = inconsistentRuleSql();
   const { currencies, factors } = conversionArrays(fx.table, fx.currency);
   const filters = [
     ...(p.channel !== undefined ? [sql`channel = ${p.channel}`] : []),
@@ -106,9 +107,9 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
   ];
   const having = filters.length ? sql`HAVING ${join(filters, ' AND ')}` : sql``;
   const [rows, doubles] = await Promise.all([store.query<Row>(sql`
-    WITH ${queryConstants(hosts)}, ${errorClassConstants(p.errorCodes ?? defaultErrorCodeTable())}, ${stuck.constants},
+    WITH ${queryConstants(hosts)}, ${stuck.constants},
          ${currencies} AS _fx_currencies, ${typed(factors, 'Array(Float64)')} AS _fx_factors
-    SELECT outcome, cls, gateway, count() AS n,
+    SELECT outcome, gateway, if(outcome = 'failed', lastFailure, ('', '', '', 0, '')) AS failure, count() AS n,
            countIf(value IS NOT NULL AND has(_fx_currencies, currency)) AS converted,
            countIf(value IS NOT NULL) AS withAmount,
            sumIf(toInt64(floor(assumeNotNull(value) * _fx_factors[indexOf(_fx_currencies, currency)] * 100 + 0.5)),
@@ -116,41 +117,42 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
            groupUniqArrayIf(${MAX_UNCONVERTED_CURRENCIES})(currency, value IS NOT NULL AND currency != '' AND NOT has(_fx_currencies, currency)) AS unknownCurrencies
     FROM (
       SELECT PaymentOrderId,
-             anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
+             toString(anyIf(PaymentChannel, PaymentChannel != '')) AS channel,
              anyIf(PaymentAmount, PaymentAmount != '') AS rawAmount,
              if(match(rawAmount, '^[0-9]+([.][0-9]+)?$'), toFloat64OrNull(rawAmount), NULL) AS value,
-             anyIf(toString(PaymentCurrency), PaymentCurrency != '') AS currency,
+             toString(anyIf(PaymentCurrency, PaymentCurrency != '')) AS currency,
              argMaxIf(gw, ns, isRequest AND gw != '') AS gateway,
              ${stuck.columns},
-             ${inconsistent.columns},
-             countIf(succeeded) > 0 AS paid,
+             -- Inconsistent (lib/queries/stuck.ts inconsistentRuleSql): a failure after the first success.
+             minIf(ns, succeeded) AS succeededNs,
+             succeededNs > 0 AND maxIf(ns, failed) > succeededNs AS inconsistent,
              countIf(hardFailure) > 0 AS anyFailure,
              argMaxIf(hardFailure, ns, isRequest) AS lastAttemptRejected,
-             -- The class of the last failed gateway call, else of the last failed span.
-             if(countIf(hardFailure AND isGatewayStage) > 0, argMaxIf(rowClass, ns, hardFailure AND isGatewayStage), argMaxIf(rowClass, ns, hardFailure)) AS lastClass,
-             multiIf(${inconsistent.isInconsistent}, 'inconsistent', paid, 'succeeded', lastAttemptRejected, 'failed',
-                     ${stuck.isStuck}, 'stuck', anyFailure, 'failed', 'pending') AS outcome,
-             if(outcome = 'failed', if(lastClass = '', 'unknown', lastClass), '') AS cls
+             -- The raw inputs of the class of the last failed gateway call, else of the last failed
+             -- span; classed in JS, once per distinct input, not once per row.
+             argMaxIf((gw, toString(PaymentErrorCode), if(isGatewayStage, toString(ErrorType), ''), if(isGatewayStage, HttpStatus, 0), toString(TimeoutFlag)),
+                      (isGatewayStage, ns), hardFailure) AS lastFailure,
+             multiIf(inconsistent, 'inconsistent', succeededNs > 0, 'succeeded', lastAttemptRejected, 'failed',
+                     ${stuck.isStuck}, 'stuck', anyFailure, 'failed', 'pending') AS outcome
       FROM (
-        SELECT PaymentOrderId, PaymentChannel, PaymentAmount, PaymentCurrency, PaymentStage, PaymentErrorCode, Timestamp, Duration,
+        SELECT PaymentOrderId, PaymentChannel, PaymentAmount, PaymentCurrency, PaymentErrorCode, Timestamp, Duration, ErrorType, HttpStatus, TimeoutFlag,
                toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
                PaymentStage = 'gateway.request' AS isRequest, PaymentStage = 'gateway.callback' AS isCallback,
                isRequest OR isCallback AS isGatewayStage,
                -- Only gateway stages need a gateway (the host lookup runs per row).
                if(isGatewayStage, ${gatewayOfSql()}, '') AS gw,
-               ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted,
+               -- Only requests need it (accepted and hardFailure read it on requests alone).
+               isRequest AND ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted,
                isGatewayStage AND PaymentOutcome = 'succeeded' AS succeeded,
                IsError OR PaymentOutcome IN ('failed', 'cancelled') AS failed,
-               failed AND NOT (isRequest AND timedOut) AS hardFailure,
-               -- The error class of a failed row; outside gateway stages only its code and timeout flag count.
-               if(hardFailure, ${errorClassSql({ gateway: 'gw', isError: '1', errorType: "if(isGatewayStage, toString(ErrorType), '')", httpStatus: 'if(isGatewayStage, HttpStatus, 0)' })}, '') AS rowClass
+               failed AND NOT (isRequest AND timedOut) AS hardFailure
         FROM payment_stage_events
         WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
       )
       GROUP BY PaymentOrderId
       ${having}
     )
-    GROUP BY outcome, cls, gateway`),
+    GROUP BY outcome, gateway, failure`),
     listDoubleCharges(store, {
       from: p.from, to: p.to, channel: p.channel, hosts, errorCodes: p.errorCodes, limit: p.maxDoubleChargeOrders ?? 20_000, maxOrders: p.maxDoubleChargeOrders,
     }),
@@ -196,7 +198,8 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
       if (g) add(g.stuck, n, cents);
       continue;
     }
-    const cls = r.cls as ErrorClass;
+    const [gateway, errorCode, errorType, httpStatus, timeoutFlag] = r.failure;
+    const cls = classifyGatewayError({ gateway, errorCode, isError: true, errorType, httpStatus: num(httpStatus), timeoutFlag }, errorCodes) ?? 'unknown';
     add(result.failed, n, cents);
     add(result.failed.byClass[cls], n, cents);
     if (g) add(g.failed, n, cents);
