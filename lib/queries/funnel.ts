@@ -1,8 +1,11 @@
+import crypto from 'node:crypto';
 import { DEFAULT_FLOW_KEY, funnelStepResults, type FunnelDefinition, type FunnelStepDef, type FunnelStepResult } from '../analytics/funnel';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { join as joinSql, sql, UNSAFE_RAW_SQL, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, num, queryConstants, quantilesMs, type TimeRange } from './common';
+import { listFunnels } from './funnels';
+import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKindSource, unionAll, type PartialKind, type PartialPlan } from './partials';
 
 export interface FunnelParams extends TimeRange {
   funnel: FunnelDefinition;
@@ -14,6 +17,8 @@ export interface FunnelParams extends TimeRange {
   /** Also the same funnel over an earlier range (e.g. the previous week). */
   compare?: TimeRange;
   hosts?: GatewayHostArrays;
+  /** Decides the current hour, always read from the spans (lib/queries/partials.ts). @default Date.now() */
+  now?: number;
 }
 
 export interface FunnelResult {
@@ -58,13 +63,6 @@ export function stepArraysSql(steps: readonly FunnelStepDef[], to: Date): SqlFra
   return steps.map((step, k) => sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${k === 0 ? sql` AND Timestamp < ${to}` : sql``}))`);
 }
 
-interface FunnelRow {
-  value: string;
-  isTotal: number;
-  reached: string[];
-  waits: unknown[][];
-}
-
 /**
  * A flow's step times `ts` (1-based: ts[k + 1] is step k; 0 = not reached) from `[a0, a1, …]`, each
  * step's sorted match times: ts[1] = the first step-0 match (in range); ts[k + 1] = the first step-k
@@ -82,29 +80,112 @@ export function flowStepTimesSql(stepArrays: readonly SqlFragment[], windowNs: n
 /** `ts[k + 1]` of flowStepTimesSql: step k's time. */
 export const stepTimeSql = (k: number): SqlFragment => sql`${UNSAFE_RAW_SQL(`ts[${k + 1}]`)}`;
 
+interface FunnelRow {
+  value: string;
+  isTotal: number;
+  reached: string[];
+  waits: unknown[][];
+}
+
+/** Funnels whose window is longer than this get no hourly partials (each hour would read days of spans). */
+export const MAX_PARTIAL_WINDOW_SEC = 6 * 3600;
+
+const nsOf = (d: Date): SqlFragment => sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${d}, 9)))`;
+
 /**
- * One query per range: group the matching spans by flow key (across traces), find each flow's step
- * times in order (lib/analytics/funnel.ts `matchFlowSteps`, the same rules), then count and take
- * percentiles of the time from the previous step. The default checkout funnel (steps by stage, flow
- * key payment.order_id) reads `payment_stage_events`; any other reads `otel_traces`.
+ * One row per funnel entry in `range` (lib/analytics/funnel.ts `matchFlowSteps`, the same rules):
+ * an entry is a step-1 match in the range with no step-1 match of the same flow in the window
+ * before it (a flow that starts again more than a window later enters again); step k is the first
+ * step-k match at or after step k - 1 and within the window of the entry. Channel and Gateway are
+ * the first non-empty ones among the entry's spans (those matching a step from the entry to the end
+ * of its window), Channels and Gateways all of them. Nothing depends on where a range starts, so
+ * hourly partials give the answer the spans give. Needs `queryConstants` (the gateway host table).
+ * The default checkout funnel (steps by stage, flow key payment.order_id) reads
+ * `payment_stage_events`; any other reads `otel_traces`.
  */
-async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts: GatewayHostArrays): Promise<FunnelRow[]> {
-  const f = p.funnel;
+function funnelEntriesSql(f: FunnelDefinition, range: TimeRange): SqlFragment {
   const windowNs = Math.round(f.windowSec * 1e9);
   const fast = stageOnly(f.flowKey, f.steps);
   const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
-  const scanTo = new Date(range.to.getTime() + f.windowSec * 1000);
-  const conds: SqlFragment[] = [sql`Timestamp >= ${range.from}`, sql`Timestamp < ${scanTo}`];
+  const conds: SqlFragment[] = [
+    sql`Timestamp >= ${new Date(range.from.getTime() - f.windowSec * 1000)}`,
+    sql`Timestamp < ${new Date(range.to.getTime() + f.windowSec * 1000)}`,
+  ];
   if (fast) conds.push(sql`PaymentStage IN (${[...new Set(f.steps.map((s) => s.stage!))]})`);
   else conds.push(anyStepSql(f.steps));
-  const splitValue =
-    p.split === 'channel' ? sql`anyIf(toString(PaymentChannel), PaymentChannel != '')`
-    : p.split === 'gateway' ? sql`anyIf(${gatewayOfSql()}, ${gatewayOfSql()} != '')`
-    : sql`''`;
-  const flowFilters: SqlFragment[] = [];
-  if (p.channel !== undefined) flowFilters.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
-  if (p.gateway !== undefined) flowFilters.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
-  const having = flowFilters.length ? sql`HAVING ${join(flowFilters, ' AND ')}` : sql``;
+  const col = (k: number) => UNSAFE_RAW_SQL(`a${k}`);
+  const arrays = f.steps.map((step, k) => sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)})) AS ${col(k)}`);
+  const later = f.steps.slice(1).map((_, k) => sql`${col(k + 1)}`);
+  return sql`
+    SELECT arrayFirst(t -> t.2 != '', run).2 AS Channel, arrayFirst(t -> t.3 != '', run).3 AS Gateway,
+           arraySort(arrayDistinct(arrayFilter(c -> c != '', arrayMap(t -> t.2, run)))) AS Channels,
+           arraySort(arrayDistinct(arrayFilter(g -> g != '', arrayMap(t -> t.3, run)))) AS Gateways,
+           ${flowStepTimesSql([sql`[x]`, ...later], windowNs)} AS Ts
+    FROM (
+      SELECT x, ${join([sql`flow`, ...later])}, arrayFilter(t -> t.1 >= x AND t.1 <= x + ${windowNs}, spans) AS run
+      FROM (
+        SELECT ${flowKeySql(f.flowKey)} AS flow, ${join(arrays)},
+               arraySort(groupArray((${NS}, toString(PaymentChannel), ${gatewayOfSql()}))) AS spans
+        FROM ${table}
+        WHERE ${join(conds, ' AND ')}
+        GROUP BY flow
+      )
+      ARRAY JOIN arrayFilter((t, i) -> t >= ${nsOf(range.from)} AND t < ${nsOf(range.to)} AND (i = 1 OR a0[i - 1] < t - ${windowNs}),
+                             a0, arrayEnumerate(a0)) AS x
+      WHERE flow != ''
+    )`;
+}
+
+function definitionHash(f: FunnelDefinition, hosts: GatewayHostArrays): string {
+  const steps = f.steps.map(({ name: _name, ...matches }) => matches);
+  return crypto.createHash('sha256').update(JSON.stringify([steps, f.flowKey, f.windowSec, hosts])).digest('hex').slice(0, 24);
+}
+
+/**
+ * The partial kind of a funnel definition with a gateway host table (lib/queries/partials.ts): its
+ * entries per hour in `funnel_partials`. Step names are labels and do not change it. Undefined for
+ * a window over MAX_PARTIAL_WINDOW_SEC: such a funnel is always read from the spans.
+ */
+export function funnelPartialKind(f: FunnelDefinition, hosts: GatewayHostArrays): PartialKind | undefined {
+  if (f.windowSec > MAX_PARTIAL_WINDOW_SEC) return undefined;
+  const span = Math.ceil((f.windowSec * 1000) / HOUR_MS);
+  return {
+    name: `funnel:${definitionHash(f, hosts)}`,
+    before: span,
+    after: span,
+    table: 'funnel_partials',
+    async compute(store, hour, tag) {
+      await store.command(sql`
+        INSERT INTO funnel_partials (Kind, Hour, Covers, Channel, Gateway, Channels, Gateways, Ts)
+        WITH ${queryConstants(hosts)}
+        SELECT ${tag}, Channel, Gateway, Channels, Gateways, Ts
+        FROM (${funnelEntriesSql(f, { from: hour, to: new Date(hour.getTime() + HOUR_MS) })})`);
+    },
+  };
+}
+
+// The job keeps the built-in and every saved funnel up to date, with this process's host table.
+registerPartialKindSource(async (store) =>
+  (await listFunnels(store)).flatMap((f) => funnelPartialKind(f, defaultGatewayHosts()) ?? []));
+
+/**
+ * One query per range: the range's entries (funnelEntriesSql), whole hours from `funnel_partials`
+ * where valid, the rest from the spans; then counts and exact percentiles of the time from the
+ * previous step. A funnel not yet computed (just saved or edited) is read from the spans.
+ */
+async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts: GatewayHostArrays): Promise<FunnelRow[]> {
+  const f = p.funnel;
+  const kind = funnelPartialKind(f, hosts);
+  const plan: PartialPlan = kind ? await planPartials(store, kind, range, p.now) : { hours: [], live: [range] };
+  const parts: SqlFragment[] = plan.live.map((r) => funnelEntriesSql(f, r));
+  if (kind && plan.hours.length) {
+    parts.push(sql`SELECT Channel, Gateway, Channels, Gateways, Ts FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+  }
+  if (parts.length === 0) parts.push(funnelEntriesSql(f, range));
+  const value = p.split === 'channel' ? sql`Channel` : p.split === 'gateway' ? sql`Gateway` : sql`''`;
+  const filters: SqlFragment[] = [sql`1`];
+  if (p.channel !== undefined) filters.push(sql`has(Channels, ${p.channel})`);
+  if (p.gateway !== undefined) filters.push(sql`has(Gateways, ${p.gateway})`);
   const reached = f.steps.map((_, k) => sql`countIf(${stepTimeSql(k)} > 0)`);
   const waits = f.steps.map((_, k) =>
     k === 0 ? sql`[0, 0, 0]` : sql`quantilesExactIf(0.5, 0.95, 0.99)(${stepTimeSql(k)} - ${stepTimeSql(k - 1)}, ${stepTimeSql(k)} > 0)`);
@@ -112,13 +193,10 @@ async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts
     WITH ${queryConstants(hosts)}
     SELECT value, ${p.split ? sql`grouping(value)` : sql`1`} AS isTotal, [${join(reached)}] AS reached, [${join(waits)}] AS waits
     FROM (
-      SELECT ${flowKeySql(f.flowKey)} AS flow, ${splitValue} AS value, ${flowStepTimesSql(stepArraysSql(f.steps, range.to), windowNs)} AS ts
-      FROM ${table}
-      WHERE ${join(conds, ' AND ')}
-      GROUP BY flow
-      ${having}
+      SELECT toString(${value}) AS value, Ts AS ts
+      FROM (${unionAll(parts)})
+      WHERE ${join(filters, ' AND ')}
     )
-    WHERE flow != '' AND ${stepTimeSql(0)} > 0
     GROUP BY ${p.split ? sql`GROUPING SETS ((value), ())` : sql`value`}
     ORDER BY isTotal DESC, value`);
 }
