@@ -1,9 +1,10 @@
 import { computeCriticalPath } from '../analytics/critical-path';
 import { gatewayHostArrays, gatewayOf, type GatewayHostArrays, type GatewayHostTable } from '../analytics/gateways';
 import { criticalPathByHop, hopKey, type HopSpan, type HopTargetKind } from '../analytics/hops';
-import { sql, type SqlFragment } from '../store/sql';
+import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHostTable, defaultGatewayHosts, gatewayOfSql, msFromNs, num, queryConstants, quantilesMs, type TimeRange } from './common';
+import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
 
 export interface HopsParams extends TimeRange {
   /** Only traces of payments in this channel / through this gateway. */
@@ -72,54 +73,131 @@ function traceFilter(p: HopsParams, hosts: GatewayHostArrays): SqlFragment {
 }
 
 /**
- * Service→service and service→gateway edges (lib/analytics/hops.ts): calls, latency, error rate and
- * self time over every call in the range, computed in ClickHouse from `hop_spans` by joining each
- * client span to its server child (integer keys); and each edge's share of the critical path over
- * a sample of traces (the critical path is the pure function's, per trace). Slowest (p95) first.
+ * Client spans whose start lies in one of `segments` ([from, to) each), as a condition on `Timestamp`;
+ * `widen` stretches each segment to whole hours plus the hour on either side: the neighbourhood in
+ * which their calls' server children and those children's outgoing calls are looked for.
  */
-export async function getSlowestHops(store: Store, p: HopsParams): Promise<HopsResult> {
-  const table = p.hostTable ?? defaultGatewayHostTable();
-  const hosts = p.hostTable ? gatewayHostArrays(p.hostTable) : defaultGatewayHosts();
-  const filter = traceFilter(p, hosts);
-  const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to}`;
-  const sharesP = criticalPathShares(store, p, hosts, filter);
-  sharesP.catch(() => {});
-  const known = await hostGateways(store, table);
-  const hostGateway = sql`if(PaymentGateway != '', PaymentGateway, transform(PeerHost, ${known.hosts}, ${known.gateways}, ''))`;
+function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment {
+  const parts = segments.map((r) => {
+    const lo = widen ? new Date(Math.floor(r.from.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS) : r.from;
+    const hi = widen ? new Date(Math.ceil(r.to.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS) : r.to;
+    return sql`(Timestamp >= ${lo} AND Timestamp < ${hi})`;
+  });
+  return parts.length ? sql`(${join(parts, ' OR ')})` : sql`0`;
+}
+
+/**
+ * The hop edges of the client spans starting in `segments`, per stored dimension (caller,
+ * PaymentGateway, PeerHost, answering service): calls, errors, the sum of self times (ns) and the
+ * exact-quantile state of durations. The hourly partials (`HOPS_PARTIAL`, table `hop_edges_partials`)
+ * hold these rows per hour; both merge.
+ *
+ * A call's server child and that child's outgoing calls count only when they start in the client
+ * span's hour or the hour before or after it, so each client span's answer depends on those three
+ * hours alone, whichever range is asked: what makes an hour's partial result equal to reading that
+ * hour from the spans. The gateway is resolved from the host table only when the states are merged,
+ * so a partial does not depend on configuration.
+ */
+function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): SqlFragment {
+  const clients = inSegments(segments, false);
+  const near = inSegments(segments, true);
+  const hourOf = sql`toStartOfHour(toDateTime(Timestamp, 'UTC'))`;
   // Each client span, its server child (LEFT ANY JOIN on raw rows: a join against an aggregated
-  // right side measured several times slower), then the child's outgoing time.
-  const rowsP = store.query<{ from: string; to: string; toKind: HopTargetKind; calls: string; q: unknown[]; errors: string; selfSum: string }>(sql`
-    SELECT toString(from) AS from, toString(to) AS to, toKind, count() AS calls, quantilesExact(0.5, 0.95, 0.99)(Duration) AS q,
-           countIf(IsError) AS errors, sum(self) AS selfSum
+  // right side measured several times slower), then the child's outgoing calls, kept per call so
+  // only those in the client's neighbourhood count.
+  return sql`
+    SELECT FromService, PaymentGateway, PeerHost, Callee,
+           count() AS Calls, countIf(IsError) AS Errors, sum(self) AS SelfSum,
+           quantilesExactState(0.5, 0.95, 0.99)(Duration) AS Durations
     FROM (
-      SELECT j.from AS from,
-             multiIf(j.gateway != '', j.gateway, j.answered, j.calleeService, j.PeerHost) AS to,
-             multiIf(j.gateway != '', 'gateway', j.answered, 'service', 'external') AS toKind,
+      SELECT j.Hour AS Hour, j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
              j.Duration AS Duration, j.IsError AS IsError,
-             if(j.answered, greatest(0, toInt64(j.Duration) - toInt64(d.outgoing)), toInt64(j.Duration)) AS self
+             -- lib/analytics/hops.ts outgoingTime over the child's calls in the neighbourhood.
+             arrayFilter(o -> o.1 >= j.Hour - INTERVAL 1 HOUR AND o.1 <= j.Hour + INTERVAL 1 HOUR, d.outs) AS os,
+             if(j.answered AND notEmpty(os),
+                greatest(0, toInt64(j.Duration) - least(arraySum(o -> o.3, os), arrayMax(o -> o.2 + o.3, os) - arrayMin(o -> o.2, os))),
+                toInt64(j.Duration)) AS self
       FROM (
-        SELECT c.ServiceName AS from, c.gateway AS gateway, c.PeerHost AS PeerHost, c.Duration AS Duration, c.IsError AS IsError,
-               s.ServiceName AS calleeService, s.SpanKey AS calleeKey,
-               s.ServiceName != '' AND s.ServiceName != c.ServiceName AS answered
+        SELECT c.Hour AS Hour, c.ServiceName AS from, c.PaymentGateway AS gw, c.PeerHost AS host, c.Duration AS Duration, c.IsError AS IsError,
+               s.ServiceName AS callee, s.SpanKey AS calleeKey,
+               s.ServiceName != '' AND s.ServiceName != c.ServiceName
+                 AND s.Hour >= c.Hour - INTERVAL 1 HOUR AND s.Hour <= c.Hour + INTERVAL 1 HOUR AS answered
         FROM (
-          SELECT SpanKey, ServiceName, PeerHost, Duration, IsError, ${hostGateway} AS gateway
+          SELECT SpanKey, ServiceName, PaymentGateway, PeerHost, Duration, IsError, ${hourOf} AS Hour
           FROM hop_spans
-          WHERE Kind IN ('client', 'producer') AND ${range} ${filter}
+          WHERE Kind IN ('client', 'producer') AND ${clients} ${filter}
         ) AS c
         LEFT ANY JOIN (
-          SELECT ParentKey, SpanKey, ServiceName
+          SELECT ParentKey, SpanKey, ServiceName, ${hourOf} AS Hour
           FROM hop_spans
-          WHERE Kind IN ('server', 'consumer') AND ${range} ${filter}
+          WHERE Kind IN ('server', 'consumer') AND ${near} ${filter}
         ) AS s ON s.ParentKey = c.SpanKey
       ) AS j
       LEFT ANY JOIN (
-        -- Per server span: its direct outgoing calls' time (lib/analytics/hops.ts outgoingTime).
-        SELECT ParentKey,
-               least(sum(Duration), max(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration)) - min(toInt64(toUnixTimestamp64Nano(Timestamp)))) AS outgoing
+        -- Per server span: its direct outgoing calls (hour, start ns, duration).
+        SELECT ParentKey, groupArray((${hourOf}, toInt64(toUnixTimestamp64Nano(Timestamp)), toInt64(Duration))) AS outs
         FROM hop_spans
-        WHERE Kind IN ('client', 'producer') AND ${range} ${filter}
+        WHERE Kind IN ('client', 'producer') AND ${near} ${filter}
         GROUP BY ParentKey
       ) AS d ON d.ParentKey = j.calleeKey
+    )
+    GROUP BY FromService, PaymentGateway, PeerHost, Callee`;
+}
+
+/** Hourly partials of the hop edges: each hour's client spans, their calls' spans in the hour before and after. */
+export const HOPS_PARTIAL = registerPartialKind({
+  name: 'hops',
+  before: 1,
+  after: 1,
+  table: 'hop_edges_partials',
+  async compute(store, hour, tag) {
+    await store.command(sql`
+      INSERT INTO hop_edges_partials (Kind, Hour, Covers, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations)
+      SELECT ${tag}, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations
+      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], sql``)})`);
+  },
+});
+
+/**
+ * The edge states of a range: whole hours with a valid partial from `hop_edges_partials`, the rest
+ * from the spans. A channel or gateway filter selects traces by their payment stage events in the
+ * range, which no hour's partial can know: filtered, the whole range is read from the spans.
+ */
+async function rangeEdgeStates(store: Store, p: HopsParams, filter: SqlFragment, now: number): Promise<SqlFragment> {
+  if (p.channel !== undefined || p.gateway !== undefined) return edgeStatesSql([p], filter);
+  const kind = HOPS_PARTIAL;
+  const plan = await planPartials(store, kind, p, now);
+  const parts = [edgeStatesSql(plan.live, filter)];
+  if (plan.hours.length) {
+    parts.push(sql`SELECT FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+  }
+  return unionAll(parts);
+}
+
+/**
+ * Service→service and service→gateway edges (lib/analytics/hops.ts): calls, latency, error rate and
+ * self time over every call in the range, from `edgeStatesSql`: the hours with a current partial
+ * result (lib/queries/hops-partials.ts) from `hop_edges_hourly`, the rest from `hop_spans`; and
+ * each edge's share of the critical path over a sample of traces (the critical path is the pure
+ * function's, per trace). Slowest (p95) first.
+ */
+export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now()): Promise<HopsResult> {
+  const table = p.hostTable ?? defaultGatewayHostTable();
+  const hosts = p.hostTable ? gatewayHostArrays(p.hostTable) : defaultGatewayHosts();
+  const filter = traceFilter(p, hosts);
+  const sharesP = criticalPathShares(store, p, hosts, filter);
+  sharesP.catch(() => {});
+  const [known, states] = await Promise.all([hostGateways(store, table), rangeEdgeStates(store, p, filter, now)]);
+  const rowsP = store.query<{ from: string; to: string; toKind: HopTargetKind; calls: string; q: unknown[]; errors: string; selfSum: string }>(sql`
+    SELECT from, to, toKind, sum(Calls) AS calls, quantilesExactMerge(0.5, 0.95, 0.99)(Durations) AS q,
+           sum(Errors) AS errors, sum(SelfSum) AS selfSum
+    FROM (
+      SELECT toString(FromService) AS from,
+             if(PaymentGateway != '', toString(PaymentGateway), transform(toString(PeerHost), ${known.hosts}, ${known.gateways}, '')) AS gateway,
+             multiIf(gateway != '', gateway, Callee != '', toString(Callee), toString(PeerHost)) AS to,
+             multiIf(gateway != '', 'gateway', Callee != '', 'service', 'external') AS toKind,
+             Calls, Errors, SelfSum, Durations
+      FROM (${states})
     )
     WHERE to != ''
     GROUP BY from, to, toKind`);

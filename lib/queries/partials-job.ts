@@ -1,7 +1,9 @@
 import type { Store } from '../store/store';
 import { computePartials, type ComputePartialsResult } from './partials';
 // Every module that registers a partial kind, so the job sees them all: add yours here.
+import './funnel';
 import './stage-latency';
+import './hops';
 
 /** How often the `partials` job runs (from the end of one run), and the hours it computes per run. */
 export const PARTIALS_JOB_EVERY_MS = 30_000;

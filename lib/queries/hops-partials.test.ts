@@ -1,0 +1,126 @@
+/**
+ * The hops query on hourly partials gives the answer the spans give: before any partial, with some
+ * hours computed, with all, and after late inserts made some stale: one into a middle hour, and one
+ * that only answers, in the next hour, a call made in an hour whose partial was already computed.
+ * The from-spans answer is the same query with `now` before the range (every hour then counts as
+ * current, so none is read from partials).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../clickhouse/migrate';
+import { seedStore } from '../../sim/seed/seed';
+import type { Store } from '../store/store';
+import { openTempStore } from '../../test/helpers/store';
+import { insertFixture, type FixtureSpan } from '../../test/helpers/fixtures';
+import { getSlowestHops, HOPS_PARTIAL } from './hops';
+import { computePartials, HOUR_MS, planPartials } from './partials';
+
+const END = Date.parse('2025-04-10T12:00:00Z');
+const HOURS = 6;
+const NOW = END + 3 * HOUR_MS;
+const job = { now: NOW, horizonHours: HOURS + 4, settleMs: 0, only: [HOPS_PARTIAL.name] };
+
+let store: Store;
+let cleanup: () => Promise<void>;
+
+// A call made a moment before END - 3h whose server child starts just after it, in the next hour:
+//
+//   hour END-4h … END-3h              | hour END-3h …
+//   checkout CLIENT      |=============|=====|          → host late-db (nothing answered yet)
+//   late-svc SERVER                    ||==|            written later: checkout → late-svc
+//
+// And one whose server child starts two hours after it: outside the call's neighbourhood, so the
+// call stays checkout → far-db in every range, the whole history included.
+const EDGE = END - 3 * HOUR_MS;
+const CALL: FixtureSpan[] = [
+  { trace: 'edge', id: 'root', service: 'checkout', name: 'POST /checkout', start: -50, dur: 400 },
+  { trace: 'edge', id: 'call', parent: 'root', service: 'checkout', name: 'GET', kind: 'Client', start: -20, dur: 300, attrs: { 'server.address': 'late-db' } },
+  { trace: 'far', id: 'far-call', service: 'checkout', name: 'GET', kind: 'Client', start: -20, dur: 2 * HOUR_MS, attrs: { 'server.address': 'far-db' } },
+  { trace: 'far', id: 'far-child', parent: 'far-call', service: 'far-svc', name: 'GET', start: HOUR_MS + 10, dur: 5 },
+];
+const LATE_CHILD: FixtureSpan[] = [
+  { trace: 'edge', id: 'child', parent: 'call', service: 'late-svc', name: 'GET', start: 5, dur: 250 },
+];
+
+beforeAll(async () => {
+  ({ store, cleanup } = await openTempStore());
+  await migrate(store, { retentionDays: 0 });
+  await seedStore(store, { payments: 300, days: HOURS / 24, seed: 'hop-partials', endMs: END, scenario: 'gateway-degraded', chunkSpans: 2000 });
+  await insertFixture(store, CALL, EDGE);
+});
+afterAll(async () => cleanup?.());
+
+// Whole hours inside, partial hours at both ends; one range on hour boundaries.
+const RANGES = [
+  { from: new Date(END - HOURS * HOUR_MS - 600_000), to: new Date(END + HOUR_MS) },
+  { from: new Date(END - 4 * HOUR_MS + 1_234_567), to: new Date(END - 1_800_000) },
+  { from: new Date(END - 5 * HOUR_MS), to: new Date(END - HOUR_MS) },
+];
+
+const hopsFromSpans = (r: { from: Date; to: Date }) => getSlowestHops(store, { ...r, sampleTraces: 50 }, 0);
+const hopsNow = (r: { from: Date; to: Date }) => getSlowestHops(store, { ...r, sampleTraces: 50 }, NOW);
+
+async function expectSameAsSpans(): Promise<void> {
+  for (const r of RANGES) {
+    const want = await hopsFromSpans(r);
+    expect(want.hops.length).toBeGreaterThan(3);
+    expect(await hopsNow(r), r.from.toISOString()).toEqual(want);
+  }
+}
+
+const edgeOf = async (to: string) => (await hopsNow(RANGES[2])).hops.find((h) => h.from === 'checkout' && h.to === to);
+
+describe('hops on hourly partials', () => {
+  it('before any partial, every hour is read from the spans', async () => {
+    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[0], NOW);
+    expect(plan.hours).toEqual([]);
+    expect(plan.live).toEqual([RANGES[0]]);
+    expect(await edgeOf('late-db')).toMatchObject({ calls: 1, toKind: 'external' });
+    for (const r of RANGES) expect((await hopsFromSpans(r)).hops.some((h) => h.to === 'far-svc')).toBe(false);
+    expect(await edgeOf('far-db')).toMatchObject({ calls: 1, toKind: 'external', selfMs: 2 * HOUR_MS });
+  });
+
+  it('some hours computed: the same answer', async () => {
+    const r = await computePartials(store, { ...job, maxHours: 4 });
+    expect(r.computed[HOPS_PARTIAL.name]).toBe(4);
+    expect(r.remaining).toBeGreaterThan(0);
+    expect((await planPartials(store, HOPS_PARTIAL, RANGES[0], NOW)).hours.length).toBe(3);
+    await expectSameAsSpans();
+  });
+
+  it('every hour computed: the same answer, only the partial hours at the ends read from the spans', async () => {
+    await computePartials(store, { ...job, maxHours: 100 });
+    expect((await computePartials(store, job)).computed[HOPS_PARTIAL.name]).toBe(0);
+    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[1], NOW);
+    expect(plan.live).toEqual([
+      { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },
+      { from: new Date(END - HOUR_MS), to: RANGES[1].to },
+    ]);
+    expect(plan.hours.map((h) => h.hour.getTime())).toEqual([END - 3 * HOUR_MS, END - 2 * HOUR_MS]);
+    await expectSameAsSpans();
+  });
+
+  it('a late server child in the next hour: the call’s hour is read from the spans until recomputed', async () => {
+    await insertFixture(store, LATE_CHILD, EDGE);
+    expect(await edgeOf('late-db')).toBeUndefined();
+    expect(await edgeOf('late-svc')).toMatchObject({ calls: 1, toKind: 'service', selfMs: 300 });
+    await expectSameAsSpans();
+    // The call's own hour had no insert; it depends on the hour after it.
+    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW);
+    expect(plan.hours.map((h) => h.hour.getTime())).not.toContain(EDGE - HOUR_MS);
+    await computePartials(store, job);
+    expect((await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW)).live).toEqual([]);
+    expect(await edgeOf('late-svc')).toMatchObject({ calls: 1, toKind: 'service' });
+    await expectSameAsSpans();
+  });
+
+  it('a late insert into a middle hour: the same answer, before and after the job recomputes', async () => {
+    const before = await hopsFromSpans(RANGES[2]);
+    await seedStore(store, { payments: 40, days: 1 / 24, seed: 'late', endMs: END - 2 * HOUR_MS, scenario: 'baseline', chunkSpans: 2000 });
+    expect(await hopsFromSpans(RANGES[2])).not.toEqual(before);
+    await expectSameAsSpans();
+    const r = await computePartials(store, job);
+    expect(r.computed[HOPS_PARTIAL.name]).toBeGreaterThanOrEqual(3);
+    expect((await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW)).live).toEqual([]);
+    await expectSameAsSpans();
+  });
+});
