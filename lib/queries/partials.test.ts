@@ -8,6 +8,12 @@ import { migrate } from '../../clickhouse/migrate';
 import { seedStore } from '../../sim/seed/seed';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
+import { insertFixture } from '../../test/helpers/fixtures';
+import { sql } from '../store/sql';
+import { DEFAULT_CHECKOUT_FUNNEL, type FunnelDefinition } from '../analytics/funnel';
+import { defaultGatewayHosts } from './common';
+import { funnelPartialKind, getFunnel, type FunnelParams } from './funnel';
+import { saveFunnel } from './funnels';
 import { computePartials, HOUR_MS, planPartials } from './partials';
 import { getStageLatency, STAGE_LATENCY_PARTIAL } from './stage-latency';
 
@@ -20,10 +26,19 @@ const job = { now: NOW, horizonHours: HOURS + 4, settleMs: 0 };
 let store: Store;
 let cleanup: () => Promise<void>;
 
+// A saved funnel matching by attribute: read from otel_traces, not payment_stage_events.
+const CUSTOM: FunnelDefinition = {
+  name: 'by attribute', flowKey: 'payment.order_id', windowSec: 1800,
+  steps: ['order.create', 'payment.submit', 'order.confirm'].map((stage) => ({ name: stage, attributes: { 'payment.stage': stage } })),
+};
+const CHECKOUT_KIND = () => funnelPartialKind(DEFAULT_CHECKOUT_FUNNEL, defaultGatewayHosts())!.name;
+const CUSTOM_KIND = () => funnelPartialKind(CUSTOM, defaultGatewayHosts())!.name;
+
 beforeAll(async () => {
   ({ store, cleanup } = await openTempStore());
   await migrate(store, { retentionDays: 0 });
   await seedStore(store, { payments: 300, days: HOURS / 24, seed: 'partials', endMs: END, scenario: 'gateway-degraded', chunkSpans: 2000 });
+  await saveFunnel(store, CUSTOM);
 });
 afterAll(async () => cleanup?.());
 
@@ -37,12 +52,28 @@ const RANGES = [
 const stagesFromSpans = (r: { from: Date; to: Date }, channel?: string) => getStageLatency(store, { ...r, channel }, 0);
 const stagesNow = (r: { from: Date; to: Date }, channel?: string) => getStageLatency(store, { ...r, channel }, NOW);
 
+function funnelCases(r: { from: Date; to: Date }): Omit<FunnelParams, 'from' | 'to'>[] {
+  const earlier = { from: new Date(r.from.getTime() - 2 * HOUR_MS), to: new Date(r.to.getTime() - 2 * HOUR_MS) };
+  return [
+    { funnel: DEFAULT_CHECKOUT_FUNNEL },
+    { funnel: DEFAULT_CHECKOUT_FUNNEL, split: 'channel' },
+    { funnel: DEFAULT_CHECKOUT_FUNNEL, split: 'gateway', channel: 'card' },
+    { funnel: DEFAULT_CHECKOUT_FUNNEL, gateway: 'stripe', compare: earlier },
+    { funnel: CUSTOM, split: 'gateway' },
+  ];
+}
+
 async function expectSameAsSpans(): Promise<void> {
   for (const r of RANGES) {
     for (const channel of [undefined, 'card']) {
       const want = await stagesFromSpans(r, channel);
       expect(want.stages.length).toBeGreaterThan(0);
       expect(await stagesNow(r, channel), `${r.from.toISOString()} ${channel}`).toEqual(want);
+    }
+    for (const c of funnelCases(r)) {
+      const want = await getFunnel(store, { ...r, ...c, now: 0 });
+      expect(want.steps[2].reached, JSON.stringify(c)).toBeGreaterThan(0);
+      expect(await getFunnel(store, { ...r, ...c, now: NOW }), `${r.from.toISOString()} ${JSON.stringify(c)}`).toEqual(want);
     }
   }
 }
@@ -60,12 +91,19 @@ describe('stage latency on hourly partials', () => {
     expect(r.remaining).toBeGreaterThan(0);
     const plan = await planPartials(store, STAGE_LATENCY_PARTIAL, RANGES[0], NOW);
     expect(plan.hours.length).toBe(3);
+    // Funnels: the newest hours whose next hour is closed, END+1h … END-3h.
+    for (const name of [CHECKOUT_KIND(), CUSTOM_KIND()]) {
+      expect((await computePartials(store, { ...job, maxHours: 5, only: [name] })).computed[name]).toBe(5);
+    }
+    const fplan = await planPartials(store, funnelPartialKind(DEFAULT_CHECKOUT_FUNNEL, defaultGatewayHosts())!, RANGES[0], NOW);
+    expect(fplan.hours.map((h) => h.hour.getTime())).toEqual([END - 3 * HOUR_MS, END - 2 * HOUR_MS, END - HOUR_MS, END]);
     await expectSameAsSpans();
   });
 
   it('every hour computed: the same answer, only the partial hours at the ends read from the spans', async () => {
-    await computePartials(store, { ...job, maxHours: 100, only: [STAGE_LATENCY_PARTIAL.name] });
-    expect((await computePartials(store, { ...job, only: [STAGE_LATENCY_PARTIAL.name] })).computed[STAGE_LATENCY_PARTIAL.name]).toBe(0);
+    const kinds = [STAGE_LATENCY_PARTIAL.name, CHECKOUT_KIND(), CUSTOM_KIND()];
+    await computePartials(store, { ...job, maxHours: 100, only: kinds });
+    expect((await computePartials(store, { ...job, only: kinds })).remaining).toBe(0);
     const plan = await planPartials(store, STAGE_LATENCY_PARTIAL, RANGES[1], NOW);
     expect(plan.live).toEqual([
       { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },
@@ -86,9 +124,34 @@ describe('stage latency on hourly partials', () => {
     const live = plan.live.map((l) => [l.from.getTime(), l.to.getTime()]);
     expect(live).toContainEqual([END - 3 * HOUR_MS, END - HOUR_MS]);
     expect(plan.hours.length).toBeGreaterThan(0);
-    const r = await computePartials(store, { ...job, only: [STAGE_LATENCY_PARTIAL.name] });
+    const fplan = await planPartials(store, funnelPartialKind(DEFAULT_CHECKOUT_FUNNEL, defaultGatewayHosts())!, RANGES[2], NOW);
+    // The funnel's hours read spans an hour either side: END-4h … END-2h (and later ones) are stale.
+    expect(fplan.live.map((l) => [l.from.getTime(), l.to.getTime()])).toContainEqual([END - 4 * HOUR_MS, END - HOUR_MS]);
+    const r = await computePartials(store, { ...job, only: [STAGE_LATENCY_PARTIAL.name, CHECKOUT_KIND(), CUSTOM_KIND()] });
     expect(r.computed[STAGE_LATENCY_PARTIAL.name]).toBeGreaterThanOrEqual(2);
+    expect(r.computed[CHECKOUT_KIND()]).toBeGreaterThanOrEqual(3);
     expect((await planPartials(store, STAGE_LATENCY_PARTIAL, RANGES[2], NOW)).live).toEqual([]);
+    await expectSameAsSpans();
+  });
+
+  it('an insert into the hour before only: the hour after it is read from the spans', async () => {
+    // A flow that enters in the first half hour of H gets an earlier order.create at H - 1 s: the
+    // insert touches hour H - 1 alone, yet changes H's answer (the later span gets a predecessor,
+    // and the flow's entry moves out of H).
+    const H = END - 2 * HOUR_MS;
+    const [flow] = await store.query<{ order: string; channel: string }>(sql`
+      SELECT PaymentOrderId AS order, toString(PaymentChannel) AS channel FROM payment_stage_events
+      WHERE PaymentStage = 'order.create' AND Timestamp >= ${new Date(H)} AND Timestamp < ${new Date(H + 1_800_000)}
+      ORDER BY Timestamp LIMIT 1`);
+    const hourOnly = { from: new Date(H), to: new Date(H + HOUR_MS) };
+    const before = [await stagesFromSpans(hourOnly), await getFunnel(store, { ...hourOnly, funnel: DEFAULT_CHECKOUT_FUNNEL, now: 0 })];
+    await insertFixture(store, [{
+      trace: 'early', id: 'early', service: 'checkout', name: 'order.create', start: -1000, dur: 1,
+      attrs: { 'payment.stage': 'order.create', 'payment.order_id': flow.order, 'payment.channel': flow.channel },
+    }], H);
+    const after = [await stagesFromSpans(hourOnly), await getFunnel(store, { ...hourOnly, funnel: DEFAULT_CHECKOUT_FUNNEL, now: 0 })];
+    expect(after[0]).not.toEqual(before[0]);
+    expect(after[1]).not.toEqual(before[1]);
     await expectSameAsSpans();
   });
 
