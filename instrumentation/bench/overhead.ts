@@ -2,24 +2,28 @@
 //
 //   node --import tsx instrumentation/bench/overhead.ts
 //
-// Processes: the payment app (one per run), a mock of its three downstream services, an OTLP
-// sink answering 200 at once, and a closed-loop load generator — each its own process.
+// Processes: the payment app (one per variant), a mock of its three downstream services, an OTLP
+// sink answering 200 at once (one per variant), and a closed-loop load generator — each its own process.
 // Variants: no instrumentation; plain upstream NodeSDK + getNodeAutoInstrumentations() + OTLP
 // proto exporter; payscope via `--import @payscope/instrumentation/register` opening a payment
 // context per request, and the same without the payment API (like for like with upstream). Scenarios:
 //   io-bound  — the downstream services take 5 / 30 / 5 ms (risk check, gateway charge, ledger
 //               write), as real hops do: the app waits on I/O, as the issue's handler does;
 //   cpu-bound — the mock answers at once: the app's CPU is the limit, the worst case for tracing.
-// Rounds run the variants in rotating order; the median round counts. Besides throughput and
-// latency, the app's CPU time per request (from /proc) is reported: the cost that does not
-// depend on how loaded the machine is.
+// All variants' apps run side by side for a whole scenario and take the load in turn, in rotating
+// order, round after round; the median round counts, and each variant is also compared with
+// upstream's run of the same round (thr/up, CPU/up: medians of the per-round ratios), so a change
+// in the machine's load hits both sides of a comparison alike. Besides throughput and latency, the
+// app's CPU time per request (from /proc, counted from the start of its turn to the start of its
+// next one, so spans exported after a turn count with it) is reported.
 // Writes bench/results/overhead.json at the repo root.
 //
-// Env: ROUNDS (3), CONCURRENCY (32), WARMUP_MS (3000), DURATION_MS (8000), SCENARIOS (io-bound,cpu-bound),
+// Env: ROUNDS (5), CONCURRENCY (32), WARMUP_MS (2000), DURATION_MS (6000), SCENARIOS (io-bound,cpu-bound),
 // BASELINE_BUILD (a directory holding another build of the package's dist/, e.g. the one before a
 // change: adds the variant `payscope-baseline`, payment context on, measured in the same rounds),
-// CPU_PROF_DIR (V8 CPU profiles of each app process go to DIR/<scenario>-<variant>-<round>/; profiling costs CPU, so
-// do not compare those runs' figures with unprofiled ones).
+// CPU_PROF_DIR (V8 CPU profiles of each app process go to DIR/<scenario>-<variant>/; profiling costs CPU, so
+// do not compare those runs' figures with unprofiled ones), CPU_PROF_INTERVAL (their sampling interval in µs,
+// V8's default 1000; a smaller one resolves functions of a few µs per request).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -29,11 +33,12 @@ const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = `${repoRoot}bench/results`;
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
-const WARMUP_MS = Number(process.env.WARMUP_MS ?? 3000);
-const DURATION_MS = Number(process.env.DURATION_MS ?? 8000);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 2000);
+const DURATION_MS = Number(process.env.DURATION_MS ?? 6000);
 const CPU_PROF_DIR = process.env.CPU_PROF_DIR;
+const CPU_PROF_INTERVAL = process.env.CPU_PROF_INTERVAL;
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
 
 interface Scenario {
@@ -136,10 +141,10 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-function runLoad(url: string): Promise<LoadResult> {
+function runLoad(url: string, durationMs = DURATION_MS): Promise<LoadResult> {
   const child = spawn(process.execPath, [`${benchDir}load-generator.mjs`], {
     cwd: repoRoot,
-    env: cleanEnv({ TARGET_URL: url, CONCURRENCY: String(CONCURRENCY), WARMUP_MS: String(WARMUP_MS), DURATION_MS: String(DURATION_MS) }),
+    env: cleanEnv({ TARGET_URL: url, CONCURRENCY: String(CONCURRENCY), WARMUP_MS: String(WARMUP_MS), DURATION_MS: String(durationMs) }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -160,39 +165,78 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function runScenario(scenario: Scenario, sink: { url: string }): Promise<Record<Variant['name'], Run[]>> {
+async function runScenario(scenario: Scenario): Promise<Record<Variant['name'], Run[]>> {
   const mock = await startProcess([`${benchDir}mock-downstream.mjs`], { MOCK_LATENCY_MS: scenario.mockLatency });
   const runs: Record<Variant['name'], Run[]> = { none: [], upstream: [], payscope: [], 'payscope-bare': [], 'payscope-baseline': [] };
+  // Every variant's app (and its own sink) runs for the whole scenario and takes the load in turn, round after
+  // round: a change in the machine's load hits all variants alike instead of whichever ran at the time.
+  const apps: Array<{ variant: Variant; app: { child: ChildProcess; url: string }; sink: { child: ChildProcess; url: string } }> = [];
   try {
+    for (const variant of VARIANTS) {
+      // The loader-hook thread writes a profile of its own (thread id in the name, main is 0).
+      const profile =
+        CPU_PROF_DIR === undefined
+          ? []
+          : [
+              '--cpu-prof',
+              '--cpu-prof-dir',
+              `${CPU_PROF_DIR}/${scenario.name}-${variant.name}`,
+              ...(CPU_PROF_INTERVAL === undefined ? [] : ['--cpu-prof-interval', CPU_PROF_INTERVAL]),
+            ];
+      const sink = await startProcess([`${benchDir}otlp-sink.mjs`], {});
+      const app = await startProcess([...profile, ...variant.preload, `${benchDir}payment-app.mjs`], { DOWNSTREAM_URL: mock.url, ...variant.env(sink.url) });
+      apps.push({ variant, app, sink });
+    }
+    // One turn each, not counted: the first requests of a process are compiled as they run.
+    for (const { app } of apps) await runLoad(app.url, 0);
+    // A run's CPU and trace bytes are counted from the start of its turn to the start of the variant's next turn,
+    // so spans still queued when a turn ends (exported later on the exporter's timer) are counted with it.
+    const cpuAt = apps.map(({ app }) => cpuMs(app.child.pid!));
+    const pending: Array<{ index: number; result: LoadResult; loadAverage: number } | undefined> = apps.map(() => undefined);
+    const settle = async (index: number): Promise<void> => {
+      const p = pending[index];
+      if (p === undefined) return;
+      const { variant, app, sink } = apps[index];
+      const cpu = cpuMs(app.child.pid!);
+      const sinkStats = (await (await fetch(`${sink.url}/stats`)).json()) as Record<string, { bytes: number }>;
+      const run: Run = {
+        ...p.result,
+        cpuMsPerRequest: (cpu - cpuAt[index]) / p.result.totalRequests,
+        traceBytes: sinkStats['/v1/traces']?.bytes ?? 0,
+        loadAverage: p.loadAverage,
+      };
+      cpuAt[index] = cpu;
+      pending[index] = undefined;
+      runs[variant.name].push(run);
+      console.error(
+        `${scenario.name} round ${runs[variant.name].length}/${ROUNDS} ${variant.name.padEnd(17)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +
+          `p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  cpu ${run.cpuMsPerRequest.toFixed(3)} ms/req  ` +
+          `errors ${run.errors}  load ${run.loadAverage.toFixed(1)}`,
+      );
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < VARIANTS.length; i++) {
-        const variant = VARIANTS[(i + round) % VARIANTS.length];
-        // One directory per run: the loader-hook thread writes a profile of its own (thread id in the name, main is 0).
-        const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', `${CPU_PROF_DIR}/${scenario.name}-${variant.name}-${round + 1}`];
-        const app = await startProcess([...profile, ...variant.preload, `${benchDir}payment-app.mjs`], { DOWNSTREAM_URL: mock.url, ...variant.env(sink.url) });
-        await fetch(`${sink.url}/stats`); // reset the sink's counters
-        const cpuBefore = cpuMs(app.child.pid!);
-        const result = await runLoad(app.url);
-        const cpu = cpuMs(app.child.pid!) - cpuBefore;
-        const loadAverage = loadavg()[0];
-        await stop(app.child); // payscope flushes what is queued
-        const sinkStats = (await (await fetch(`${sink.url}/stats`)).json()) as Record<string, { bytes: number }>;
-        const run: Run = { ...result, cpuMsPerRequest: cpu / result.totalRequests, traceBytes: sinkStats['/v1/traces']?.bytes ?? 0, loadAverage };
-        runs[variant.name].push(run);
-        console.error(
-          `${scenario.name} round ${round + 1}/${ROUNDS} ${variant.name.padEnd(13)} ${run.rps.toFixed(0).padStart(6)} req/s  ` +
-            `p50 ${run.p50Ms.toFixed(2)} ms  p99 ${run.p99Ms.toFixed(2)} ms  cpu ${run.cpuMsPerRequest.toFixed(3)} ms/req  ` +
-            `errors ${run.errors}  load ${loadAverage.toFixed(1)}`,
-        );
+      for (let i = 0; i < apps.length; i++) {
+        const index = (i + round) % apps.length;
+        await settle(index);
+        const result = await runLoad(apps[index].app.url);
+        pending[index] = { index, result, loadAverage: loadavg()[0] };
       }
     }
+    // Longer than either SDK's export delay (upstream's BatchSpanProcessor waits up to 5 s).
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    for (let index = 0; index < apps.length; index++) await settle(index);
   } finally {
+    for (const { app, sink } of apps) {
+      await stop(app.child);
+      await stop(sink.child);
+    }
     await stop(mock.child);
   }
   return runs;
 }
 
 function summarize(runs: Record<Variant['name'], Run[]>) {
+  const up = runs.upstream;
   const rows = VARIANTS.map((v) => {
     const rs = runs[v.name];
     return {
@@ -206,6 +250,9 @@ function summarize(runs: Record<Variant['name'], Run[]>) {
       errors: rs.reduce((n, r) => n + r.errors, 0),
       // 1-minute load average of the machine when each run ended (other work shares the cores).
       loadAverage: median(rs.map((r) => r.loadAverage)),
+      // Against upstream's run of the same round (the two ran minutes apart at most): median of the per-round ratios.
+      throughputVsUpstream: median(rs.map((r, i) => r.rps / up[i].rps)),
+      cpuVsUpstream: median(rs.map((r, i) => r.cpuMsPerRequest / up[i].cpuMsPerRequest)),
     };
   });
   const base = rows[0];
@@ -219,7 +266,7 @@ function summarize(runs: Record<Variant['name'], Run[]>) {
 }
 
 function printTable(scenario: Scenario, rows: ReturnType<typeof summarize>): void {
-  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'thr/none', 'p50/none', 'p99/none', 'CPU/none', 'trace B/req', 'load'];
+  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms/req', 'thr/none', 'p50/none', 'p99/none', 'CPU/none', 'thr/up', 'CPU/up', 'trace B/req', 'load'];
   const cells = rows.map((r) => [
     r.label,
     r.rps.toFixed(0),
@@ -230,6 +277,8 @@ function printTable(scenario: Scenario, rows: ReturnType<typeof summarize>): voi
     r.p50Ratio.toFixed(2),
     r.p99Ratio.toFixed(2),
     r.cpuRatio.toFixed(2),
+    r.throughputVsUpstream.toFixed(3),
+    r.cpuVsUpstream.toFixed(3),
     r.traceBytesPerRequest.toFixed(0),
     r.loadAverage.toFixed(1),
   ]);
@@ -241,7 +290,6 @@ function printTable(scenario: Scenario, rows: ReturnType<typeof summarize>): voi
 }
 
 async function main(): Promise<void> {
-  const sink = await startProcess([`${benchDir}otlp-sink.mjs`], {});
   const report: Record<string, unknown> = {
     benchmark: 'overhead',
     date: new Date().toISOString(),
@@ -252,27 +300,23 @@ async function main(): Promise<void> {
     scenarios: {},
   };
   const summaries: Array<[Scenario, ReturnType<typeof summarize>]> = [];
-  try {
-    for (const scenario of SCENARIOS) {
-      const runs = await runScenario(scenario, sink);
-      const rows = summarize(runs);
-      summaries.push([scenario, rows]);
-      const payscope = rows.find((r) => r.variant === 'payscope')!;
-      const upstream = rows.find((r) => r.variant === 'upstream')!;
-      (report.scenarios as Record<string, unknown>)[scenario.name] = {
-        description: scenario.description,
-        mockLatencyMs: scenario.mockLatency,
-        variants: rows,
-        goals: {
-          payscopeAtLeast90PercentOfUninstrumentedThroughput: payscope.throughputRatio >= 0.9,
-          payscopeThroughputNotBelowUpstream: payscope.rps >= upstream.rps,
-          payscopeCpuPerRequestNotAboveUpstream: payscope.cpuMsPerRequest <= upstream.cpuMsPerRequest,
-        },
-        runs,
-      };
-    }
-  } finally {
-    await stop(sink.child);
+  for (const scenario of SCENARIOS) {
+    const runs = await runScenario(scenario);
+    const rows = summarize(runs);
+    summaries.push([scenario, rows]);
+    const payscope = rows.find((r) => r.variant === 'payscope')!;
+    const upstream = rows.find((r) => r.variant === 'upstream')!;
+    (report.scenarios as Record<string, unknown>)[scenario.name] = {
+      description: scenario.description,
+      mockLatencyMs: scenario.mockLatency,
+      variants: rows,
+      goals: {
+        payscopeAtLeast90PercentOfUninstrumentedThroughput: payscope.throughputRatio >= 0.9,
+        payscopeThroughputNotBelowUpstream: payscope.rps >= upstream.rps,
+        payscopeCpuPerRequestNotAboveUpstream: payscope.cpuMsPerRequest <= upstream.cpuMsPerRequest,
+      },
+      runs,
+    };
   }
   for (const [scenario, rows] of summaries) printTable(scenario, rows);
   for (const [name, s] of Object.entries(report.scenarios as Record<string, { goals: unknown }>)) console.log(`goals ${name}: ${JSON.stringify(s.goals)}`);

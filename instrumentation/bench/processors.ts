@@ -5,12 +5,14 @@
 //   node --expose-gc --import tsx instrumentation/bench/processors.ts
 //
 // Stages: PaymentContextSpanProcessor.onStart, GatewaySpanProcessor.onEnding, the bounded queue's
-// onEnd, RedactingSpanExporter.export (redaction of the batch, resource included). Each is timed
+// onEnd, RedactingSpanExporter.export (redaction of the batch, resource included), the baggage
+// propagator's inject on each client call, and withPayment once per request. Each is timed
 // over a batch of real SDK spans made beforehand, in CPU time; the median of ROUNDS rounds counts.
 // BUILD_DIR=<dir>[,<dir>…] measures other builds (copies of instrumentation/dist) instead of src,
 // round by round in turn, so that a change in the machine's load hits them alike.
 import { pathToFileURL } from 'node:url';
-import { ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
+import { context, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -25,6 +27,8 @@ type Build = {
   RedactingSpanExporter: typeof import('../src/redaction.js').RedactingSpanExporter;
   SpanRedactor: typeof import('../src/redaction.js').SpanRedactor;
   setPaymentContext: typeof import('../src/payment-context.js').setPaymentContext;
+  withPayment: typeof import('../src/payment-context.js').withPayment;
+  GatewayAwareBaggagePropagator: typeof import('../src/gateway-baggage-propagator.js').GatewayAwareBaggagePropagator;
 };
 async function loadBuild(dir: string | undefined): Promise<Build> {
   const load = async (name: string): Promise<Record<string, unknown>> =>
@@ -37,8 +41,11 @@ async function loadBuild(dir: string | undefined): Promise<Build> {
     ...(await load('bounded-batch-span-processor')),
     ...(await load('redaction')),
     ...(await load('payment-context')),
+    ...(await load('gateway-baggage-propagator')),
   } as Build;
 }
+// withPayment runs in the active context, as in an app.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const builds = await Promise.all((process.env.BUILD_DIR?.split(',') ?? [undefined]).map(loadBuild));
 const { setPaymentContext } = builds[0];
 
@@ -151,12 +158,14 @@ interface Stages {
   paymentContext: InstanceType<Build['PaymentContextSpanProcessor']>;
   gateway: InstanceType<Build['GatewaySpanProcessor']>;
   redacting: InstanceType<Build['RedactingSpanExporter']>;
+  propagator: InstanceType<Build['GatewayAwareBaggagePropagator']>;
 }
 const stages: Stages[] = builds.map((build) => ({
   build,
   paymentContext: new build.PaymentContextSpanProcessor(),
   gateway: new build.GatewaySpanProcessor(new build.GatewayHostTable()),
   redacting: new build.RedactingSpanExporter(noopExporter, new build.SpanRedactor()),
+  propagator: new build.GatewayAwareBaggagePropagator(new build.GatewayHostTable()),
 }));
 const serializer = ProtobufTraceSerializer;
 
@@ -198,6 +207,26 @@ rows.push([
     },
   ),
 ]);
+rows.push([
+  'GatewayAwareBaggagePropagator.inject, per client call',
+  measure(requests, (rs, { propagator }) => {
+    // As the http instrumentation injects: the client span active in the payment's context.
+    for (const r of rs) for (const c of r.clients) propagator.inject(trace.setSpan(r.clientContext, c), {}, defaultTextMapSetter);
+    return rs.length * 3;
+  }),
+]);
+rows.push([
+  'withPayment, per request (server span active)',
+  measure(requests, (rs, { build }) => {
+    for (const r of rs) {
+      const orderId = r.server.attributes['payment.order_id'] as string;
+      context.with(trace.setSpan(ROOT_CONTEXT, r.server), () =>
+        build.withPayment({ orderId, channel: 'alipay', amount: '12.50', currency: 'CNY' }, () => undefined),
+      );
+    }
+    return rs.length;
+  }),
+]);
 for (const batch of [512, 64]) {
   rows.push([
     `RedactingSpanExporter.export, ${batch}-span batches`,
@@ -215,6 +244,6 @@ rows.push([
   }),
 ]);
 
-console.log(`CPU ns per span; ${REQUESTS} requests (${REQUESTS * 4} spans) per round, median of ${ROUNDS} rounds`);
+console.log(`CPU ns per span (unless marked); ${REQUESTS} requests (${REQUESTS * 4} spans) per round, median of ${ROUNDS} rounds`);
 console.log(`${''.padEnd(58)} ${builds.map((b) => b.label.padStart(12)).join(' ')}`);
 for (const [label, ns] of rows) console.log(`${label.padEnd(58)} ${ns.map((n) => n.toFixed(0).padStart(12)).join(' ')}`);

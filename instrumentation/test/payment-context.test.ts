@@ -106,6 +106,25 @@ describe('payment context across an HTTP hop', () => {
     expect(client.attributes['server.address']).toBe('127.0.0.2');
   });
 
+  it('caps an inbound baggage value at 256 characters on each span, and keeps a value the span set itself', async () => {
+    const longOrder = `ord-${'7'.repeat(1000)}`;
+    const portB = new URL(urlB).port;
+    for (const path of ['/long-1', '/long-2']) {
+      await httpGet(`${urlB}${path}`, { headers: { baggage: `payment.order_id=${longOrder},payment.channel=${path.slice(1)}` } });
+    }
+    for (const path of ['/long-1', '/long-2']) {
+      const bServer = await waitForSpan(payscope, serverSpan(portB, path));
+      expect(bServer.attributes['payment.order_id']).toBe(longOrder.slice(0, 256));
+      expect(bServer.attributes['payment.channel']).toBe(path.slice(1));
+    }
+
+    withPayment({ orderId: 'ord-outer', channel: 'card' }, () => {
+      trace.getTracer('payment-context-test').startSpan('own order', { attributes: { 'payment.order_id': 'ord-own' } }).end();
+    });
+    const own = await waitForSpan(payscope, (spans) => spans.find((s) => s.name === 'own order'));
+    expect(own.attributes).toMatchObject({ 'payment.order_id': 'ord-own', 'payment.channel': 'card' });
+  });
+
   it('leaves spans outside a payment untagged', async () => {
     const response = await httpGet(`${urlA}/pay`);
     expect(response.body).toBe('no payment: ledger ok');
