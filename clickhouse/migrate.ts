@@ -80,6 +80,7 @@ export const TTL_TARGETS = [
   { table: 'payment_order_traces', column: 'Start' },
   { table: 'gateway_calls', column: 'Timestamp' },
   { table: 'hop_spans', column: 'Timestamp' },
+  { table: 'hop_sample_spans', column: 'Timestamp' },
   { table: 'payment_attempts', column: 'Timestamp' },
   { table: 'transaction_phases', column: 'Timestamp' },
   { table: 'span_hours', column: 'Hour' },

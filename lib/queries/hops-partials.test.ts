@@ -28,14 +28,14 @@ let cleanup: () => Promise<void>;
 //   checkout CLIENT      |=============|=====|          → host late-db (nothing answered yet)
 //   late-svc SERVER                    ||==|            written later: checkout → late-svc
 //
-// And one whose server child starts two hours after it: outside the call's neighbourhood, so the
-// call stays checkout → far-db in every range, the whole history included.
+// And one whose server child starts 20 minutes after it: outside the call's window (15 minutes), so
+// the call stays checkout → far-db in every range, the whole history included.
 const EDGE = END - 3 * HOUR_MS;
 const CALL: FixtureSpan[] = [
   { trace: 'edge', id: 'root', service: 'checkout', name: 'POST /checkout', start: -50, dur: 400 },
   { trace: 'edge', id: 'call', parent: 'root', service: 'checkout', name: 'GET', kind: 'Client', start: -20, dur: 300, attrs: { 'server.address': 'late-db' } },
-  { trace: 'far', id: 'far-call', service: 'checkout', name: 'GET', kind: 'Client', start: -20, dur: 2 * HOUR_MS, attrs: { 'server.address': 'far-db' } },
-  { trace: 'far', id: 'far-child', parent: 'far-call', service: 'far-svc', name: 'GET', start: HOUR_MS + 10, dur: 5 },
+  { trace: 'far', id: 'far-call', service: 'checkout', name: 'GET', kind: 'Client', start: -20, dur: 30 * 60_000, attrs: { 'server.address': 'far-db' } },
+  { trace: 'far', id: 'far-child', parent: 'far-call', service: 'far-svc', name: 'GET', start: 20 * 60_000, dur: 5 },
 ];
 const LATE_CHILD: FixtureSpan[] = [
   { trace: 'edge', id: 'child', parent: 'call', service: 'late-svc', name: 'GET', start: 5, dur: 250 },
@@ -76,7 +76,7 @@ describe('hops on hourly partials', () => {
     expect(plan.live).toEqual([RANGES[0]]);
     expect(await edgeOf('late-db')).toMatchObject({ calls: 1, toKind: 'external' });
     for (const r of RANGES) expect((await hopsFromSpans(r)).hops.some((h) => h.to === 'far-svc')).toBe(false);
-    expect(await edgeOf('far-db')).toMatchObject({ calls: 1, toKind: 'external', selfMs: 2 * HOUR_MS });
+    expect(await edgeOf('far-db')).toMatchObject({ calls: 1, toKind: 'external', selfMs: 30 * 60_000 });
   });
 
   it('some hours computed: the same answer', async () => {

@@ -1,7 +1,7 @@
 import { computeCriticalPath } from '../analytics/critical-path';
 import { gatewayHostArrays, gatewayOf, type GatewayHostArrays, type GatewayHostTable } from '../analytics/gateways';
 import { criticalPathByHop, hopKey, type HopSpan, type HopTargetKind } from '../analytics/hops';
-import { join, sql, type SqlFragment } from '../store/sql';
+import { ident, join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHostTable, defaultGatewayHosts, gatewayOfSql, msFromNs, num, queryConstants, quantilesMs, type TimeRange } from './common';
 import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
@@ -73,14 +73,20 @@ function traceFilter(p: HopsParams, hosts: GatewayHostArrays): SqlFragment {
 }
 
 /**
- * Client spans whose start lies in one of `segments` ([from, to) each), as a condition on `Timestamp`;
- * `widen` stretches each segment to whole hours plus the hour on either side: the neighbourhood in
- * which their calls' server children and those children's outgoing calls are looked for.
+ * A call's window: its server child and that child's outgoing calls count only when they start at
+ * most a minute before the client span (clock skew between hosts) and at most 15 minutes after it.
+ */
+export const CALL_WINDOW_BEFORE_MS = 60_000;
+export const CALL_WINDOW_AFTER_MS = 15 * 60_000;
+
+/**
+ * Spans starting in one of `segments` ([from, to) each), as a condition on `Timestamp`; with
+ * `widen`, stretched by the call window: where the calls of client spans in them find their spans.
  */
 function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment {
   const parts = segments.map((r) => {
-    const lo = widen ? new Date(Math.floor(r.from.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS) : r.from;
-    const hi = widen ? new Date(Math.ceil(r.to.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS) : r.to;
+    const lo = widen ? new Date(r.from.getTime() - CALL_WINDOW_BEFORE_MS) : r.from;
+    const hi = widen ? new Date(r.to.getTime() + CALL_WINDOW_AFTER_MS) : r.to;
     return sql`(Timestamp >= ${lo} AND Timestamp < ${hi})`;
   });
   return parts.length ? sql`(${join(parts, ' OR ')})` : sql`0`;
@@ -92,50 +98,52 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
  * exact-quantile state of durations. The hourly partials (`HOPS_PARTIAL`, table `hop_edges_partials`)
  * hold these rows per hour; both merge.
  *
- * A call's server child and that child's outgoing calls count only when they start in the client
- * span's hour or the hour before or after it, so each client span's answer depends on those three
- * hours alone, whichever range is asked: what makes an hour's partial result equal to reading that
- * hour from the spans. The gateway is resolved from the host table only when the states are merged,
- * so a partial does not depend on configuration.
+ * A call's server child and that child's outgoing calls count only inside the call's window
+ * (CALL_WINDOW_*), so each client span's answer depends on the spans of that window alone, whichever
+ * range is asked: what makes an hour's partial result equal to reading that hour from the spans. The
+ * gateway is resolved from the host table only when the states are merged, so a partial does not
+ * depend on configuration.
  */
 function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): SqlFragment {
   const clients = inSegments(segments, false);
   const near = inSegments(segments, true);
-  const hourOf = sql`toStartOfHour(toDateTime(Timestamp, 'UTC'))`;
+  const startNs = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
+  const before = CALL_WINDOW_BEFORE_MS * 1_000_000;
+  const after = CALL_WINDOW_AFTER_MS * 1_000_000;
   // Each client span, its server child (LEFT ANY JOIN on raw rows: a join against an aggregated
   // right side measured several times slower), then the child's outgoing calls, kept per call so
-  // only those in the client's neighbourhood count.
+  // only those in the call's window count.
   return sql`
     SELECT FromService, PaymentGateway, PeerHost, Callee,
            count() AS Calls, countIf(IsError) AS Errors, sum(self) AS SelfSum,
            quantilesExactState(0.5, 0.95, 0.99)(Duration) AS Durations
     FROM (
-      SELECT j.Hour AS Hour, j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
+      SELECT j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
              j.Duration AS Duration, j.IsError AS IsError,
-             -- lib/analytics/hops.ts outgoingTime over the child's calls in the neighbourhood.
-             arrayFilter(o -> o.1 >= j.Hour - INTERVAL 1 HOUR AND o.1 <= j.Hour + INTERVAL 1 HOUR, d.outs) AS os,
+             -- lib/analytics/hops.ts outgoingTime over the child's calls in the window.
+             arrayFilter(o -> o.1 >= j.start - ${before} AND o.1 <= j.start + ${after}, d.outs) AS os,
              if(j.answered AND notEmpty(os),
-                greatest(0, toInt64(j.Duration) - least(arraySum(o -> o.3, os), arrayMax(o -> o.2 + o.3, os) - arrayMin(o -> o.2, os))),
+                greatest(0, toInt64(j.Duration) - least(arraySum(o -> o.2, os), arrayMax(o -> o.1 + o.2, os) - arrayMin(o -> o.1, os))),
                 toInt64(j.Duration)) AS self
       FROM (
-        SELECT c.Hour AS Hour, c.ServiceName AS from, c.PaymentGateway AS gw, c.PeerHost AS host, c.Duration AS Duration, c.IsError AS IsError,
+        SELECT c.start AS start, c.ServiceName AS from, c.PaymentGateway AS gw, c.PeerHost AS host, c.Duration AS Duration, c.IsError AS IsError,
                s.ServiceName AS callee, s.SpanKey AS calleeKey,
                s.ServiceName != '' AND s.ServiceName != c.ServiceName
-                 AND s.Hour >= c.Hour - INTERVAL 1 HOUR AND s.Hour <= c.Hour + INTERVAL 1 HOUR AS answered
+                 AND s.start >= c.start - ${before} AND s.start <= c.start + ${after} AS answered
         FROM (
-          SELECT SpanKey, ServiceName, PaymentGateway, PeerHost, Duration, IsError, ${hourOf} AS Hour
+          SELECT SpanKey, ServiceName, PaymentGateway, PeerHost, Duration, IsError, ${startNs} AS start
           FROM hop_spans
           WHERE Kind IN ('client', 'producer') AND ${clients} ${filter}
         ) AS c
         LEFT ANY JOIN (
-          SELECT ParentKey, SpanKey, ServiceName, ${hourOf} AS Hour
+          SELECT ParentKey, SpanKey, ServiceName, ${startNs} AS start
           FROM hop_spans
           WHERE Kind IN ('server', 'consumer') AND ${near} ${filter}
         ) AS s ON s.ParentKey = c.SpanKey
       ) AS j
       LEFT ANY JOIN (
-        -- Per server span: its direct outgoing calls (hour, start ns, duration).
-        SELECT ParentKey, groupArray((${hourOf}, toInt64(toUnixTimestamp64Nano(Timestamp)), toInt64(Duration))) AS outs
+        -- Per server span: its direct outgoing calls (start ns, duration).
+        SELECT ParentKey, groupArray((${startNs}, toInt64(Duration))) AS outs
         FROM hop_spans
         WHERE Kind IN ('client', 'producer') AND ${near} ${filter}
         GROUP BY ParentKey
@@ -144,11 +152,11 @@ function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): Sql
     GROUP BY FromService, PaymentGateway, PeerHost, Callee`;
 }
 
-/** Hourly partials of the hop edges: each hour's client spans, their calls' spans in the hour before and after. */
+/** Hourly partials of the hop edges: each hour's client spans; their calls' windows reach into the hours either side. */
 export const HOPS_PARTIAL = registerPartialKind({
   name: 'hops',
-  before: 1,
-  after: 1,
+  before: Math.ceil(CALL_WINDOW_BEFORE_MS / HOUR_MS),
+  after: Math.ceil(CALL_WINDOW_AFTER_MS / HOUR_MS),
   table: 'hop_edges_partials',
   async compute(store, hour, tag) {
     await store.command(sql`
@@ -223,28 +231,30 @@ export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now
 }
 
 /**
- * The critical-path share of each hop: over a deterministic sample of the range's traces (the lowest
- * hashes of their ids), the time on each trace's critical path blamed on the hop, divided by the
- * sampled traces' total critical-path time. The spans come from `hop_spans` (hashed ids: enough to
- * rebuild each trace's tree).
+ * The critical-path share of each hop: over a deterministic sample of the range's traces (of the
+ * traces with a span in the range, those with the lowest keys, cityHash64 of the trace id), the time
+ * on each trace's critical path blamed on the hop, divided by the sampled traces' total critical-path
+ * time; each trace from its spans in the range. The spans come from `hop_sample_spans`, ordered by
+ * trace, when the range holds enough of its traces (those are then the lowest keys of all), else
+ * from `hop_spans`: so the cost stays that of a few thousand traces however long the range.
+ * Traces and spans are read and summed in key order, so the shares do not vary from call to call.
  */
 async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHostArrays, filter: SqlFragment): Promise<{ byHop: Map<string, number>; traces: number }> {
   const n = p.sampleTraces ?? 200;
   const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to}`;
-  // The traces that start in the range (one row per trace and insert in the trace-id lookup, a
-  // tenth of the spans), or the payment flows' traces when filtered; the lowest hashes first.
-  const sample = p.channel === undefined && p.gateway === undefined
-    ? sql`SELECT DISTINCT cityHash64(TraceId) AS k FROM otel_traces_trace_id_ts WHERE Start >= toDateTime(${p.from}) AND Start < toDateTime(${p.to}) ORDER BY k LIMIT ${n}`
-    : sql`SELECT DISTINCT k FROM (SELECT TraceKey AS k FROM hop_spans WHERE ${range} ${filter}) ORDER BY k LIMIT ${n}`;
-  const rows = await store.query<{
-    TraceKey: string; SpanKey: string; ParentKey: string; service: string; kind: string; startNs: string; Duration: string; gateway: string; PeerHost: string;
-  }>(sql`
+  type Row = { TraceKey: string; SpanKey: string; ParentKey: string; service: string; kind: string; startNs: string; Duration: string; gateway: string; PeerHost: string };
+  const read = (table: 'hop_sample_spans' | 'hop_spans') => store.query<Row>(sql`
     WITH ${queryConstants(hosts)}
     SELECT TraceKey, SpanKey, ParentKey, toString(ServiceName) AS service, toString(Kind) AS kind,
            toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, ${gatewayOfSql()} AS gateway, toString(PeerHost) AS PeerHost
-    FROM hop_spans
+    FROM ${ident(table, ['hop_sample_spans', 'hop_spans'])}
     WHERE ${range}
-      AND TraceKey IN (${sample})`);
+      AND TraceKey IN (SELECT DISTINCT TraceKey FROM ${ident(table, ['hop_sample_spans', 'hop_spans'])} WHERE ${range} ${filter} ORDER BY TraceKey LIMIT ${n})
+    ORDER BY TraceKey, SpanKey, startNs, Duration, service, kind`);
+  let rows = await read('hop_sample_spans');
+  // Fewer than n there: the range has fewer than n traces below the table's bound, so the lowest n
+  // of all include some above it.
+  if (new Set(rows.map((r) => r.TraceKey)).size < n) rows = await read('hop_spans');
   const byTrace = new Map<string, HopSpan[]>();
   for (const r of rows) {
     const span: HopSpan = {

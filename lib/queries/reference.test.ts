@@ -15,6 +15,7 @@ import { criticalPathByHop, hopCalls, hopKey, type HopSpan } from '../analytics/
 import type { Span } from '../analytics/span';
 import { quantiles } from '../analytics/percentiles';
 import { stageWaits } from '../analytics/stages';
+import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import type { SeedSpan } from '../../sim/seed/generate';
@@ -22,7 +23,7 @@ import type { GroundTruth } from '../../sim/seed/scenarios';
 import { paymentStream, seedStore } from '../../sim/seed/seed';
 import { getFunnel } from './funnel';
 import { getGatewayHealth } from './gateway-health';
-import { getSlowestHops } from './hops';
+import { CALL_WINDOW_AFTER_MS, CALL_WINDOW_BEFORE_MS, getSlowestHops } from './hops';
 import { getStageLatency } from './stage-latency';
 import { listInconsistentPayments, listStuckPayments } from './stuck';
 import { searchTraces } from './traces';
@@ -249,28 +250,27 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
     const cp = new Map<string, number>();
     let cpTotal = 0;
     // The calls of the client spans in the range; each call's server child and that child's outgoing
-    // calls are the trace's spans in the client's hour or the hour on either side, wherever the
-    // range ends (the semantics that let hourly partials answer exactly; lib/queries/hops.ts).
-    const hourOf = (s: Ref) => Math.floor(s.start / 3.6e12); // BASE is on an hour
+    // calls are the trace's spans starting in the call's window (a minute before the client span to
+    // 15 minutes after), wherever the range ends: the semantics that let hourly partials answer
+    // exactly (lib/queries/hops.ts).
+    const [before, after] = [CALL_WINDOW_BEFORE_MS * 1e6, CALL_WINDOW_AFTER_MS * 1e6];
     const traceSpans = new Map<string, Ref[]>();
     for (const s of spans) {
       if (!traceSpans.has(s.traceId)) traceSpans.set(s.traceId, []);
       traceSpans.get(s.traceId)!.push(s);
     }
-    const refOf = new Map(inside.map((s) => [s.spanId, s]));
     for (const [trace, list] of byTrace) {
-      for (const h of new Set(list.filter((s) => s.kind === 'client').map(hourOf))) {
-        const near = traceSpans.get(trace)!.filter((s) => Math.abs(hourOf(s) - h) <= 1);
-        for (const c of hopCalls(near.map((s) => hopSpan(s, s.start / 1e6)))) {
-          const client = refOf.get(c.client.spanId);
-          if (!client || hourOf(client) !== h) continue;
-          const k = hopKey(c.hop);
-          if (!per.has(k)) per.set(k, { durs: [], errors: 0, self: 0 });
-          const a = per.get(k)!;
-          a.durs.push(client.dur);
-          a.self += c.self;
-          if (client.error) a.errors++;
-        }
+      for (const client of list) {
+        if (client.kind !== 'client') continue;
+        const near = traceSpans.get(trace)!.filter((s) => s === client || (s.start >= client.start - before && s.start <= client.start + after));
+        const c = hopCalls(near.map((s) => hopSpan(s, s.start / 1e6))).find((x) => x.client.spanId === client.spanId);
+        if (!c) continue;
+        const k = hopKey(c.hop);
+        if (!per.has(k)) per.set(k, { durs: [], errors: 0, self: 0 });
+        const a = per.get(k)!;
+        a.durs.push(client.dur);
+        a.self += c.self;
+        if (client.error) a.errors++;
       }
       const msSpans = list.map((s) => hopSpan(s, absMsOf(s.start)));
       const path = computeCriticalPath(msSpans);
@@ -284,9 +284,38 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
       const q = q3(a.durs);
       expect(h, hopKey(h)).toMatchObject({ calls: a.durs.length, p50Ms: q.p50, p95Ms: q.p95, p99Ms: q.p99, errorRate: a.errors / a.durs.length });
       expect(h.selfMs).toBeCloseTo(a.self / a.durs.length, 6);
-      // The sample is every trace that starts in the range; at the edges of a partial range a trace's
-      // spans may be cut differently, so shares are compared over the whole range only.
-      if (range === FULL) expect(h.criticalPathShare, hopKey(h)).toBeCloseTo((cp.get(hopKey(h)) ?? 0) / cpTotal, 6);
+      // The sample is every trace with a span in the range, each from its spans in the range.
+      expect(h.criticalPathShare, hopKey(h)).toBeCloseTo((cp.get(hopKey(h)) ?? 0) / cpTotal, 6);
+    }
+  });
+
+  it('critical-path shares over a sample equal the pure function over the traces with the lowest keys', async () => {
+    // The sample: of the traces with a span in the range, those with the lowest cityHash64(TraceId);
+    // each from its spans in the range. Read from hop_sample_spans when it holds enough of them,
+    // else from hop_spans: both sizes are asked for here.
+    const keys = new Map((await store.query<{ t: string; k: string }>(sql`SELECT DISTINCT TraceId AS t, toString(cityHash64(TraceId)) AS k FROM otel_traces`)).map((r) => [r.t, BigInt(r.k)]));
+    const [{ n: inTable }] = await store.query<{ n: string }>(sql`
+      SELECT uniqExact(TraceKey) AS n FROM hop_sample_spans WHERE Timestamp >= ${range.from} AND Timestamp < ${range.to}`);
+    expect(Number(inTable)).toBeGreaterThan(20);
+    const inside = spans.filter((s) => inRange(s, range));
+    const traces = [...new Set(inside.map((s) => s.traceId))].sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : 1));
+    const hopSpan = (s: Ref): HopSpan => ({
+      spanId: s.spanId, parentSpanId: s.parentSpanId, service: s.service, kind: s.kind, startMs: absMsOf(s.start), durationMs: s.dur / 1e6,
+      gateway: s.kind === 'client' ? gw(s) : '', peerHost: (s.attrs['server.address'] ?? '').toLowerCase(),
+    });
+    for (const n of [20, Number(inTable) + 5]) {
+      const cp = new Map<string, number>();
+      let total = 0;
+      for (const t of traces.slice(0, n)) {
+        const list = inside.filter((s) => s.traceId === t).map(hopSpan);
+        const path = computeCriticalPath(list);
+        for (const seg of path.segments) total += seg.end - seg.start;
+        for (const [k, v] of criticalPathByHop(list, path)) cp.set(k, (cp.get(k) ?? 0) + v.time);
+      }
+      const got = await getSlowestHops(store, { ...range, sampleTraces: n });
+      expect(got.criticalPathTraces).toBe(n);
+      expect(got.hops.filter((h) => h.criticalPathShare > 0).length).toBeGreaterThan(2);
+      for (const h of got.hops) expect(h.criticalPathShare, `${n} ${hopKey(h)}`).toBeCloseTo((cp.get(hopKey(h)) ?? 0) / total, 9);
     }
   });
 
