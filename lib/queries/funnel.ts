@@ -169,17 +169,20 @@ registerPartialKindSource(async (store) =>
   (await listFunnels(store)).flatMap((f) => funnelPartialKind(f, defaultGatewayHosts()) ?? []));
 
 /**
- * One query per range: the range's entries (funnelEntriesSql), whole hours from `funnel_partials`
- * where valid, the rest from the spans; then counts and exact percentiles of the time from the
+ * One query per range: the range's entries (funnelEntriesSql), from `funnel_partials` for every
+ * hour with a valid partial (those at the range's ends too, by the entry's time), the rest from the
+ * spans; then counts and exact percentiles of the time from the
  * previous step. A funnel not yet computed (just saved or edited) is read from the spans.
  */
 async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts: GatewayHostArrays): Promise<FunnelRow[]> {
   const f = p.funnel;
   const kind = funnelPartialKind(f, hosts);
-  const plan: PartialPlan = kind ? await planPartials(store, kind, range, p.now) : { hours: [], live: [range] };
+  const plan: PartialPlan = kind ? await planPartials(store, kind, range, p.now, true) : { hours: [], live: [range] };
   const parts: SqlFragment[] = plan.live.map((r) => funnelEntriesSql(f, r));
   if (kind && plan.hours.length) {
-    parts.push(sql`SELECT Channel, Gateway, Channels, Gateways, Ts FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+    parts.push(sql`
+      SELECT Channel, Gateway, Channels, Gateways, Ts FROM ${partialTable(kind)}
+      WHERE ${partialRowsWhere(kind, plan)} AND Ts[1] >= ${nsOf(range.from)} AND Ts[1] < ${nsOf(range.to)}`);
   }
   if (parts.length === 0) parts.push(funnelEntriesSql(f, range));
   const value = p.split === 'channel' ? sql`Channel` : p.split === 'gateway' ? sql`Gateway` : sql`''`;

@@ -100,10 +100,11 @@ describe('stage latency on hourly partials', () => {
     await expectSameAsSpans();
   });
 
-  it('every hour computed: the same answer, only the partial hours at the ends read from the spans', async () => {
+  it('every hour computed: the same answer, nothing read from the spans (or only the partial hours at the ends without clip)', async () => {
     const kinds = [STAGE_LATENCY_PARTIAL.name, CHECKOUT_KIND(), CUSTOM_KIND()];
     await computePartials(store, { ...job, maxHours: 100, only: kinds });
     expect((await computePartials(store, { ...job, only: kinds })).remaining).toBe(0);
+    expect(await planPartials(store, STAGE_LATENCY_PARTIAL, RANGES[1], NOW, true)).toMatchObject({ live: [] });
     const plan = await planPartials(store, STAGE_LATENCY_PARTIAL, RANGES[1], NOW);
     expect(plan.live).toEqual([
       { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },

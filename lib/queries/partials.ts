@@ -31,7 +31,9 @@ import type { TimeRange } from './common';
  *   hour without spans); the mark alone then says "nothing here".
  * - The query: `planPartials(store, kind, range)` → `hours` (read rows where `partialRowsWhere(kind,
  *   plan)`) and `live` (ranges to read from the spans: the range's partial hours at both ends, the
- *   current hour, hours without a valid partial). A query never computes partials itself.
+ *   current hour, hours without a valid partial). A query never computes partials itself. A kind
+ *   whose rows each carry a time (one row per span or entry, not per group) can pass `clip` and keep
+ *   the rows of its range: then only the current hour and hours without a valid partial are live.
  *
  * The job computes closed hours only, newest first, a bounded number per run, and an hour only once
  * every hour it depends on is closed and has had no insert for `settleMs` (Covers is set that far in
@@ -122,17 +124,21 @@ async function hourStates(store: Store, kind: PartialKind, fromMs: number, toMs:
 export const MAX_LIVE_RANGES = 8;
 
 /**
- * Which whole hours of `range` have a valid partial of `kind`, and which ranges must be read from
- * the spans. `now` only decides the current hour (never a partial: it is still being written).
+ * Which hours of `range` have a valid partial of `kind`, and which ranges must be read from the
+ * spans. `now` only decides the current hour (never a partial: it is still being written). `clip`:
+ * the kind's rows carry a time (a span's start, a funnel entry's) by which the query keeps those in
+ * its range, so the partial hours at the range's ends are read from partials too; else they are read
+ * from the spans.
  */
-export async function planPartials(store: Store, kind: PartialKind, range: TimeRange, now = Date.now()): Promise<PartialPlan> {
+export async function planPartials(store: Store, kind: PartialKind, range: TimeRange, now = Date.now(), clip = false): Promise<PartialPlan> {
   const fromMs = range.from.getTime();
   const toMs = range.to.getTime();
-  const first = ceilHour(fromMs);
-  const end = Math.min(floorHour(toMs), floorHour(now));
+  const first = clip ? floorHour(fromMs) : ceilHour(fromMs);
+  const end = Math.min(clip ? ceilHour(toMs) : floorHour(toMs), floorHour(now));
   const hours: PartialPlan['hours'] = [];
   const live: TimeRange[] = [];
   const addLive = (a: number, b: number) => {
+    [a, b] = [Math.max(a, fromMs), Math.min(b, toMs)];
     if (a >= b) return;
     const last = live[live.length - 1];
     if (last && last.to.getTime() === a) last.to = new Date(b);

@@ -40,7 +40,7 @@ function stageSpansSql(range: TimeRange): SqlFragment {
   const lookback = new Date(range.from.getTime() - STAGE_LOOKBACK_SEC * 1000);
   const fromNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${range.from}, 9)))`;
   return sql`
-    SELECT e.3 AS stage, e.5 AS err, e.2 AS dur,
+    SELECT e.1 AS start, e.3 AS stage, e.5 AS err, e.2 AS dur,
            i > 1 AND ev[i - 1].1 >= e.1 - ${LOOKBACK_NS} AS hasWait,
            if(hasWait, greatest(0, e.1 - if(ev[i - 1].1 + ev[i - 1].2 <= e.1, ev[i - 1].1 + ev[i - 1].2, ev[i - 1].1)), 0) AS wait,
            if(c.2 != '' AND c.1 >= e.1 - ${LOOKBACK_NS}, c.2, '') AS channel
@@ -57,18 +57,7 @@ function stageSpansSql(range: TimeRange): SqlFragment {
     WHERE e.1 >= ${fromNs}`;
 }
 
-const Q = sql`0.5, 0.95, 0.99`;
-
-/** Per stage and channel: counts and quantile states, the shape of `stage_latency_partials` (migration 0051). */
-function stageStatesSql(range: TimeRange): SqlFragment {
-  return sql`
-    SELECT stage AS Stage, channel AS Channel, count() AS N, countIf(err) AS Errors, countIf(hasWait) AS NWait,
-           quantilesExactState(${Q})(dur) AS Dur, quantilesExactStateIf(${Q})(wait, hasWait) AS Wait
-    FROM (${stageSpansSql(range)})
-    GROUP BY stage, channel`;
-}
-
-/** Hourly partials of the stage latency: each hour's stage spans, their predecessors in the hour before. */
+/** Hourly partials of the stage latency: each hour's stage spans with their waits (`stage_latency_partials`, migration 0051). */
 export const STAGE_LATENCY_PARTIAL = registerPartialKind({
   name: 'stage-latency',
   before: Math.ceil((STAGE_LOOKBACK_SEC * 1000) / HOUR_MS),
@@ -76,31 +65,37 @@ export const STAGE_LATENCY_PARTIAL = registerPartialKind({
   table: 'stage_latency_partials',
   async compute(store, hour, tag) {
     await store.command(sql`
-      INSERT INTO stage_latency_partials (Kind, Hour, Covers, Stage, Channel, N, Errors, NWait, Dur, Wait)
-      SELECT ${tag}, Stage, Channel, N, Errors, NWait, Dur, Wait
-      FROM (${stageStatesSql({ from: hour, to: new Date(hour.getTime() + HOUR_MS) })})`);
+      INSERT INTO stage_latency_partials (Kind, Hour, Covers, Start, Stage, Channel, Duration, IsError, HasWait, Wait)
+      SELECT ${tag}, start, stage, channel, dur, err, hasWait, wait
+      FROM (${stageSpansSql({ from: hour, to: new Date(hour.getTime() + HOUR_MS) })})`);
   },
 });
 
+const nsOf = (d: Date): SqlFragment => sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${d}, 9)))`;
+
 /**
  * Per stage and channel (and per stage over all channels): duration percentiles and the wait before
- * the stage (stageSpansSql). Whole hours with a valid partial are read from `stage_latency_partials`,
- * the rest from the spans (lib/queries/partials.ts); quantile states merge, so percentiles stay exact.
+ * the stage (stageSpansSql). Hours with a valid partial, the range's partial hours at the ends
+ * included, are read from `stage_latency_partials`, the rest from the spans (lib/queries/partials.ts).
  */
 export async function getStageLatency(store: Store, p: StageLatencyParams, now = Date.now()): Promise<{ stages: StageLatencyRow[] }> {
   const kind = STAGE_LATENCY_PARTIAL;
-  const plan = await planPartials(store, kind, p, now);
-  const parts: SqlFragment[] = plan.live.map(stageStatesSql);
-  if (plan.hours.length) {
-    parts.push(sql`SELECT Stage, Channel, N, Errors, NWait, Dur, Wait FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+  const plan = await planPartials(store, kind, p, now, true);
+  const parts: SqlFragment[] = plan.live.map((r) => sql`SELECT start, stage, channel, dur, err, hasWait, wait FROM (${stageSpansSql(r)})`);
+  if (plan.hours.length || parts.length === 0) {
+    parts.push(sql`
+      SELECT Start AS start, Stage AS stage, Channel AS channel, Duration AS dur, IsError AS err, HasWait AS hasWait, Wait AS wait
+      FROM ${partialTable(kind)}
+      WHERE ${partialRowsWhere(kind, plan)} AND Start >= ${nsOf(p.from)} AND Start < ${nsOf(p.to)}`);
   }
-  const channelFilter = p.channel !== undefined ? sql`WHERE Channel = ${p.channel}` : sql``;
+  const channelFilter = p.channel !== undefined ? sql`WHERE channel = ${p.channel}` : sql``;
   const rows = await store.query<{ stage: string; channel: string; all: number; n: string; errors: string; q: unknown[]; nWait: string; qw: unknown[] }>(sql`
-    SELECT Stage AS stage, Channel AS channel, grouping(Channel) AS all, sum(N) AS n, sum(Errors) AS errors,
-           quantilesExactMerge(${Q})(Dur) AS q, sum(NWait) AS nWait, quantilesExactMerge(${Q})(Wait) AS qw
+    SELECT stage, channel, grouping(channel) AS all, count() AS n, countIf(err) AS errors,
+           quantilesExact(0.5, 0.95, 0.99)(dur) AS q,
+           countIf(hasWait) AS nWait, quantilesExactIf(0.5, 0.95, 0.99)(wait, hasWait) AS qw
     FROM (${unionAll(parts)})
     ${channelFilter}
-    GROUP BY GROUPING SETS ((Stage, Channel), (Stage))`);
+    GROUP BY GROUPING SETS ((stage, channel), (stage))`);
   const stages = rows.map((r): StageLatencyRow => {
     const n = num(r.n);
     const q = quantilesMs(r.q, n);
