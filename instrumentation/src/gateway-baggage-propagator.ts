@@ -10,9 +10,40 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
+import type { GatewayHostTable } from './gateway-host-table.js';
 
 const BAGGAGE_HEADER = 'baggage';
-import type { GatewayHostTable } from './gateway-host-table.js';
+// The W3C baggage limits, as @opentelemetry/core applies them.
+const MAX_PAIR_LENGTH = 4096;
+const MAX_PAIRS = 180;
+const MAX_HEADER_LENGTH = 8192;
+// Characters encodeURIComponent leaves as they are: a text made of them only is its own encoding.
+const UNRESERVED = /^[\w.!~*'()-]*$/;
+
+function encode(text: string): string {
+  return UNRESERVED.test(text) ? text : encodeURIComponent(text);
+}
+
+/**
+ * The `baggage` header value, exactly as `W3CBaggagePropagator` writes it: pairs over the
+ * per-pair limit left out, at most 180 pairs, a pair that would take the header over 8192
+ * characters skipped. One pass, without the intermediate arrays.
+ */
+export function serializeBaggage(baggage: Baggage): string {
+  let header = '';
+  let pairs = 0;
+  for (const [key, entry] of baggage.getAllEntries()) {
+    let pair = `${encode(key)}=${encode(entry.value)}`;
+    // Metadata is written as it is, as upstream does (its encoding is the metadata's own business).
+    if (entry.metadata !== undefined) pair += `;${entry.metadata.toString()}`;
+    if (pair.length > MAX_PAIR_LENGTH) continue;
+    if (pairs === MAX_PAIRS) break;
+    pairs++;
+    const next = header === '' ? pair : `${header},${pair}`;
+    if (next.length <= MAX_HEADER_LENGTH) header = next;
+  }
+  return header;
+}
 
 /**
  * W3C baggage propagation that withholds the `baggage` header from requests to payment gateways:
@@ -36,8 +67,7 @@ export class GatewayAwareBaggagePropagator implements TextMapPropagator {
     }
     let header = this.headers.get(baggage);
     if (header === undefined) {
-      header = '';
-      this.baggage.inject(context, undefined, { set: (_carrier, _key, value) => (header = value) });
+      header = serializeBaggage(baggage);
       this.headers.set(baggage, header);
     }
     if (header !== '') setter.set(carrier, BAGGAGE_HEADER, header);
