@@ -21,8 +21,8 @@ function spanAttributesOf(baggage: Baggage): string[] {
  * Stamps every span started inside a payment context with `payment.order_id` and
  * `payment.channel` from the parent context's baggage. Because baggage crosses process
  * boundaries, a downstream service running
- * this processor tags its spans without any code of its own. It also remembers each span's
- * local parent, so `withPayment` can tag the request's server span from inside a handler span.
+ * this processor tags its spans without any code of its own. It also remembers each internal
+ * span's local parent, so `withPayment` can tag the request's server span from inside a handler span.
  */
 export class PaymentContextSpanProcessor implements SpanProcessor {
   private readonly parents = localParents();
@@ -30,8 +30,10 @@ export class PaymentContextSpanProcessor implements SpanProcessor {
   private readonly spanAttributes = new WeakMap<Baggage, string[]>();
 
   onStart(span: Span, parentContext: Context): void {
-    // Entry spans end withPayment's walk: their parents are not needed.
-    if (span.kind !== SpanKind.SERVER && span.kind !== SpanKind.CONSUMER) {
+    // withPayment's walk goes up from where app code runs: the entry span (where it ends) or the
+    // internal spans under it (framework handlers, stages). Client and producer spans are leaves in
+    // this process, so only internal spans need their parent (a weak map entry per span costs).
+    if (span.kind === SpanKind.INTERNAL) {
       const parent = trace.getSpan(parentContext);
       if (parent !== undefined && parent.isRecording()) this.parents.set(span, parent);
     }

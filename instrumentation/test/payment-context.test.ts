@@ -192,6 +192,32 @@ describe('stages and outcomes', () => {
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('withPayment inside nested internal spans tags them and the entry span above them, not the caller of the entry', async () => {
+    tracer().startActiveSpan('caller', { kind: SpanKind.CLIENT }, (caller) => {
+      tracer().startActiveSpan('POST /nested', { kind: SpanKind.SERVER }, (entry) => {
+        tracer().startActiveSpan('middleware', (middleware) => {
+          tracer().startActiveSpan('request handler', (handler) => {
+            withPayment({ orderId: 'ord-nested', channel: 'card', amount: '3.00', currency: 'EUR' }, () => undefined);
+            handler.end();
+          });
+          middleware.end();
+        });
+        entry.end();
+      });
+      caller.end();
+    });
+    const spans = await payscope.spans();
+    for (const name of ['POST /nested', 'middleware', 'request handler']) {
+      expect(spans.find((s) => s.name === name)?.attributes, name).toMatchObject({
+        'payment.order_id': 'ord-nested',
+        'payment.channel': 'card',
+        'payment.amount': '3.00',
+        'payment.currency': 'EUR',
+      });
+    }
+    expect(spans.find((s) => s.name === 'caller')?.attributes['payment.order_id']).toBeUndefined();
+  });
+
   it('does not move an ancestor span that belongs to another payment', async () => {
     tracer().startActiveSpan('settle batch', { kind: SpanKind.SERVER }, (batch) => {
       withPayment({ orderId: 'b-1', channel: 'card' }, () => undefined);
