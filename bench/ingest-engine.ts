@@ -6,7 +6,7 @@
  * of the insert (the query's threads) and of the merges it causes (the merge threads, until the
  * engine is idle again), and bytes per span on disk.
  *
- *   node --import tsx bench/ingest-engine.ts [--batches 8] [--batch-spans 32000] [--variants base,no-views,'without hop_spans_mv',...]
+ *   node --import tsx bench/ingest-engine.ts [--batches 8] [--batch-spans 32000] [--variants base,no-views,'without hop_spans_mv','maps ZSTD(6) & analyzer off',...]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +21,8 @@ import { buildPayloads } from './payloads';
 
 /** Stands for every materialized view the migrations made (listed from system.tables in the child). */
 const ALL_VIEWS = '<all views>';
+/** `EACH_TABLE + 'MODIFY SETTING …'`: that ALTER on every MergeTree table (the span table and the views' tables). */
+const EACH_TABLE = '<each table> ';
 const IDS_AND_MAPS = (codec: string) => `ALTER TABLE otel_traces
   MODIFY COLUMN TraceId String CODEC(${codec}), MODIFY COLUMN SpanId String CODEC(${codec}), MODIFY COLUMN ParentSpanId String CODEC(${codec}),
   MODIFY COLUMN ResourceAttributes Map(LowCardinality(String), String) CODEC(${codec}),
@@ -39,8 +41,24 @@ export const ENGINE_VARIANTS: Record<string, EngineVariant> = {
   'ids+maps LZ4': { ddl: [IDS_AND_MAPS('LZ4')] },
   'compact parts up to 64 MiB': { ddl: ['ALTER TABLE otel_traces MODIFY SETTING min_bytes_for_wide_part = 67108864'] },
   'no trace-id bloom filter': { ddl: ['ALTER TABLE otel_traces DROP INDEX idx_trace_id'] },
-  'no views+indexes': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id, DROP INDEX idx_payment_order_id, DROP INDEX idx_duration'] },
-  'no views+indexes+payment columns': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id, DROP INDEX idx_payment_order_id, DROP INDEX idx_duration',
+  // Whether analysing the views' queries is part of each insert's fixed cost.
+  'analyzer off': { settings: { enable_analyzer: 0 } },
+  // Fewer, larger merges (the default base is 5): less rewriting per span, more parts alive.
+  'merge_selector_base 10': { ddl: [`${EACH_TABLE}MODIFY SETTING merge_selector_base = 10`] },
+  'merge_selector_base 20': { ddl: [`${EACH_TABLE}MODIFY SETTING merge_selector_base = 20`] },
+  // The span table's codecs and skip indexes as before 0009_otel_traces_storage.
+  'before 0009': { ddl: [`ALTER TABLE otel_traces ADD INDEX IF NOT EXISTS idx_duration Duration TYPE minmax GRANULARITY 1,
+    ADD INDEX IF NOT EXISTS idx_payment_order_id PaymentOrderId TYPE bloom_filter(0.001) GRANULARITY 1,
+    MODIFY COLUMN Duration UInt64 CODEC(ZSTD(1)), MODIFY COLUMN ScopeName String CODEC(ZSTD(1)), MODIFY COLUMN ScopeVersion String CODEC(ZSTD(1)),
+    MODIFY COLUMN PaymentOrderId String MATERIALIZED SpanAttributes['payment.order_id'] CODEC(ZSTD(1))`] },
+  // Not stored but computed on read; no migration can do this idempotently (docs/schema.md).
+  'IsError and Kind as ALIAS': { ddl: ['ALTER TABLE otel_traces MODIFY COLUMN IsError REMOVE CODEC, MODIFY COLUMN Kind REMOVE CODEC', `ALTER TABLE otel_traces MODIFY COLUMN IsError UInt8 ALIAS StatusCode IN ('Error', 'STATUS_CODE_ERROR'),
+    MODIFY COLUMN Kind LowCardinality(String) ALIAS multiIf(SpanKind IN ('Server', 'SPAN_KIND_SERVER'), 'server', SpanKind IN ('Client', 'SPAN_KIND_CLIENT'), 'client',
+      SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER'), 'producer', SpanKind IN ('Consumer', 'SPAN_KIND_CONSUMER'), 'consumer', SpanKind IN ('Internal', 'SPAN_KIND_INTERNAL'), 'internal', 'unspecified')`] },
+  // Fewer bytes for more CPU at every write of the maps (docs/schema.md).
+  'maps ZSTD(6)': { ddl: ['ALTER TABLE otel_traces MODIFY COLUMN ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6)), MODIFY COLUMN SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6))'] },
+  'no views+indexes': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id'] },
+  'no views+indexes+payment columns': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id',
     `ALTER TABLE otel_traces ${['PaymentOrderId', 'PaymentStage', 'PaymentChannel', 'PaymentGateway', 'PaymentOutcome', 'PaymentErrorCode', 'PeerHost', 'IsError', 'Kind'].map((c) => `DROP COLUMN ${c}`).join(', ')}`] },
 };
 
@@ -80,15 +98,28 @@ async function settle(store: Store): Promise<void> {
 
 async function child(variantName: string, filesDir: string): Promise<EngineResult> {
   // `without <view>`: the schema minus that one materialized view.
-  const without = /^without ([A-Za-z0-9_]+)$/.exec(variantName);
-  const variant: EngineVariant | undefined = without ? { ddl: [`DROP VIEW ${without[1]}`] } : ENGINE_VARIANTS[variantName];
-  if (!variant) throw new Error(`unknown variant ${variantName}`);
+  // `a & b`: the variants' statements and settings together.
+  const parts = variantName.split(' & ').map((name) => {
+    const without = /^without ([A-Za-z0-9_]+)$/.exec(name);
+    const v: EngineVariant | undefined = without ? { ddl: [`DROP VIEW ${without[1]}`] } : ENGINE_VARIANTS[name];
+    if (!v) throw new Error(`unknown variant ${name}`);
+    return v;
+  });
+  const variant: EngineVariant = {
+    ddl: parts.flatMap((v) => v.ddl ?? []),
+    settings: Object.assign({}, ...parts.map((v) => v.settings)),
+    viaStore: parts.some((v) => v.viaStore),
+  };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payscope-engine-'));
   const store = await openStore({ ...loadConfig({ ...process.env, PAYSCOPE_DATA_DIR: dir, CLICKHOUSE_URL: '' }) });
   try {
     await migrate(store, { retentionDays: 0, log: () => {} });
     const views = await store.query<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`);
-    for (const ddl of (variant.ddl ?? []).flatMap((d) => (d === ALL_VIEWS ? views.map((v) => `DROP VIEW ${v.name}`) : [d]))) {
+    const tables = await store.query<{ name: string }>(sql`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree'`);
+    const expand = (d: string) => d === ALL_VIEWS ? views.map((v) => `DROP VIEW ${v.name}`)
+      : d.startsWith(EACH_TABLE) ? tables.map((t) => `ALTER TABLE ${t.name} ${d.slice(EACH_TABLE.length)}`)
+        : [d];
+    for (const ddl of (variant.ddl ?? []).flatMap(expand)) {
       await store.client.command({ query: ddl });
     }
     const files = fs.readdirSync(filesDir).filter((f) => f.endsWith('.rowbinary')).sort().map((f) => path.join(filesDir, f));

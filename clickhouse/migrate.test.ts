@@ -25,12 +25,13 @@ describe('migrations', () => {
     expect(first.applied).toEqual([
       '0001_otel_traces', '0002_trace_id_ts', '0003_payment_columns', '0004_payment_stage_events',
       '0005_payment_order_traces', '0006_gateway_calls', '0007_hop_spans', '0008_funnels',
+      '0009_otel_traces_storage',
       '0020_payment_money_and_http_status',
       '0030_payment_attempts',
       '0035_transaction_phases',
       '0040_alert_rules', '0041_alerts', '0042_alert_silences', '0043_alert_notifications', '0044_instances',
       '0050_span_hours', '0051_stage_latency_partials',
-      '0052_funnel_partials', '0054_hop_edges_partials', '0055_hop_sample_spans',
+      '0052_funnel_partials', '0054_hop_edges_partials', '0055_hop_sample_spans', '0056_hop_edges_partials_bucket',
     ]);
     const before = await snapshot();
     expect(before.tables.map((t) => t.name)).toEqual(
