@@ -1,8 +1,12 @@
 /**
  * Query benchmark: seeds ~10 million spans into a temp embedded store (sim/seed), then measures the
  * p50/p95 latency of each query the JSON API serves (the lib/queries functions, called directly)
- * over many calls with varied parameters, and the bytes stored per span. Prints nothing; returns
- * `{ summary, ... }` for bench/run.ts.
+ * over many calls with varied parameters, and the bytes stored per span. Before timing, the hourly
+ * partials (lib/queries/partials.ts) are brought up to date as the `partials` job would leave them
+ * at the data's end, and what that cost is reported per kind (CPU seconds per day of spans). Ranged
+ * queries are timed over random windows inside the history and over the last 24 h, which ends at
+ * the data's end: its newest hours have no partial yet and are read from the spans, as in a live
+ * store. Prints nothing; returns `{ summary, ... }` for bench/run.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +19,9 @@ import { getFunnel } from '../lib/queries/funnel';
 import { getGatewayHealth } from '../lib/queries/gateway-health';
 import { getImpact } from '../lib/queries/impact';
 import { getSlowestHops } from '../lib/queries/hops';
+import { computePartials, partialKinds } from '../lib/queries/partials';
+// Registers every partial kind (lib/queries/partials-job.ts).
+import '../lib/queries/partials-job';
 import { getStageLatency } from '../lib/queries/stage-latency';
 import { getDeltas } from '../lib/queries/deltas';
 import { getRetries, listDoubleCharges } from '../lib/queries/retries';
@@ -46,7 +53,7 @@ export interface BenchQueriesOptions {
 
 export interface QueryTiming {
   query: string;
-  /** e.g. '1h', '24h', 'by id'. */
+  /** e.g. '1h', '24h', 'last 24h', 'by id'. */
   range: string;
   calls: number;
   p50Ms: number;
@@ -64,6 +71,8 @@ export interface QueryTiming {
 export interface BenchQueriesResult {
   summary: QueryTiming[];
   seed: { payments: number; spans: number; traces: number; seconds: number; spansPerSec: number; reused: boolean; optimizeSeconds: number };
+  /** Bringing each kind of hourly partial up to date before timing (a backfill of the whole history). */
+  partials: { kind: string; hours: number; cpuSeconds: number; cpuSecondsPerDay: number; wallSeconds: number }[];
   storage: {
     /** otel_traces bytes on disk / spans (goal ≤ 40). */
     bytesPerSpan: number;
@@ -155,6 +164,24 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
     const [first] = await store.query<{ lo: string }>(sql`SELECT toUnixTimestamp64Milli(min(Timestamp)) AS lo FROM otel_traces`);
     const startMs = seedInfo.reused ? Number(first.lo) : endMs - days * 86_400_000;
 
+    // Hourly partials as the partials job leaves them when the data ends: every closed hour computed.
+    const historyDays = (endMs - startMs) / 86_400_000;
+    const partials: BenchQueriesResult['partials'] = [];
+    for (const kind of await partialKinds(store)) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let hours = 0;
+      for (;;) {
+        const r = await computePartials(store, { now: endMs, horizonHours: Math.ceil(historyDays * 24) + 1, settleMs: 0, maxHours: 200, only: [kind.name] });
+        hours += r.computed[kind.name] ?? 0;
+        if (r.remaining === 0) break;
+      }
+      const c1 = process.cpuUsage(c0);
+      const cpuSeconds = (c1.user + c1.system) / 1e6;
+      partials.push({ kind: kind.name, hours, cpuSeconds, cpuSecondsPerDay: cpuSeconds / historyDays, wallSeconds: (performance.now() - t0) / 1000 });
+      log(`queries: partials ${kind.name}: ${hours} hours in ${cpuSeconds.toFixed(1)} CPU s (${(cpuSeconds / historyDays).toFixed(2)} CPU s per day of spans)`);
+    }
+
     // Ids to fetch by: a spread of traces and orders over the whole history.
     const ids = await store.query<{ traceId: string; orderId: string; atMs: string }>(sql`
       SELECT TraceId AS traceId, PaymentOrderId AS orderId, toUnixTimestamp64Milli(Timestamp) AS atMs FROM payment_stage_events
@@ -214,12 +241,13 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
     ];
 
     const summary: QueryTiming[] = [];
+    const last24h = { from: new Date(endMs - 86_400_000), to: new Date(endMs) };
     for (const c of cases) {
-      for (const hours of c.ranged ? rangeHours : [0]) {
+      for (const hours of c.ranged ? [...rangeHours, 'last 24h' as const] : [0]) {
         const times: number[] = [];
         const cpu: number[] = [];
         for (let i = 0; i < calls + 2; i++) {
-          const r = windowOf(hours || 1);
+          const r = hours === 'last 24h' ? last24h : windowOf(hours || 1);
           const t = performance.now();
           const c0 = process.cpuUsage();
           await c.run(r);
@@ -232,13 +260,13 @@ export async function benchQueries(opts: BenchQueriesOptions = {}): Promise<Benc
         const [p50, p95] = quantiles(times, [0.5, 0.95]) as number[];
         const [cpuP50] = quantiles(cpu, [0.5]) as number[];
         const goal = GOALS[c.query] ?? null;
-        const range = c.ranged ? `${hours}h` : 'by id';
+        const range = hours === 'last 24h' ? hours : c.ranged ? `${hours}h` : 'by id';
         summary.push({ query: c.query, range, calls, p50Ms: p50, p95Ms: p95, cpuP50Ms: cpuP50, goalP95Ms: goal, meetsGoal: goal === null ? null : p95 <= goal });
         log(`queries: ${c.query} (${range}) p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, CPU p50 ${cpuP50.toFixed(1)} ms`);
       }
     }
     const storage = await tableStats(store, seedInfo.spans);
-    return { summary, seed: seedInfo, storage, machine: { cpus: os.cpus().length, loadAverage: os.loadavg() } };
+    return { summary, seed: seedInfo, partials, storage, machine: { cpus: os.cpus().length, loadAverage: os.loadavg() } };
   } finally {
     await store.close();
     if (ownDir) fs.rmSync(base, { recursive: true, force: true });

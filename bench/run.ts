@@ -107,6 +107,7 @@ if (!only || only === 'queries') {
     console.log(`${r.seed.reused ? 'reused' : 'seeded'} ${fmt(r.seed.spans)} spans${r.seed.reused ? '' : ` in ${fmt(r.seed.seconds, 1)} s (${fmt(r.seed.spansPerSec)} spans/s)`}; ` +
       `otel_traces ${fmt(r.storage.bytesPerSpan, 1)} B/span (goal 40), all tables ${fmt(r.storage.bytesPerSpanAllTables, 1)} B/span`);
     console.table(r.storage.tables.map((t) => ({ table: t.table, rows: fmt(t.rows), 'MB on disk': fmt(t.bytesOnDisk / 1e6, 1), 'B/span': fmt(t.bytesPerSpan, 1) })));
+    console.table(r.partials.map((x) => ({ 'partials kind': x.kind, hours: x.hours, 'CPU s': fmt(x.cpuSeconds, 1), 'CPU s per day of spans': fmt(x.cpuSecondsPerDay, 2) })));
     fs.writeFileSync(path.join(outDir, scale === '10m' ? 'queries.json' : `queries-${scale}.json`), JSON.stringify({ date: new Date().toISOString(), scale, ...r }, null, 2));
   }
   if (results.length > 1) {
