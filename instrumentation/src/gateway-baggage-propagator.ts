@@ -3,7 +3,6 @@ import {
   SpanKind,
   trace,
   type Attributes,
-  type Baggage,
   type Context,
   type TextMapGetter,
   type TextMapPropagator,
@@ -11,39 +10,9 @@ import {
 } from '@opentelemetry/api';
 import { isTracingSuppressed, W3CBaggagePropagator } from '@opentelemetry/core';
 import type { GatewayHostTable } from './gateway-host-table.js';
+import { PaymentBaggage, serializeBaggage } from './payment-baggage.js';
 
 const BAGGAGE_HEADER = 'baggage';
-// The W3C baggage limits, as @opentelemetry/core applies them.
-const MAX_PAIR_LENGTH = 4096;
-const MAX_PAIRS = 180;
-const MAX_HEADER_LENGTH = 8192;
-// Characters encodeURIComponent leaves as they are: a text made of them only is its own encoding.
-const UNRESERVED = /^[\w.!~*'()-]*$/;
-
-function encode(text: string): string {
-  return UNRESERVED.test(text) ? text : encodeURIComponent(text);
-}
-
-/**
- * The `baggage` header value, exactly as `W3CBaggagePropagator` writes it: pairs over the
- * per-pair limit left out, at most 180 pairs, a pair that would take the header over 8192
- * characters skipped. One pass, without the intermediate arrays.
- */
-export function serializeBaggage(baggage: Baggage): string {
-  let header = '';
-  let pairs = 0;
-  for (const [key, entry] of baggage.getAllEntries()) {
-    let pair = `${encode(key)}=${encode(entry.value)}`;
-    // Metadata is written as it is, as upstream does (its encoding is the metadata's own business).
-    if (entry.metadata !== undefined) pair += `;${entry.metadata.toString()}`;
-    if (pair.length > MAX_PAIR_LENGTH) continue;
-    if (pairs === MAX_PAIRS) break;
-    pairs++;
-    const next = header === '' ? pair : `${header},${pair}`;
-    if (next.length <= MAX_HEADER_LENGTH) header = next;
-  }
-  return header;
-}
 
 /**
  * W3C baggage propagation that withholds the `baggage` header from requests to payment gateways:
@@ -53,8 +22,6 @@ export function serializeBaggage(baggage: Baggage): string {
  */
 export class GatewayAwareBaggagePropagator implements TextMapPropagator {
   private readonly baggage = new W3CBaggagePropagator();
-  // Baggage is immutable and one payment's calls share it: serialize the header once per Baggage.
-  private readonly headers = new WeakMap<Baggage, string>();
 
   constructor(private readonly hosts: GatewayHostTable) {}
 
@@ -65,16 +32,17 @@ export class GatewayAwareBaggagePropagator implements TextMapPropagator {
     if (span?.kind === SpanKind.CLIENT && span.attributes !== undefined && this.hosts.lookupAttributes(span.attributes) !== undefined) {
       return;
     }
-    let header = this.headers.get(baggage);
-    if (header === undefined) {
-      header = serializeBaggage(baggage);
-      this.headers.set(baggage, header);
-    }
+    // payscope's own baggage keeps its header, written once for all the payment's calls.
+    const header = baggage instanceof PaymentBaggage ? baggage.header() : serializeBaggage(baggage);
     if (header !== '') setter.set(carrier, BAGGAGE_HEADER, header);
   }
 
+  /** As the W3C propagator extracts, into payscope's own baggage, so the request's spans and calls share what they derive from it. */
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
-    return this.baggage.extract(context, carrier, getter);
+    const extracted = this.baggage.extract(context, carrier, getter);
+    if (extracted === context) return context;
+    const baggage = propagation.getBaggage(extracted);
+    return baggage === undefined ? extracted : propagation.setBaggage(extracted, new PaymentBaggage(new Map(baggage.getAllEntries())));
   }
 
   fields(): string[] {

@@ -18,6 +18,7 @@ import {
   ATTR_PAYMENT_STAGE,
 } from './attributes.js';
 import { runInSpan } from './active-span.js';
+import { PaymentBaggage } from './payment-baggage.js';
 import { localParents } from './local-parents.js';
 
 /** The money and identity of one payment attempt. */
@@ -45,13 +46,7 @@ export const PAYMENT_BAGGAGE_KEYS = [
   ATTR_PAYMENT_CURRENCY,
 ] as const;
 
-/**
- * The baggage entries copied onto every span of the payment, in every service: the flow key and
- * the channel, which the dashboards group and filter by. Amount and currency are facts of the
- * payment, not of each hop: they are recorded on the spans `withPayment` tags (and readable
- * anywhere with `getPaymentContext()`), which keeps every other span smaller.
- */
-export const PAYMENT_SPAN_KEYS = [ATTR_PAYMENT_ORDER_ID, ATTR_PAYMENT_CHANNEL] as const;
+export { PAYMENT_SPAN_KEYS } from './payment-baggage.js';
 
 function paymentAttributes(payment: PaymentContext): Attributes {
   const attributes: Attributes = {};
@@ -73,10 +68,9 @@ export function setPaymentContext(ctx: Context, payment: PaymentContext): Contex
 
 function withBaggageAttributes(ctx: Context, attributes: Attributes): Context {
   // One Baggage built in one go (setEntry copies the whole map each time).
-  const entries: Record<string, BaggageEntry> = {};
-  for (const [key, entry] of propagation.getBaggage(ctx)?.getAllEntries() ?? []) entries[key] = entry;
-  for (const key in attributes) entries[key] = { value: String(attributes[key]) };
-  return propagation.setBaggage(ctx, propagation.createBaggage(entries));
+  const entries = new Map<string, BaggageEntry>(propagation.getBaggage(ctx)?.getAllEntries());
+  for (const key in attributes) entries.set(key, { value: String(attributes[key]) });
+  return propagation.setBaggage(ctx, new PaymentBaggage(entries));
 }
 
 /** The payment carried by `ctx` (the active context by default), if any. */
