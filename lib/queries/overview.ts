@@ -21,8 +21,9 @@ import type { GatewayHostArrays } from '../analytics/gateways';
  *   failed      not succeeded, and some stage span failed (error status, outcome failed/cancelled)
  *   pending     neither (still waiting, e.g. for a callback)
  *
- * The same entry rule as the default checkout funnel (lib/queries/funnel.ts): `payments` equals the
- * funnel's first step, and spans up to one window after `to` still count towards the outcome.
+ * Spans up to one window after `to` still count towards the outcome, as in the default checkout
+ * funnel (lib/queries/funnel.ts), whose first step `payments` equals except for a flow repeating
+ * order.create (the funnel enters it only with none in the window before, again after a window).
  */
 
 export interface OverviewParams extends TimeRange {
