@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../clickhouse/migrate';
 import { seedStore } from '../../sim/seed/seed';
+import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { insertFixture, type FixtureSpan } from '../../test/helpers/fixtures';
@@ -97,6 +98,22 @@ describe('hops on hourly partials', () => {
     ]);
     expect(plan.hours.map((h) => h.hour.getTime())).toEqual([END - 3 * HOUR_MS, END - 2 * HOUR_MS]);
     await expectSameAsSpans();
+  });
+
+  it('a range starting and ending inside computed hours: the five-minute buckets inside it from partials, the rest from spans', async () => {
+    // Each end a millisecond past a client span, inside a bucket: the span before `from` and the one
+    // at `to` lie in the cut buckets and must not count.
+    const firstAfter = async (ms: number) => {
+      const [r] = await store.query<{ t: string }>(sql`
+        SELECT toUnixTimestamp64Milli(min(Timestamp)) AS t FROM hop_spans WHERE Kind = 'client' AND Timestamp >= ${new Date(ms)}`);
+      return Number(r.t);
+    };
+    const from = (await firstAfter(END - 4 * HOUR_MS + 6 * 60_000)) + 1;
+    const to = await firstAfter(END - 2 * HOUR_MS + 31 * 60_000);
+    expect(Math.floor((from - 1) / 300_000)).toBe(Math.floor(from / 300_000));
+    const r = { from: new Date(from), to: new Date(to) };
+    const want = await hopsFromSpans(r);
+    expect(await hopsNow(r)).toEqual(want);
   });
 
   it('a late server child in the next hour: the call’s hour is read from the spans until recomputed', async () => {

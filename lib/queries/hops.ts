@@ -104,7 +104,7 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
  * gateway is resolved from the host table only when the states are merged, so a partial does not
  * depend on configuration.
  */
-function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): SqlFragment {
+function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment, byBucket = false): SqlFragment {
   const clients = inSegments(segments, false);
   const near = inSegments(segments, true);
   const startNs = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
@@ -113,12 +113,13 @@ function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): Sql
   // Each client span, its server child (LEFT ANY JOIN on raw rows: a join against an aggregated
   // right side measured several times slower), then the child's outgoing calls, kept per call so
   // only those in the call's window count.
+  const bucket = byBucket ? sql`intDiv(toUInt32(intDiv(j.start, 1000000000) % 3600), ${BUCKET_MS / 1000})` : sql`0`;
   return sql`
-    SELECT FromService, PaymentGateway, PeerHost, Callee,
+    SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee,
            count() AS Calls, countIf(IsError) AS Errors, sum(self) AS SelfSum,
            quantilesExactState(0.5, 0.95, 0.99)(Duration) AS Durations
     FROM (
-      SELECT j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
+      SELECT ${bucket} AS Bucket, j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
              j.Duration AS Duration, j.IsError AS IsError,
              -- lib/analytics/hops.ts outgoingTime over the child's calls in the window.
              arrayFilter(o -> o.1 >= j.start - ${before} AND o.1 <= j.start + ${after}, d.outs) AS os,
@@ -149,35 +150,66 @@ function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment): Sql
         GROUP BY ParentKey
       ) AS d ON d.ParentKey = j.calleeKey
     )
-    GROUP BY FromService, PaymentGateway, PeerHost, Callee`;
+    GROUP BY Bucket, FromService, PaymentGateway, PeerHost, Callee`;
 }
+
+/** The partials' rows are per five minutes of the client span's start (column Bucket). */
+const BUCKET_MS = 5 * 60_000;
+const BUCKETS = HOUR_MS / BUCKET_MS;
 
 /** Hourly partials of the hop edges: each hour's client spans; their calls' windows reach into the hours either side. */
 export const HOPS_PARTIAL = registerPartialKind({
-  name: 'hops',
+  name: 'hop-edges',
   before: Math.ceil(CALL_WINDOW_BEFORE_MS / HOUR_MS),
   after: Math.ceil(CALL_WINDOW_AFTER_MS / HOUR_MS),
   table: 'hop_edges_partials',
   async compute(store, hour, tag) {
     await store.command(sql`
-      INSERT INTO hop_edges_partials (Kind, Hour, Covers, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations)
-      SELECT ${tag}, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations
-      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], sql``)})`);
+      INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations)
+      SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations
+      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], sql``, true)})`);
   },
 });
 
 /**
- * The edge states of a range: whole hours with a valid partial from `hop_edges_partials`, the rest
- * from the spans. A channel or gateway filter selects traces by their payment stage events in the
- * range, which no hour's partial can know: filtered, the whole range is read from the spans.
+ * The edge states of a range: whole hours with a valid partial from `hop_edges_partials`, and so
+ * are the five-minute buckets inside the range of a valid hour the range starts or ends in; the
+ * rest from the spans. A channel or gateway filter selects traces by their payment stage events in
+ * the range, which no hour's partial can know: filtered, the whole range is read from the spans.
  */
 async function rangeEdgeStates(store: Store, p: HopsParams, filter: SqlFragment, now: number): Promise<SqlFragment> {
   if (p.channel !== undefined || p.gateway !== undefined) return edgeStatesSql([p], filter);
   const kind = HOPS_PARTIAL;
-  const plan = await planPartials(store, kind, p, now);
-  const parts = [edgeStatesSql(plan.live, filter)];
+  const from = p.from.getTime();
+  const to = p.to.getTime();
+  const first = Math.floor(from / HOUR_MS) * HOUR_MS;
+  const end = Math.ceil(to / HOUR_MS) * HOUR_MS;
+  // The hours the range touches, whole; then each end hour cut to the buckets inside the range.
+  const plan = await planPartials(store, kind, { from: new Date(first), to: new Date(end) }, now);
+  const live: TimeRange[] = [];
+  const addLive = (a: number, b: number) => {
+    if (a < b) live.push({ from: new Date(a), to: new Date(b) });
+  };
+  for (const l of plan.live) addLive(Math.max(from, l.from.getTime()), Math.min(to, l.to.getTime()));
+  const cuts: SqlFragment[] = [];
+  for (const { hour } of plan.hours) {
+    const h = hour.getTime();
+    if (h >= from && h + HOUR_MS <= to) continue;
+    const lo = Math.max(0, Math.ceil((from - h) / BUCKET_MS));
+    const hi = Math.min(BUCKETS, Math.floor((to - h) / BUCKET_MS));
+    if (lo >= hi) {
+      addLive(Math.max(from, h), Math.min(to, h + HOUR_MS));
+      cuts.push(sql`Hour != ${hour}`);
+      continue;
+    }
+    addLive(Math.max(from, h), h + lo * BUCKET_MS);
+    addLive(h + hi * BUCKET_MS, Math.min(to, h + HOUR_MS));
+    cuts.push(sql`(Hour != ${hour} OR (Bucket >= ${lo} AND Bucket < ${hi}))`);
+  }
+  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live, filter)] : [];
   if (plan.hours.length) {
-    parts.push(sql`SELECT FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, plan)}`);
+    const where = cuts.length ? sql`${partialRowsWhere(kind, plan)} AND ${join(cuts, ' AND ')}` : partialRowsWhere(kind, plan);
+    parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${where}`);
   }
   return unionAll(parts);
 }
