@@ -90,11 +90,17 @@ describe('the span table is the Collector schema', () => {
   });
 });
 
-describe("payscope's storage of the span table (0009)", () => {
+describe("payscope's storage of the span table (0009, 0010)", () => {
   it('keeps only the trace-id skip index: no query filters otel_traces on the order id or the duration in WHERE', async () => {
     const indexes = await store.query<{ name: string }>(sql`
       SELECT name FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'otel_traces' ORDER BY name`);
     expect(indexes.map((i) => i.name)).toEqual(['idx_trace_id']);
+  });
+
+  it('merges about ten parts at a time (0010), not five', async () => {
+    const [t] = await store.query<{ q: string }>(sql`
+      SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'otel_traces'`);
+    expect(t.q).toMatch(/merge_selector_base = 10\b/);
   });
 
   it('stores the same spans in fewer bytes than with the codecs of 0001 and 0003, and reads UInt64 durations exactly', async () => {

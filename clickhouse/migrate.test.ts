@@ -25,7 +25,7 @@ describe('migrations', () => {
     expect(first.applied).toEqual([
       '0001_otel_traces', '0002_trace_id_ts', '0003_payment_columns', '0004_payment_stage_events',
       '0005_payment_order_traces', '0006_gateway_calls', '0007_hop_spans', '0008_funnels',
-      '0009_otel_traces_storage',
+      '0009_otel_traces_storage', '0010_otel_traces_merges',
       '0020_payment_money_and_http_status',
       '0030_payment_attempts',
       '0035_transaction_phases',
