@@ -141,10 +141,10 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-function runLoad(url: string, durationMs = DURATION_MS): Promise<LoadResult> {
+function runLoad(url: string): Promise<LoadResult> {
   const child = spawn(process.execPath, [`${benchDir}load-generator.mjs`], {
     cwd: repoRoot,
-    env: cleanEnv({ TARGET_URL: url, CONCURRENCY: String(CONCURRENCY), WARMUP_MS: String(WARMUP_MS), DURATION_MS: String(durationMs) }),
+    env: cleanEnv({ TARGET_URL: url, CONCURRENCY: String(CONCURRENCY), WARMUP_MS: String(WARMUP_MS), DURATION_MS: String(DURATION_MS) }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -187,8 +187,8 @@ async function runScenario(scenario: Scenario): Promise<Record<Variant['name'], 
       const app = await startProcess([...profile, ...variant.preload, `${benchDir}payment-app.mjs`], { DOWNSTREAM_URL: mock.url, ...variant.env(sink.url) });
       apps.push({ variant, app, sink });
     }
-    // One turn each, not counted: the first requests of a process are compiled as they run.
-    for (const { app } of apps) await runLoad(app.url, 0);
+    // One turn each, not counted: a process's first requests run while V8 still compiles and sizes its heap.
+    for (const { app } of apps) await runLoad(app.url);
     // A run's CPU and trace bytes are counted from the start of its turn to the start of the variant's next turn,
     // so spans still queued when a turn ends (exported later on the exporter's timer) are counted with it.
     const cpuAt = apps.map(({ app }) => cpuMs(app.child.pid!));
