@@ -156,6 +156,23 @@ describe('stage latency on hourly partials', () => {
     await expectSameAsSpans();
   });
 
+  it('many stale hours: at most 8 live ranges, hours and live ranges covering the range once', async () => {
+    // Every other hour of a day marked computed, for a kind no insert touches: 12 gaps.
+    const kind = { name: 'test-alternate', before: 0, after: 0, table: 'stage_latency_partials', compute: async () => {} };
+    const day = Date.parse('2024-01-01T00:00:00Z');
+    for (let h = 0; h < 24; h += 2) {
+      await store.command(sql`INSERT INTO partial_hours (Kind, Hour, Covers) VALUES (${kind.name}, ${new Date(day + h * HOUR_MS)}, now64(6))`);
+    }
+    const range = { from: new Date(day), to: new Date(day + 24 * HOUR_MS) };
+    const plan = await planPartials(store, kind, range, NOW);
+    expect(plan.live).toHaveLength(8);
+    const pieces = [...plan.live.map((l) => [l.from.getTime(), l.to.getTime()]), ...plan.hours.map((h) => [h.hour.getTime(), h.hour.getTime() + HOUR_MS])];
+    pieces.sort((a, b) => a[0] - b[0]);
+    expect(pieces[0][0]).toBe(day);
+    for (let i = 1; i < pieces.length; i++) expect(pieces[i][0]).toBe(pieces[i - 1][1]);
+    expect(pieces[pieces.length - 1][1]).toBe(day + 24 * HOUR_MS);
+  });
+
   it('the job leaves hours whose dependencies are not settled or not closed', async () => {
     await seedStore(store, { payments: 5, days: 1 / 24, seed: 'late2', endMs: END - 4 * HOUR_MS, scenario: 'baseline', chunkSpans: 2000 });
     const r = await computePartials(store, { ...job, settleMs: 3_600_000, only: [STAGE_LATENCY_PARTIAL.name] });

@@ -53,7 +53,7 @@ export interface PartialKind {
 }
 
 export interface PartialPlan {
-  /** Whole hours answered by partial rows, with the version (Covers) to read. */
+  /** Hours answered by partial rows (whole, or clipped to the range), with the version (Covers) to read. */
   hours: { hour: Date; covers: string }[];
   /** Ranges to read from the spans, in order, not overlapping. */
   live: TimeRange[];
@@ -121,7 +121,7 @@ async function hourStates(store: Store, kind: PartialKind, fromMs: number, toMs:
 }
 
 /** At most this many live ranges: more are merged across their smallest gaps (a read of spans is exact either way). */
-export const MAX_LIVE_RANGES = 8;
+const MAX_LIVE_RANGES = 8;
 
 /**
  * Which hours of `range` have a valid partial of `kind`, and which ranges must be read from the
