@@ -88,6 +88,7 @@ export const TTL_TARGETS = [
   { table: 'stage_latency_partials', column: 'Hour' },
   { table: 'funnel_partials', column: 'Hour' },
   { table: 'hop_edges_partials', column: 'Hour' },
+  { table: 'payment_hour_partials', column: 'Hour' },
 ] as const;
 
 /**

@@ -4,10 +4,11 @@ import { conversionArrays, convertedCents, parseAmount, type FxRateTable, type M
 import { getConfig, type CallbackSla } from '../config';
 import { join, sql, typed } from '../store/sql';
 import type { Store } from '../store/store';
-import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
+import { defaultGatewayHosts, num, queryConstants, type TimeRange } from './common';
 import { defaultErrorCodeTable } from './error-class';
 import { listDoubleCharges } from './retries';
-import { stuckRuleSql } from './stuck';
+import { mergedPaymentFactsSql } from './payments-rollup';
+import { stuckRuleOverFacts } from './stuck';
 
 /**
  * Money at stake: the payments with stage spans in the range, each counted once by its final
@@ -44,6 +45,8 @@ export interface ImpactParams extends TimeRange {
   fx?: { table: FxRateTable; currency: string };
   /** Double-charged orders analysed at most. @default 20000 */
   maxDoubleChargeOrders?: number;
+  /** Decides the current hour, never read from hourly partials (lib/queries/payments-rollup.ts); 0 reads every hour from the spans. @default Date.now() */
+  now?: number;
 }
 
 type Outcome = 'succeeded' | 'inconsistent' | 'stuck' | 'failed' | 'pending';
@@ -99,13 +102,19 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
   const hosts = p.hosts ?? defaultGatewayHosts();
   const fx = p.fx ?? { table: getConfig().fxRates, currency: getConfig().reportingCurrency };
   const errorCodes = p.errorCodes ?? defaultErrorCodeTable();
-  const stuck = stuckRuleSql(p.to, p.sla ?? getConfig().callbackSla);
+  const stuck = stuckRuleOverFacts(p.to, p.sla ?? getConfig().callbackSla);
   const { currencies, factors } = conversionArrays(fx.table, fx.currency);
   const filters = [
     ...(p.channel !== undefined ? [sql`channel = ${p.channel}`] : []),
     ...(p.gateway !== undefined ? [sql`gateway = ${p.gateway}`] : []),
   ];
   const having = filters.length ? sql`HAVING ${join(filters, ' AND ')}` : sql``;
+  const facts = await mergedPaymentFactsSql(store, p, hosts, sql`
+      if(match(rawAmount, '^[0-9]+([.][0-9]+)?$'), toFloat64OrNull(rawAmount), NULL) AS value,
+      ${stuck.columns},
+      succeededNs > 0 AND failedNs > succeededNs AS inconsistent,
+      multiIf(inconsistent, 'inconsistent', succeededNs > 0, 'succeeded', lastAttemptRejected, 'failed',
+              ${stuck.isStuck}, 'stuck', hardFailures > 0, 'failed', 'pending') AS outcome`, having, p.now);
   const [rows, doubles] = await Promise.all([store.query<Row>(sql`
     WITH ${queryConstants(hosts)}, ${stuck.constants},
          ${currencies} AS _fx_currencies, ${typed(factors, 'Array(Float64)')} AS _fx_factors
@@ -115,43 +124,7 @@ export async function getImpact(store: Store, p: ImpactParams): Promise<ImpactRe
            sumIf(toInt64(floor(assumeNotNull(value) * _fx_factors[indexOf(_fx_currencies, currency)] * 100 + 0.5)),
                  value IS NOT NULL AND has(_fx_currencies, currency)) AS cents,
            groupUniqArrayIf(${MAX_UNCONVERTED_CURRENCIES})(currency, value IS NOT NULL AND currency != '' AND NOT has(_fx_currencies, currency)) AS unknownCurrencies
-    FROM (
-      SELECT PaymentOrderId,
-             toString(anyIf(PaymentChannel, PaymentChannel != '')) AS channel,
-             anyIf(PaymentAmount, PaymentAmount != '') AS rawAmount,
-             if(match(rawAmount, '^[0-9]+([.][0-9]+)?$'), toFloat64OrNull(rawAmount), NULL) AS value,
-             toString(anyIf(PaymentCurrency, PaymentCurrency != '')) AS currency,
-             argMaxIf(gw, ns, isRequest AND gw != '') AS gateway,
-             ${stuck.columns},
-             -- Inconsistent (lib/queries/stuck.ts inconsistentRuleSql): a failure after the first success.
-             minIf(ns, succeeded) AS succeededNs,
-             succeededNs > 0 AND maxIf(ns, failed) > succeededNs AS inconsistent,
-             countIf(hardFailure) > 0 AS anyFailure,
-             argMaxIf(hardFailure, ns, isRequest) AS lastAttemptRejected,
-             -- The raw inputs of the class of the last failed gateway call, else of the last failed
-             -- span; classed in JS, once per distinct input, not once per row.
-             argMaxIf((gw, toString(PaymentErrorCode), if(isGatewayStage, toString(ErrorType), ''), if(isGatewayStage, HttpStatus, 0), toString(TimeoutFlag)),
-                      (isGatewayStage, ns), hardFailure) AS lastFailure,
-             multiIf(inconsistent, 'inconsistent', succeededNs > 0, 'succeeded', lastAttemptRejected, 'failed',
-                     ${stuck.isStuck}, 'stuck', anyFailure, 'failed', 'pending') AS outcome
-      FROM (
-        SELECT PaymentOrderId, PaymentChannel, PaymentAmount, PaymentCurrency, PaymentErrorCode, Timestamp, Duration, ErrorType, HttpStatus, TimeoutFlag,
-               toInt64(toUnixTimestamp64Nano(Timestamp)) AS ns,
-               PaymentStage = 'gateway.request' AS isRequest, PaymentStage = 'gateway.callback' AS isCallback,
-               isRequest OR isCallback AS isGatewayStage,
-               -- Only gateway stages need a gateway (the host lookup runs per row).
-               if(isGatewayStage, ${gatewayOfSql()}, '') AS gw,
-               -- Only requests need it (accepted and hardFailure read it on requests alone).
-               isRequest AND ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted,
-               isGatewayStage AND PaymentOutcome = 'succeeded' AS succeeded,
-               IsError OR PaymentOutcome IN ('failed', 'cancelled') AS failed,
-               failed AND NOT (isRequest AND timedOut) AS hardFailure
-        FROM payment_stage_events
-        WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
-      )
-      GROUP BY PaymentOrderId
-      ${having}
-    )
+    FROM (${facts})
     GROUP BY outcome, gateway, failure`),
     listDoubleCharges(store, {
       from: p.from, to: p.to, channel: p.channel, hosts, errorCodes: p.errorCodes, limit: p.maxDoubleChargeOrders ?? 20_000, maxOrders: p.maxDoubleChargeOrders,

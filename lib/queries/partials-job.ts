@@ -4,6 +4,7 @@ import { computePartials, type ComputePartialsResult } from './partials';
 import './funnel';
 import './stage-latency';
 import './hops';
+import './payments-rollup';
 
 /** How often the `partials` job runs (from the end of one run), and the hours it computes per run. */
 export const PARTIALS_JOB_EVERY_MS = 30_000;

@@ -62,31 +62,40 @@ async function flowDetails(store: Store, range: TimeRange, orderIds: string[], h
 }
 
 /**
- * Payments stuck waiting for the gateway: a gateway.request in the range that the gateway accepted
- * (or that timed out, outcome unknown), and no gateway.callback by the end of the range although the
- * gateway's SLA has passed. Requests the provider rejected outright are failures, not stuck.
- * Longest waiting first. Only request and callback spans are grouped (the table is ordered by stage,
- * so that reads little); the listed flows' details come after.
+ * The stuck rule over one payment's facts, as SQL the impact query shares (lib/queries/impact.ts
+ * reads the facts from hourly partials). `constants` goes in the WITH; `columns` go after columns
+ * `stuckGateway` (a gateway of its requests), `requestEndNs` (the latest end of an accepted
+ * request: the gateway took it, or it timed out, outcome unknown), `acceptedRequests` and
+ * `callbacks`; `isStuck` is a condition on them.
  */
-/**
- * The stuck rule over one payment's request and callback rows, as SQL the impact query shares
- * (lib/queries/impact.ts). `constants` goes in the WITH; `columns` are aggregates of a GROUP BY
- * PaymentOrderId over rows that have `isRequest`, `isCallback`, `accepted` (the gateway took the
- * request, or it timed out: outcome unknown), `timedOut`, `gw`, `Timestamp` and `Duration`;
- * `isStuck` is a condition on them.
- */
-export function stuckRuleSql(to: Date, sla: CallbackSla): { constants: SqlFragment; columns: SqlFragment; isStuck: SqlFragment } {
+export function stuckRuleOverFacts(to: Date, sla: CallbackSla): { constants: SqlFragment; columns: SqlFragment; isStuck: SqlFragment } {
   const slaGateways = Object.keys(sla.byGateway);
   const slaSeconds = slaGateways.map((g) => sla.byGateway[g]);
   const toNs = sql`toInt64(toUnixTimestamp64Nano(toDateTime64(${to}, 9)))`;
   return {
     constants: sql`${slaGateways} AS _sla_gateways, ${slaSeconds.length ? slaSeconds : [0]} AS _sla_seconds`,
+    columns: sql`${toNs} - requestEndNs AS waitingNs,
+           if(has(_sla_gateways, stuckGateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, stuckGateway)]), toFloat64(${sla.defaultSec})) AS slaSec`,
+    isStuck: sql`(acceptedRequests > 0 AND callbacks = 0 AND waitingNs > slaSec * 1e9)`,
+  };
+}
+
+/**
+ * The stuck rule over one payment's request and callback rows. `constants` goes in the WITH;
+ * `columns` are aggregates of a GROUP BY PaymentOrderId over rows that have `isRequest`,
+ * `isCallback`, `accepted`, `timedOut`, `gw`, `Timestamp` and `Duration`; `isStuck` is a condition
+ * on them.
+ */
+export function stuckRuleSql(to: Date, sla: CallbackSla): { constants: SqlFragment; columns: SqlFragment; isStuck: SqlFragment } {
+  const rule = stuckRuleOverFacts(to, sla);
+  return {
+    constants: rule.constants,
     columns: sql`anyIf(gw, isRequest AND gw != '') AS stuckGateway,
            maxIf(toInt64(toUnixTimestamp64Nano(Timestamp)) + toInt64(Duration), isRequest AND accepted) AS requestEndNs,
-           ${toNs} - requestEndNs AS waitingNs,
-           if(has(_sla_gateways, stuckGateway), toFloat64(_sla_seconds[indexOf(_sla_gateways, stuckGateway)]), toFloat64(${sla.defaultSec})) AS slaSec,
+           countIf(isRequest AND accepted) AS acceptedRequests, countIf(isCallback) AS callbacks,
+           ${rule.columns},
            argMaxIf(timedOut, Timestamp, isRequest AND accepted) AS stuckTimedOut`,
-    isStuck: sql`(countIf(isRequest AND accepted) > 0 AND countIf(isCallback) = 0 AND waitingNs > slaSec * 1e9)`,
+    isStuck: rule.isStuck,
   };
 }
 
