@@ -26,10 +26,11 @@ AS SELECT Timestamp, Kind, SpanKey, ParentKey, TraceKey, ServiceName, PeerHost, 
 FROM {{TABLE:hop_spans}}
 WHERE TraceKey < 1152921504606846976;
 
--- Existing history (on a cluster through the Distributed tables, so every shard gets its own). The
--- view exists first, so a span stored meanwhile may be here twice: the critical path counts a span
--- id once, and a re-run of this statement is harmless for the same reason.
-INSERT INTO hop_sample_spans
+-- Existing history. The view exists first, so a span stored meanwhile may be here twice: the critical
+-- path counts a span id once, and a re-run of this statement is harmless for the same reason. On a
+-- cluster this fills the shard the migrations run on; each other shard needs the same statement run
+-- on it (docs/deploy.md), else its history stays out of the sample.
+INSERT INTO {{TABLE:hop_sample_spans}}
 SELECT Timestamp, Kind, SpanKey, ParentKey, TraceKey, ServiceName, PeerHost, PaymentGateway, Duration
-FROM hop_spans
+FROM {{TABLE:hop_spans}}
 WHERE TraceKey < 1152921504606846976;
