@@ -57,14 +57,17 @@ const RANGES = [
   { from: new Date(END - 5 * HOUR_MS), to: new Date(END - HOUR_MS) },
 ];
 
-const hopsFromSpans = (r: { from: Date; to: Date }) => getSlowestHops(store, { ...r, sampleTraces: 50 }, 0);
-const hopsNow = (r: { from: Date; to: Date }) => getSlowestHops(store, { ...r, sampleTraces: 50 }, NOW);
+type Filter = { channel?: string; gateway?: string };
+const hopsFromSpans = (r: { from: Date; to: Date }, f: Filter = {}) => getSlowestHops(store, { ...r, ...f, sampleTraces: 50 }, 0);
+const hopsNow = (r: { from: Date; to: Date }, f: Filter = {}) => getSlowestHops(store, { ...r, ...f, sampleTraces: 50 }, NOW);
 
 async function expectSameAsSpans(): Promise<void> {
   for (const r of RANGES) {
-    const want = await hopsFromSpans(r);
-    expect(want.hops.length).toBeGreaterThan(3);
-    expect(await hopsNow(r), r.from.toISOString()).toEqual(want);
+    for (const f of [{}, { channel: 'card' }, { gateway: 'stripe' }]) {
+      const want = await hopsFromSpans(r, f);
+      expect(want.hops.length).toBeGreaterThan(3);
+      expect(await hopsNow(r, f), `${r.from.toISOString()} ${JSON.stringify(f)}`).toEqual(want);
+    }
   }
 }
 

@@ -104,7 +104,7 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
  * gateway is resolved from the host table only when the states are merged, so a partial does not
  * depend on configuration.
  */
-function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment, byBucket = false): SqlFragment {
+function edgeStatesSql(segments: readonly TimeRange[], byBucket = false): SqlFragment {
   const clients = inSegments(segments, false);
   const near = inSegments(segments, true);
   const startNs = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
@@ -115,42 +115,53 @@ function edgeStatesSql(segments: readonly TimeRange[], filter: SqlFragment, byBu
   // only those in the call's window count.
   const bucket = byBucket ? sql`intDiv(toUInt32(intDiv(j.start, 1000000000) % 3600), ${BUCKET_MS / 1000})` : sql`0`;
   return sql`
-    SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee,
+    SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways,
            count() AS Calls, countIf(IsError) AS Errors, sum(self) AS SelfSum,
            quantilesExactState(0.5, 0.95, 0.99)(Duration) AS Durations
     FROM (
       SELECT ${bucket} AS Bucket, j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
              j.Duration AS Duration, j.IsError AS IsError,
+             -- The payment stage spans of the call's trace in its window: their channels and raw gateway inputs.
+             arrayFilter(e -> e.1 >= j.start - ${before} AND e.1 <= j.start + ${after}, t.ev) AS evs,
+             arraySort(arrayDistinct(arrayFilter(x -> x != '', arrayMap(e -> e.2, evs)))) AS Channels,
+             arraySort(arrayDistinct(arrayFilter(x -> x.1 != '' OR x.2 != '', arrayMap(e -> (e.3, e.4), evs)))) AS Gateways,
              -- lib/analytics/hops.ts outgoingTime over the child's calls in the window.
              arrayFilter(o -> o.1 >= j.start - ${before} AND o.1 <= j.start + ${after}, d.outs) AS os,
              if(j.answered AND notEmpty(os),
                 greatest(0, toInt64(j.Duration) - least(arraySum(o -> o.2, os), arrayMax(o -> o.1 + o.2, os) - arrayMin(o -> o.1, os))),
                 toInt64(j.Duration)) AS self
       FROM (
-        SELECT c.start AS start, c.ServiceName AS from, c.PaymentGateway AS gw, c.PeerHost AS host, c.Duration AS Duration, c.IsError AS IsError,
+        SELECT c.start AS start, c.TraceKey AS TraceKey, c.ServiceName AS from, c.PaymentGateway AS gw, c.PeerHost AS host, c.Duration AS Duration, c.IsError AS IsError,
                s.ServiceName AS callee, s.SpanKey AS calleeKey,
                s.ServiceName != '' AND s.ServiceName != c.ServiceName
                  AND s.start >= c.start - ${before} AND s.start <= c.start + ${after} AS answered
         FROM (
-          SELECT SpanKey, ServiceName, PaymentGateway, PeerHost, Duration, IsError, ${startNs} AS start
+          SELECT SpanKey, TraceKey, ServiceName, PaymentGateway, PeerHost, Duration, IsError, ${startNs} AS start
           FROM hop_spans
-          WHERE Kind IN ('client', 'producer') AND ${clients} ${filter}
+          WHERE Kind IN ('client', 'producer') AND ${clients}
         ) AS c
         LEFT ANY JOIN (
           SELECT ParentKey, SpanKey, ServiceName, ${startNs} AS start
           FROM hop_spans
-          WHERE Kind IN ('server', 'consumer') AND ${near} ${filter}
+          WHERE Kind IN ('server', 'consumer') AND ${near}
         ) AS s ON s.ParentKey = c.SpanKey
       ) AS j
       LEFT ANY JOIN (
         -- Per server span: its direct outgoing calls (start ns, duration).
         SELECT ParentKey, groupArray((${startNs}, toInt64(Duration))) AS outs
         FROM hop_spans
-        WHERE Kind IN ('client', 'producer') AND ${near} ${filter}
+        WHERE Kind IN ('client', 'producer') AND ${near}
         GROUP BY ParentKey
       ) AS d ON d.ParentKey = j.calleeKey
+      LEFT ANY JOIN (
+        SELECT cityHash64(TraceId) AS TraceKey,
+               groupArray((${startNs}, toString(PaymentChannel), toString(PaymentGateway), toString(PeerHost))) AS ev
+        FROM payment_stage_events
+        WHERE ${near} AND (PaymentChannel != '' OR PaymentGateway != '' OR PeerHost != '')
+        GROUP BY TraceKey
+      ) AS t ON t.TraceKey = j.TraceKey
     )
-    GROUP BY Bucket, FromService, PaymentGateway, PeerHost, Callee`;
+    GROUP BY Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways`;
 }
 
 /** The partials' rows are per five minutes of the client span's start (column Bucket). */
@@ -159,26 +170,24 @@ const BUCKETS = HOUR_MS / BUCKET_MS;
 
 /** Hourly partials of the hop edges: each hour's client spans; their calls' windows reach into the hours either side. */
 export const HOPS_PARTIAL = registerPartialKind({
-  name: 'hop-edges',
+  name: 'hop-edges-by-payment',
   before: Math.ceil(CALL_WINDOW_BEFORE_MS / HOUR_MS),
   after: Math.ceil(CALL_WINDOW_AFTER_MS / HOUR_MS),
   table: 'hop_edges_partials',
   async compute(store, hour, tag) {
     await store.command(sql`
-      INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations)
-      SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations
-      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], sql``, true)})`);
+      INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations)
+      SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations
+      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], true)})`);
   },
 });
 
 /**
  * The edge states of a range: whole hours with a valid partial from `hop_edges_partials`, and so
  * are the five-minute buckets inside the range of a valid hour the range starts or ends in; the
- * rest from the spans. A channel or gateway filter selects traces by their payment stage events in
- * the range, which no hour's partial can know: filtered, the whole range is read from the spans.
+ * rest from the spans.
  */
-async function rangeEdgeStates(store: Store, p: HopsParams, filter: SqlFragment, now: number): Promise<SqlFragment> {
-  if (p.channel !== undefined || p.gateway !== undefined) return edgeStatesSql([p], filter);
+async function rangeEdgeStates(store: Store, p: TimeRange, now: number): Promise<SqlFragment> {
   const kind = HOPS_PARTIAL;
   const from = p.from.getTime();
   const to = p.to.getTime();
@@ -206,10 +215,10 @@ async function rangeEdgeStates(store: Store, p: HopsParams, filter: SqlFragment,
     addLive(h + hi * BUCKET_MS, Math.min(to, h + HOUR_MS));
     cuts.push(sql`(Hour != ${hour} OR (Bucket >= ${lo} AND Bucket < ${hi}))`);
   }
-  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live, filter)] : [];
+  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live)] : [];
   if (plan.hours.length) {
     const where = cuts.length ? sql`${partialRowsWhere(kind, plan)} AND ${join(cuts, ' AND ')}` : partialRowsWhere(kind, plan);
-    parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${where}`);
+    parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${where}`);
   }
   return unionAll(parts);
 }
@@ -224,11 +233,14 @@ async function rangeEdgeStates(store: Store, p: HopsParams, filter: SqlFragment,
 export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now()): Promise<HopsResult> {
   const table = p.hostTable ?? defaultGatewayHostTable();
   const hosts = p.hostTable ? gatewayHostArrays(p.hostTable) : defaultGatewayHosts();
-  const filter = traceFilter(p, hosts);
-  const sharesP = criticalPathShares(store, p, hosts, filter);
+  const sharesP = criticalPathShares(store, p, hosts, traceFilter(p, hosts));
   sharesP.catch(() => {});
-  const [known, states] = await Promise.all([hostGateways(store, table), rangeEdgeStates(store, p, filter, now)]);
+  const [known, states] = await Promise.all([hostGateways(store, table), rangeEdgeStates(store, p, now)]);
+  const conds: SqlFragment[] = [sql`to != ''`];
+  if (p.channel !== undefined) conds.push(sql`has(Channels, ${p.channel})`);
+  if (p.gateway !== undefined) conds.push(sql`arrayExists(g -> ${gatewayOfSql('g.1', 'g.2')} = ${p.gateway}, Gateways)`);
   const rowsP = store.query<{ from: string; to: string; toKind: HopTargetKind; calls: string; q: unknown[]; errors: string; selfSum: string }>(sql`
+    WITH ${queryConstants(hosts)}
     SELECT from, to, toKind, sum(Calls) AS calls, quantilesExactMerge(0.5, 0.95, 0.99)(Durations) AS q,
            sum(Errors) AS errors, sum(SelfSum) AS selfSum
     FROM (
@@ -236,10 +248,10 @@ export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now
              if(PaymentGateway != '', toString(PaymentGateway), transform(toString(PeerHost), ${known.hosts}, ${known.gateways}, '')) AS gateway,
              multiIf(gateway != '', gateway, Callee != '', toString(Callee), toString(PeerHost)) AS to,
              multiIf(gateway != '', 'gateway', Callee != '', 'service', 'external') AS toKind,
-             Calls, Errors, SelfSum, Durations
+             Channels, Gateways, Calls, Errors, SelfSum, Durations
       FROM (${states})
     )
-    WHERE to != ''
+    WHERE ${join(conds, ' AND ')}
     GROUP BY from, to, toKind`);
   const [rows, shares] = await Promise.all([rowsP, sharesP]);
   const hops: HopRow[] = rows.map((r) => {
