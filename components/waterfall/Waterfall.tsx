@@ -14,8 +14,12 @@ const INDENT = 14;
 const MAX_INDENT_LEVELS = 16;
 
 export interface WaterfallProps {
-  /** The spans, compact (lib/ui/waterfall-data.ts). */
-  data: WfData;
+  /**
+   * The spans, compact (lib/ui/waterfall-data.ts), or that as JSON text: React sends text from the
+   * server to the browser as one string but an object's arrays value by value (a large trace costs
+   * the server less CPU as text: docs/dashboard.md).
+   */
+  data: WfData | string;
   /**
    * The JSON API answer with every span's attributes, events and resource (GET /api/traces/{id} or
    * /api/payments/{orderId}), fetched after the first paint.
@@ -40,7 +44,8 @@ const key = (traceId: string, spanId: string) => `${traceId}\u0000${spanId}`;
  * Home/End, Enter selects; search with "/" .
  */
 export function Waterfall(props: WaterfallProps) {
-  const { data, detailsUrl, groupByTrace, traceLinks, initialSpanId, paymentHrefBase } = props;
+  const { detailsUrl, groupByTrace, traceLinks, initialSpanId, paymentHrefBase } = props;
+  const data = useMemo(() => (typeof props.data === 'string' ? (JSON.parse(props.data) as WfData) : props.data), [props.data]);
   const spans = useMemo(() => fromWaterfallData(data), [data]);
   const tree: SpanTree = useMemo(() => buildSpanTree(spans, { groupByTrace }), [spans, groupByTrace]);
 

@@ -86,7 +86,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
         )}
       </p>
       <Waterfall
-        data={data}
+        data={JSON.stringify(data)}
         detailsUrl={href(`/api/traces/${traceId}`, hinted && hint ? { from: hint.from.getTime(), to: hint.to.getTime() } : {})}
         initialSpanId={param(sp, 'span')}
         paymentHrefBase={href('', keep)}
