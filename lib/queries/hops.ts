@@ -7,7 +7,10 @@ import { defaultGatewayHostTable, defaultGatewayHosts, gatewayOfSql, msFromNs, n
 import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
 
 export interface HopsParams extends TimeRange {
-  /** Only traces of payments in this channel / through this gateway. */
+  /**
+   * Only calls of payments in this channel / through this gateway: a payment stage span of the
+   * call's trace in its window carries it (the critical-path sample: a stage span in the range).
+   */
   channel?: string;
   gateway?: string;
   /** Traces sampled for the critical-path share. @default 200 */
@@ -60,7 +63,10 @@ function hostGateways(store: Store, table: GatewayHostTable): Promise<{ hosts: s
   return value;
 }
 
-/** Traces of payments in a channel / through a gateway, as a condition on hop_spans.TraceKey. */
+/**
+ * The critical-path sample's traces when filtered: those with a payment stage span in the range in
+ * the channel / through the gateway, as a condition on TraceKey.
+ */
 function traceFilter(p: HopsParams, hosts: GatewayHostArrays): SqlFragment {
   const conds: SqlFragment[] = [];
   if (p.channel !== undefined) conds.push(sql`PaymentChannel = ${p.channel}`);
@@ -94,8 +100,9 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
 
 /**
  * The hop edges of the client spans starting in `segments`, per stored dimension (caller,
- * PaymentGateway, PeerHost, answering service): calls, errors, the sum of self times (ns) and the
- * exact-quantile state of durations. The hourly partials (`HOPS_PARTIAL`, table `hop_edges_partials`)
+ * PaymentGateway, PeerHost, answering service; the channels and raw gateway inputs of the payment
+ * stage spans of the call's trace in its window, which the filters read): calls, errors, the sum of
+ * self times (ns) and the exact-quantile state of durations. The hourly partials (`HOPS_PARTIAL`, table `hop_edges_partials`)
  * hold these rows per hour; both merge.
  *
  * A call's server child and that child's outgoing calls count only inside the call's window
@@ -104,16 +111,32 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
  * gateway is resolved from the host table only when the states are merged, so a partial does not
  * depend on configuration.
  */
-function edgeStatesSql(segments: readonly TimeRange[], byBucket = false): SqlFragment {
+function edgeStatesSql(segments: readonly TimeRange[], opts: { byBucket?: boolean; byPayment?: boolean } = {}): SqlFragment {
   const clients = inSegments(segments, false);
   const near = inSegments(segments, true);
   const startNs = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
   const before = CALL_WINDOW_BEFORE_MS * 1_000_000;
   const after = CALL_WINDOW_AFTER_MS * 1_000_000;
+  // The payment stage spans of the call's trace in its window: their channels and raw gateway inputs
+  // (read for the partials, and for a filtered query's live ranges; an unfiltered one needs none).
+  const payment = opts.byPayment
+    ? sql`arrayFilter(e -> e.1 >= j.start - ${before} AND e.1 <= j.start + ${after}, t.ev) AS evs,
+          arraySort(arrayDistinct(arrayFilter(x -> x != '', arrayMap(e -> e.2, evs)))) AS Channels,
+          arraySort(arrayDistinct(arrayFilter(x -> x.1 != '' OR x.2 != '', arrayMap(e -> (e.3, e.4), evs)))) AS Gateways,`
+    : sql`CAST([], 'Array(LowCardinality(String))') AS Channels, CAST([], 'Array(Tuple(String, String))') AS Gateways,`;
+  const paymentJoin = opts.byPayment
+    ? sql`LEFT ANY JOIN (
+        SELECT cityHash64(TraceId) AS TraceKey,
+               groupArray((${startNs}, toString(PaymentChannel), toString(PaymentGateway), toString(PeerHost))) AS ev
+        FROM payment_stage_events
+        WHERE ${near} AND (PaymentChannel != '' OR PaymentGateway != '' OR PeerHost != '')
+        GROUP BY TraceKey
+      ) AS t ON t.TraceKey = j.TraceKey`
+    : sql``;
   // Each client span, its server child (LEFT ANY JOIN on raw rows: a join against an aggregated
   // right side measured several times slower), then the child's outgoing calls, kept per call so
   // only those in the call's window count.
-  const bucket = byBucket ? sql`intDiv(toUInt32(intDiv(j.start, 1000000000) % 3600), ${BUCKET_MS / 1000})` : sql`0`;
+  const bucket = opts.byBucket ? sql`intDiv(toUInt32(intDiv(j.start, 1000000000) % 3600), ${BUCKET_MS / 1000})` : sql`0`;
   return sql`
     SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways,
            count() AS Calls, countIf(IsError) AS Errors, sum(self) AS SelfSum,
@@ -121,10 +144,7 @@ function edgeStatesSql(segments: readonly TimeRange[], byBucket = false): SqlFra
     FROM (
       SELECT ${bucket} AS Bucket, j.from AS FromService, j.gw AS PaymentGateway, j.host AS PeerHost, if(j.answered, j.callee, '') AS Callee,
              j.Duration AS Duration, j.IsError AS IsError,
-             -- The payment stage spans of the call's trace in its window: their channels and raw gateway inputs.
-             arrayFilter(e -> e.1 >= j.start - ${before} AND e.1 <= j.start + ${after}, t.ev) AS evs,
-             arraySort(arrayDistinct(arrayFilter(x -> x != '', arrayMap(e -> e.2, evs)))) AS Channels,
-             arraySort(arrayDistinct(arrayFilter(x -> x.1 != '' OR x.2 != '', arrayMap(e -> (e.3, e.4), evs)))) AS Gateways,
+             ${payment}
              -- lib/analytics/hops.ts outgoingTime over the child's calls in the window.
              arrayFilter(o -> o.1 >= j.start - ${before} AND o.1 <= j.start + ${after}, d.outs) AS os,
              if(j.answered AND notEmpty(os),
@@ -153,13 +173,7 @@ function edgeStatesSql(segments: readonly TimeRange[], byBucket = false): SqlFra
         WHERE Kind IN ('client', 'producer') AND ${near}
         GROUP BY ParentKey
       ) AS d ON d.ParentKey = j.calleeKey
-      LEFT ANY JOIN (
-        SELECT cityHash64(TraceId) AS TraceKey,
-               groupArray((${startNs}, toString(PaymentChannel), toString(PaymentGateway), toString(PeerHost))) AS ev
-        FROM payment_stage_events
-        WHERE ${near} AND (PaymentChannel != '' OR PaymentGateway != '' OR PeerHost != '')
-        GROUP BY TraceKey
-      ) AS t ON t.TraceKey = j.TraceKey
+      ${paymentJoin}
     )
     GROUP BY Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways`;
 }
@@ -178,7 +192,7 @@ export const HOPS_PARTIAL = registerPartialKind({
     await store.command(sql`
       INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations)
       SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations
-      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], true)})`);
+      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], { byBucket: true, byPayment: true })})`);
   },
 });
 
@@ -187,7 +201,7 @@ export const HOPS_PARTIAL = registerPartialKind({
  * are the five-minute buckets inside the range of a valid hour the range starts or ends in; the
  * rest from the spans.
  */
-async function rangeEdgeStates(store: Store, p: TimeRange, now: number): Promise<SqlFragment> {
+async function rangeEdgeStates(store: Store, p: HopsParams, now: number): Promise<SqlFragment> {
   const kind = HOPS_PARTIAL;
   const from = p.from.getTime();
   const to = p.to.getTime();
@@ -215,7 +229,8 @@ async function rangeEdgeStates(store: Store, p: TimeRange, now: number): Promise
     addLive(h + hi * BUCKET_MS, Math.min(to, h + HOUR_MS));
     cuts.push(sql`(Hour != ${hour} OR (Bucket >= ${lo} AND Bucket < ${hi}))`);
   }
-  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live)] : [];
+  const byPayment = p.channel !== undefined || p.gateway !== undefined;
+  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live, { byPayment })] : [];
   if (plan.hours.length) {
     const where = cuts.length ? sql`${partialRowsWhere(kind, plan)} AND ${join(cuts, ' AND ')}` : partialRowsWhere(kind, plan);
     parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${where}`);
