@@ -89,6 +89,7 @@ export const TTL_TARGETS = [
   { table: 'funnel_partials', column: 'Hour' },
   { table: 'hop_edges_partials', column: 'Hour' },
   { table: 'payment_hour_partials', column: 'Hour' },
+  { table: 'stuck_candidate_partials', column: 'Hour' },
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import './funnel';
 import './stage-latency';
 import './hops';
 import './payments-rollup';
+import './stuck';
 
 /** How often the `partials` job runs (from the end of one run), and the hours it computes per run. */
 export const PARTIALS_JOB_EVERY_MS = 30_000;

@@ -1,6 +1,6 @@
 /**
- * Money at stake on hourly partials (lib/queries/payments-rollup.ts) gives the answer the spans
- * give: before any partial, with some hours, with all, and after a late insert made an hour stale.
+ * Money at stake (lib/queries/payments-rollup.ts) and the stuck list (lib/queries/stuck.ts) on
+ * hourly partials give the answer the spans give: before any partial, with some hours, with all, and after a late insert made an hour stale.
  * The from-spans answer is the same query with `now` 0 (every hour current, none read from partials).
  * Besides seeded payments, a few drawn by hand have spans in two hours, so each merged fact decides
  * their outcome only when merged across hours:
@@ -11,6 +11,10 @@
  *   inconsistent   callback succeeded   | order.confirm failed                   → inconsistent
  *   stuck          request accepted     | (no callback)                          → stuck
  *   classed        stripe request declined | payment.submit failed later         → failed, class of the gateway call (decline)
+ *
+ * and, apart, a request whose callback comes in the next hour, after the end of a range that holds
+ * the request's whole hour: stuck there, though the hour's partial (no callback in it and the next)
+ * does not list it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../clickhouse/migrate';
@@ -22,6 +26,7 @@ import { defaultGatewayHosts } from './common';
 import { getImpact, type ImpactParams } from './impact';
 import { computePartials, HOUR_MS, planPartials } from './partials';
 import { paymentFactsKind } from './payments-rollup';
+import { listStuckPayments, STUCK_CANDIDATES_PARTIAL } from './stuck';
 
 const END = Date.parse('2025-04-10T12:00:00Z');
 const HOURS = 6;
@@ -29,7 +34,9 @@ const NOW = END + 3 * HOUR_MS;
 // The hand-drawn payments, apart from the seeded hours.
 const H = END - 10 * HOUR_MS;
 const KIND = () => paymentFactsKind(defaultGatewayHosts());
-const job = () => ({ now: NOW, horizonHours: 16, settleMs: 0, only: [KIND().name] });
+// The late callback, further apart.
+const L = END - 14 * HOUR_MS;
+const job = () => ({ now: NOW, horizonHours: 20, settleMs: 0, only: [KIND().name, STUCK_CANDIDATES_PARTIAL.name] });
 const SLA = { defaultSec: 300, byGateway: {} };
 
 let store: Store;
@@ -44,6 +51,9 @@ const RANGES = [
   { from: new Date(END - 5 * HOUR_MS), to: new Date(END - HOUR_MS) },
   AROUND,
   { from: new Date(H - 2 * HOUR_MS), to: new Date(H + 60_000) },
+  // L-1 h and L whole; the callback at L + 1 h 20 min comes after the end.
+  { from: new Date(L - HOUR_MS), to: new Date(L + HOUR_MS + 600_000) },
+  { from: new Date(L - HOUR_MS), to: new Date(L + 2 * HOUR_MS) },
 ];
 const FILTERS: Omit<ImpactParams, 'from' | 'to'>[] = [{}, { channel: 'card' }, { gateway: 'paypal' }];
 
@@ -86,11 +96,18 @@ const HAND: FixtureSpan[] = [
   ]),
 ];
 
+const LATE_CALLBACK: FixtureSpan[] = payment('hand-late-callback', '5.00', [
+  { stage: 'order.create', start: 1_790_000 },
+  { stage: 'gateway.request', start: 1_800_000, attrs: { 'payment.gateway': 'stripe' } },
+  { stage: 'gateway.callback', start: HOUR_MS + 1_200_000, attrs: { 'payment.gateway': 'stripe', 'payment.outcome': 'succeeded' } },
+]);
+
 beforeAll(async () => {
   ({ store, cleanup } = await openTempStore());
   await migrate(store, { retentionDays: 0 });
   await seedStore(store, { payments: 300, days: HOURS / 24, seed: 'payments-rollup', endMs: END, scenario: 'gateway-degraded', chunkSpans: 2000 });
   await insertFixture(store, HAND, H);
+  await insertFixture(store, LATE_CALLBACK, L);
 });
 afterAll(async () => cleanup?.());
 
@@ -100,10 +117,12 @@ async function expectSameAsSpans(): Promise<void> {
       const want = await getImpact(store, { ...r, ...f, sla: SLA, now: 0 });
       expect(await getImpact(store, { ...r, ...f, sla: SLA, now: NOW }), `${r.from.toISOString()} ${JSON.stringify(f)}`).toEqual(want);
     }
+    const stuck = await listStuckPayments(store, { ...r, sla: SLA, limit: 1000, now: 0 });
+    expect(await listStuckPayments(store, { ...r, sla: SLA, limit: 1000, now: NOW }), `stuck ${r.from.toISOString()}`).toEqual(stuck);
   }
 }
 
-describe('money at stake on hourly partials', () => {
+describe('money at stake and the stuck list on hourly partials', () => {
   it('the hand-drawn payments are judged on facts from both hours', async () => {
     const all = await getImpact(store, { ...AROUND, sla: SLA, now: 0 });
     expect(all).toMatchObject({
@@ -119,6 +138,10 @@ describe('money at stake on hourly partials', () => {
     expect((await getImpact(store, { ...AROUND, gateway: 'stripe', sla: SLA, now: 0 })).payments).toEqual({ count: 3, amount: 60 });
     // A minute after the request the SLA has not passed: pending, not stuck.
     expect((await getImpact(store, { ...RANGES[4], sla: SLA, now: 0 })).stuck.count).toBe(0);
+    // The late callback: stuck in the range that ends before it, not in the one that holds it.
+    const stuckIds = async (r: { from: Date; to: Date }) => (await listStuckPayments(store, { ...r, sla: SLA, now: 0 })).payments.map((x) => x.orderId);
+    expect(await stuckIds(RANGES[5])).toEqual(['hand-late-callback']);
+    expect(await stuckIds(RANGES[6])).toEqual([]);
   });
 
   it('before any partial, every hour is read from the spans', async () => {
@@ -128,15 +151,20 @@ describe('money at stake on hourly partials', () => {
   });
 
   it('some hours computed: the same answer', async () => {
-    const r = await computePartials(store, { ...job(), maxHours: 3 });
-    expect(r.computed[KIND().name]).toBe(3);
+    for (const name of job().only) {
+      expect((await computePartials(store, { ...job(), only: [name], maxHours: 3 })).computed[name]).toBe(3);
+    }
     expect((await planPartials(store, KIND(), RANGES[0], NOW)).hours.length).toBeGreaterThan(0);
+    expect((await planPartials(store, STUCK_CANDIDATES_PARTIAL, RANGES[0], NOW)).hours.length).toBeGreaterThan(0);
     await expectSameAsSpans();
   });
 
   it('every hour computed: the same answer, only the partial hours at the ends read from the spans', async () => {
     await computePartials(store, { ...job(), maxHours: 100 });
     expect((await computePartials(store, job())).remaining).toBe(0);
+    // The late callback's request hour L has a partial, which does not list it; the range ending
+    // before the callback reads L from the spans (its next hour ends past the range).
+    expect((await planPartials(store, STUCK_CANDIDATES_PARTIAL, RANGES[5], NOW)).hours.map((h) => h.hour.getTime())).toEqual([L - HOUR_MS, L]);
     const plan = await planPartials(store, KIND(), RANGES[1], NOW);
     expect(plan.live).toEqual([
       { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },

@@ -1,13 +1,17 @@
-import type { GatewayHostArrays } from '../analytics/gateways';
+import crypto from 'node:crypto';
+import { TIMEOUT_ERROR_TYPES, type GatewayHostArrays } from '../analytics/gateways';
 import { getConfig, type CallbackSla } from '../config';
-import { sql, type SqlFragment } from '../store/sql';
+import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHosts, gatewayOfSql, isoFromNs, isTimeoutSql, num, queryConstants, type TimeRange } from './common';
+import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, type PartialPlan } from './partials';
 
 export interface StuckParams extends TimeRange {
   sla?: CallbackSla;
   limit?: number;
   hosts?: GatewayHostArrays;
+  /** Decides the current hour, never read from hourly partials; 0 reads every hour from the spans. @default Date.now() */
+  now?: number;
 }
 
 export interface StuckPayment {
@@ -100,6 +104,61 @@ export function stuckRuleSql(to: Date, sla: CallbackSla): { constants: SqlFragme
 }
 
 /**
+ * Hourly partials of the stuck list (migration 0058; lib/queries/partials.ts): per hour H the orders
+ * with an accepted request in H and no callback from H to the end of H + 1. Any other order with a
+ * request in H had a callback by then, so in a range that holds H and H + 1 it is not stuck:
+ *
+ *   hours          H            H+1
+ *   request    accepted ^
+ *   callback                 ^          → not a candidate of H: not stuck in any range holding both
+ *
+ * The list then groups only the candidates of its whole hours (those whose next hour ends inside
+ * the range) and the orders with a request in the rest of the range, read from the spans.
+ */
+export const STUCK_CANDIDATES_PARTIAL = registerPartialKind({
+  name: `stuck-candidates:${crypto.createHash('sha256').update(JSON.stringify(TIMEOUT_ERROR_TYPES)).digest('hex').slice(0, 24)}`,
+  before: 0,
+  after: 1,
+  table: 'stuck_candidate_partials',
+  async compute(store, hour, tag) {
+    const end = new Date(hour.getTime() + HOUR_MS);
+    await store.command(sql`
+      INSERT INTO stuck_candidate_partials (Kind, Hour, Covers, PaymentOrderId)
+      WITH ${queryConstants(defaultGatewayHosts())}
+      SELECT ${tag}, PaymentOrderId
+      FROM payment_stage_events
+      WHERE PaymentStage IN ('gateway.request', 'gateway.callback') AND PaymentOrderId != ''
+        AND Timestamp >= ${hour} AND Timestamp < ${new Date(hour.getTime() + 2 * HOUR_MS)}
+      GROUP BY PaymentOrderId
+      HAVING countIf(PaymentStage = 'gateway.request' AND Timestamp < ${end} AND (NOT IsError OR ${isTimeoutSql()})) > 0
+         AND countIf(PaymentStage = 'gateway.callback') = 0`);
+  },
+});
+
+/**
+ * The orders the stuck list must group for `range`: undefined (all of them) when no whole hour has a
+ * valid partial, else a subquery of the partials' candidates and the orders with an accepted request
+ * in the rest of the range. An hour whose next hour ends past the range is read from the spans: a
+ * callback after the range's end would have struck its order off.
+ */
+async function stuckCandidatesSql(store: Store, range: TimeRange, now?: number): Promise<SqlFragment | undefined> {
+  const kind = STUCK_CANDIDATES_PARTIAL;
+  const planned: PartialPlan = await planPartials(store, kind, range, now);
+  const toMs = range.to.getTime();
+  const hours = planned.hours.filter((h) => h.hour.getTime() + 2 * HOUR_MS <= toMs);
+  if (!hours.length) return undefined;
+  const live = [...planned.live, ...planned.hours.filter((h) => !hours.includes(h)).map((h) => ({ from: h.hour, to: new Date(Math.min(h.hour.getTime() + HOUR_MS, toMs)) }))];
+  const parts = [sql`SELECT PaymentOrderId FROM ${partialTable(kind)} WHERE ${partialRowsWhere(kind, { hours, live: [] })}`];
+  if (live.length) {
+    parts.push(sql`
+      SELECT PaymentOrderId FROM payment_stage_events
+      WHERE PaymentStage = 'gateway.request' AND PaymentOrderId != '' AND (NOT IsError OR ${isTimeoutSql()})
+        AND (${join(live.map((r) => sql`(Timestamp >= ${r.from} AND Timestamp < ${r.to})`), ' OR ')})`);
+  }
+  return join(parts, ' UNION ALL ');
+}
+
+/**
  * Payments stuck waiting for the gateway: a gateway.request in the range that the gateway accepted
  * (or that timed out, outcome unknown), and no gateway.callback by the end of the range although the
  * gateway's SLA has passed. Requests the provider rejected outright are failures, not stuck.
@@ -109,6 +168,7 @@ export function stuckRuleSql(to: Date, sla: CallbackSla): { constants: SqlFragme
 export async function listStuckPayments(store: Store, p: StuckParams): Promise<{ payments: StuckPayment[]; total: number }> {
   const hosts = p.hosts ?? defaultGatewayHosts();
   const rule = stuckRuleSql(p.to, p.sla ?? getConfig().callbackSla);
+  const candidates = await stuckCandidatesSql(store, p, p.now);
   const rows = await store.query<{ orderId: string; gateway: string; waitingNs: string; slaSec: number; timedOut: number; total: string }>(sql`
     WITH ${queryConstants(hosts)}, ${rule.constants}
     SELECT PaymentOrderId AS orderId, ${rule.columns}, stuckGateway AS gateway, stuckTimedOut AS timedOut,
@@ -118,6 +178,7 @@ export async function listStuckPayments(store: Store, p: StuckParams): Promise<{
              PaymentStage = 'gateway.callback' AS isCallback, ${isTimeoutSql()} AS timedOut, NOT IsError OR timedOut AS accepted
       FROM payment_stage_events
       WHERE PaymentStage IN ('gateway.request', 'gateway.callback') AND Timestamp >= ${p.from} AND Timestamp < ${p.to} AND PaymentOrderId != ''
+        ${candidates ? sql`AND PaymentOrderId IN (${candidates})` : sql``}
     )
     GROUP BY PaymentOrderId
     HAVING ${rule.isStuck}
