@@ -22,7 +22,7 @@ export interface WaterfallProps {
   data: WfData | string;
   /**
    * The JSON API answer with every span's attributes, events and resource (GET /api/traces/{id} or
-   * /api/payments/{orderId}), fetched after the first paint.
+   * /api/payments/{orderId}), fetched when first wanted.
    */
   detailsUrl: string;
   /** Several traces (a payment): one group row per trace. */
@@ -49,9 +49,14 @@ export function Waterfall(props: WaterfallProps) {
   const spans = useMemo(() => fromWaterfallData(data), [data]);
   const tree: SpanTree = useMemo(() => buildSpanTree(spans, { groupByTrace }), [spans, groupByTrace]);
 
-  // Attributes, events, resources: fetched once the tree is on screen.
+  // Attributes, events, resources: fetched when first wanted (a span selected, the search box used,
+  // the pointer over the spans), not on every view: for a 5,000-span trace they are 3 MB of JSON that
+  // cost the server about as much CPU as the page itself.
   const [details, setDetails] = useState<Map<string, SpanDetailFields> | 'error' | null>(null);
+  const [detailsWanted, setDetailsWanted] = useState(false);
+  const wantDetails = useCallback(() => setDetailsWanted(true), []);
   useEffect(() => {
+    if (!detailsWanted) return;
     let live = true;
     fetch(detailsUrl, { headers: { accept: 'application/json' } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
@@ -63,7 +68,7 @@ export function Waterfall(props: WaterfallProps) {
       })
       .catch(() => live && setDetails('error'));
     return () => { live = false; };
-  }, [detailsUrl]);
+  }, [detailsUrl, detailsWanted]);
   const detailsOf = (s: Span) => (details instanceof Map ? details.get(key(s.traceId, s.spanId)) : undefined);
   // Critical path: span indexes, and time slices per span index.
   const criticalSet = useMemo(() => new Set(data.critical), [data]);
@@ -99,6 +104,9 @@ export function Waterfall(props: WaterfallProps) {
     return i === -1 ? -1 : tree.rowOfSpan[i];
   }, [initialSpanId, spans, tree]);
   const [selected, setSelected] = useState<number>(initialRow);
+  useEffect(() => {
+    if (selected >= 0) wantDetails();
+  }, [selected, wantDetails]);
   const [query, setQuery] = useState('');
   // The search texts are built when a search starts, not on the server nor at the first paint (the
   // largest cost of rendering a 5,000-span trace there); an empty search matches nothing anyway.
@@ -272,6 +280,7 @@ export function Waterfall(props: WaterfallProps) {
               type="search"
               placeholder="Search spans (service, name, key=value)  /"
               value={query}
+              onFocus={wantDetails}
               onChange={(e) => { setQuery(e.target.value); setMatchCursor(-1); }}
               onKeyDown={(e) => {
                 if (e.key === 'Enter') { e.preventDefault(); jumpToMatch(e.shiftKey ? -1 : 1); }
@@ -282,7 +291,7 @@ export function Waterfall(props: WaterfallProps) {
           <span className="muted small" aria-live="polite" data-testid="match-count">
             {query.trim() ? `${matches.length} of ${spans.length} spans match${matchCursor >= 0 ? ` · ${matchCursor + 1}/${matches.length}` : ''}` : `${spans.length.toLocaleString('en')} spans`}
           </span>
-          {details === null && <span className="muted small" data-testid="details-loading">(loading attributes…)</span>}
+          {details === null && detailsWanted && <span className="muted small" data-testid="details-loading">(loading attributes…)</span>}
           {details === 'error' && <span className="error small">attributes could not be loaded: names only</span>}
           <button type="button" onClick={() => jumpToMatch(-1)} disabled={!matches.length} aria-label="Previous match">↑</button>
           <button type="button" onClick={() => jumpToMatch(1)} disabled={!matches.length} aria-label="Next match">↓</button>
@@ -310,6 +319,7 @@ export function Waterfall(props: WaterfallProps) {
             aria-label="Spans of the trace"
             aria-multiselectable="false"
             onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+            onPointerEnter={wantDetails}
             data-testid="waterfall"
             data-rows={rows.length}
           >

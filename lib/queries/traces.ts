@@ -239,7 +239,7 @@ function toSpanView(r: SpanRow): SpanView {
 
 /**
  * A span as the trace page draws it first: without its details (attributes, resource, events), which
- * the page's waterfall fetches from the JSON API after the first paint; with its payment order id.
+ * the page's waterfall fetches from the JSON API when first wanted; with its payment order id.
  */
 export type OutlineSpan = Span & { orderId: string };
 

@@ -27,7 +27,7 @@ export default async function TracePage({ params, searchParams }: { params: Prom
   const { traceId } = id.data;
   const store = await getStore();
   // Read where the link says the trace is; all of history when it says nothing or the trace is not there.
-  // Without the spans' details: the waterfall fetches them from the JSON API after the first paint.
+  // Without the spans' details: the waterfall fetches them from the JSON API when first wanted.
   const hint = traceHintOf(sp);
   const hinted = hint && (await getTraceOutline(store, traceId, hint));
   const trace = hinted || (await getTraceOutline(store, traceId));
