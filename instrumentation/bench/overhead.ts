@@ -192,6 +192,7 @@ async function runScenario(scenario: Scenario): Promise<Record<Variant['name'], 
     // A run's CPU and trace bytes are counted from the start of its turn to the start of the variant's next turn,
     // so spans still queued when a turn ends (exported later on the exporter's timer) are counted with it.
     const cpuAt = apps.map(({ app }) => cpuMs(app.child.pid!));
+    for (const { sink } of apps) await fetch(`${sink.url}/stats`); // the uncounted turns' bytes are not the first round's
     const pending: Array<{ index: number; result: LoadResult; loadAverage: number } | undefined> = apps.map(() => undefined);
     const settle = async (index: number): Promise<void> => {
       const p = pending[index];
