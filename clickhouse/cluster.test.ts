@@ -43,7 +43,11 @@ import { tempDataDir, testConfig } from '../test/helpers/store';
 /** Tables that are not span data: saved funnels and the alerting state (rules, alerts, silences, the notification outbox, instance heartbeats). */
 const CLUSTER_WIDE_TABLES = ['payscope_funnels', 'payscope_alert_rules', 'payscope_alerts', 'payscope_alert_silences', 'payscope_alert_notifications', 'payscope_instances'];
 
-/** Sharding key of each span-derived table: all the same trace hash, so a trace's rows share a shard. */
+/**
+ * Sharding key of each span-derived table: the trace hash for span data, so a trace's rows share a
+ * shard; `rand()` for the hourly partial results and the record of inserted hours, which are read
+ * whole through their Distributed tables and never joined to a trace on its shard.
+ */
 const SHARDING_KEYS: Record<string, string> = {
   otel_traces: 'cityHash64(TraceId)',
   otel_traces_trace_id_ts: 'cityHash64(TraceId)',
@@ -51,8 +55,36 @@ const SHARDING_KEYS: Record<string, string> = {
   payment_order_traces: 'cityHash64(TraceId)',
   gateway_calls: 'cityHash64(TraceId)',
   hop_spans: 'TraceKey', // = cityHash64(TraceId), computed by hop_spans_mv
+  hop_sample_spans: 'TraceKey',
   transaction_phases: 'cityHash64(TraceId)',
   payment_attempts: 'cityHash64(TraceId)',
+  span_hours: 'rand()',
+  partial_hours: 'rand()',
+  stage_latency_partials: 'rand()',
+  funnel_partials: 'rand()',
+  hop_edges_partials: 'rand()',
+  payment_hour_partials: 'rand()',
+  stuck_candidate_partials: 'rand()',
+};
+
+/** Engine of a sharded table other than MergeTree: span_hours keeps the last insert per hour. */
+const ENGINE_KINDS: Record<string, string> = { span_hours: 'ReplacingMergeTree' };
+
+/**
+ * The local table each materialized view reads, by the table it writes. The span table is the
+ * source of all but the critical-path sample, which takes a sixteenth of hop_spans' traces; the
+ * partial tables (not listed) are written by the partials job, not by a view.
+ */
+const VIEW_SOURCES: Record<string, string> = {
+  otel_traces_trace_id_ts: 'otel_traces_local',
+  payment_stage_events: 'otel_traces_local',
+  payment_order_traces: 'otel_traces_local',
+  gateway_calls: 'otel_traces_local',
+  hop_spans: 'otel_traces_local',
+  hop_sample_spans: 'hop_spans_local',
+  transaction_phases: 'otel_traces_local',
+  payment_attempts: 'otel_traces_local',
+  span_hours: 'otel_traces_local',
 };
 
 const PROD: SchemaLayout = { cluster: 'prod', database: 'payscope' };
@@ -78,7 +110,11 @@ describe('migrations rendered for a cluster', () => {
 
   it('run every statement ON CLUSTER prod', () => {
     expect(statements.length).toBeGreaterThan(20);
-    for (const s of statements) expect(firstLine(s), s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) \w+ ON CLUSTER `prod`( |$)/);
+    // Except a migration's copy of history into a new table: an INSERT runs on the node that
+    // migrates, local table to local table (docs/deploy.md: each other shard runs it once).
+    const local = (s: string) => /^INSERT INTO \w+_local\nSELECT [^;]*\nFROM \w+_local(\n|$)/.test(s);
+    expect(statements.filter(local).map(firstLine)).toEqual(['INSERT INTO hop_sample_spans_local']);
+    for (const s of statements.filter((x) => !local(x))) expect(firstLine(s), s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) \w+ ON CLUSTER `prod`( |$)/);
   });
 
   it('use Replicated engines: per shard for span data, one replica set across the cluster for saved funnels and alert state', () => {
@@ -87,7 +123,7 @@ describe('migrations rendered for a cluster', () => {
     for (const e of engines) expect(e).toMatch(/^Replicated(Replacing)?MergeTree\('/);
     expect(statements.join('\n')).not.toMatch(/(?<!Replicated|Replacing)MergeTree\(/);
     for (const t of SHARDED_TABLES) {
-      expect(engineOf(createOf(`${t}_local`))).toBe(`ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}')`);
+      expect(engineOf(createOf(`${t}_local`))).toBe(`Replicated${ENGINE_KINDS[t] ?? 'MergeTree'}('/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}')`);
     }
     // Small tables every node reads whole: one replica set across the cluster, not sharded.
     for (const t of CLUSTER_WIDE_TABLES) {
@@ -100,7 +136,7 @@ describe('migrations rendered for a cluster', () => {
     expect(migrationsTableStatement('')).toContain('ENGINE = ReplacingMergeTree() ORDER BY version');
   });
 
-  it('create each span-derived table as <name>_local plus a Distributed <name> sharded by trace id', () => {
+  it('create each span-derived table as <name>_local plus a Distributed <name> sharded by its key', () => {
     expect([...SHARDED_TABLES].sort()).toEqual(Object.keys(SHARDING_KEYS).sort());
     expect(SHARDED_TABLES).toEqual(TTL_TARGETS.map((t) => t.table));
     for (const t of SHARDED_TABLES) {
@@ -118,15 +154,15 @@ describe('migrations rendered for a cluster', () => {
     expect(addColumns).toEqual(['ALTER TABLE otel_traces_local ON CLUSTER `prod`', 'ALTER TABLE otel_traces ON CLUSTER `prod`']);
   });
 
-  it('attach every materialized view to the local span table and write the local rollup', () => {
-    expect(views).toHaveLength(SHARDED_TABLES.length - 1);
+  it('attach every materialized view to a local table and write the local rollup', () => {
+    expect(views).toHaveLength(Object.keys(VIEW_SOURCES).length);
     const targets = views.map((v) => {
-      const to = /\nTO (\w+)\n/.exec(v)?.[1];
+      const to = /\nTO (\w+)\n/.exec(v)?.[1] ?? '';
       const from = /\nFROM (\w+)(\n|$)/.exec(v)?.[1];
-      expect(from, v).toBe('otel_traces_local');
+      expect(from, v).toBe(VIEW_SOURCES[to.replace(/_local$/, '')]);
       return to;
     });
-    expect(targets.sort()).toEqual(SHARDED_TABLES.filter((t) => t !== 'otel_traces').map((t) => `${t}_local`).sort());
+    expect(targets.sort()).toEqual(Object.keys(VIEW_SOURCES).map((t) => `${t}_local`).sort());
   });
 
   it('name a plain span-derived table only where a Distributed table is meant', () => {
@@ -342,14 +378,17 @@ describe('queries on the Distributed tables (embedded stand-in cluster)', () => 
         SELECT name, engine, engine_full AS full FROM system.tables WHERE database = currentDatabase()`)).map((t) => [t.name, t]),
     );
     for (const t of SHARDED_TABLES) {
-      expect(tables.get(`${t}_local`)?.engine, t).toBe('MergeTree');
+      expect(tables.get(`${t}_local`)?.engine, t).toBe(ENGINE_KINDS[t] ?? 'MergeTree');
       expect(tables.get(t)?.full).toBe(`Distributed('${CLUSTER}', 'default', '${t}_local', ${SHARDING_KEYS[t]})`);
     }
     expect(tables.get('payscope_funnels')?.engine).toBe('ReplacingMergeTree');
     const views = await store.query<{ name: string; q: string }>(sql`
       SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`);
-    expect(views).toHaveLength(SHARDED_TABLES.length - 1);
-    for (const v of views) expect(v.q).toMatch(/ TO default\.\w+_local .* FROM default\.otel_traces_local( |$)/s);
+    expect(views).toHaveLength(Object.keys(VIEW_SOURCES).length);
+    for (const v of views) {
+      const to = / TO default\.(\w+)_local /.exec(v.q)?.[1] ?? '';
+      expect(v.q).toMatch(new RegExp(` FROM default\\.${VIEW_SOURCES[to]}( |$)`, 's'));
+    }
     // The Distributed span table has the payment columns too, computed (not stored) as on the shards.
     const cols = await store.query<{ name: string; default_kind: string }>(sql`
       SELECT name, default_kind FROM system.columns WHERE database = currentDatabase() AND table = 'otel_traces' AND name IN ('PaymentOrderId', 'Kind', 'IsError')`);

@@ -94,7 +94,8 @@ export const TTL_TARGETS = [
 
 /**
  * The tables sharded on a cluster: the span table and everything its materialized views derive from
- * it, all sharded by trace id (a trace's spans, lookups and hop rows live on one shard).
+ * it, sharded by trace id (a trace's spans, lookups and hop rows live on one shard), and the hourly
+ * partial results and the record of inserted hours, sharded at random (read whole, never per trace).
  */
 export const SHARDED_TABLES: readonly string[] = TTL_TARGETS.map((t) => t.table);
 export const LOCAL_SUFFIX = '_local';

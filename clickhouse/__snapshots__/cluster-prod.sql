@@ -245,6 +245,18 @@ CREATE TABLE IF NOT EXISTS payscope_funnels ON CLUSTER `prod` (
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_funnels', '{shard}-{replica}')
 ORDER BY Id;
 
+-- 0009_otel_traces_storage
+ALTER TABLE otel_traces_local ON CLUSTER `prod` DROP INDEX IF EXISTS idx_payment_order_id, DROP INDEX IF EXISTS idx_duration;
+
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    MODIFY COLUMN Duration UInt64 CODEC(T64, ZSTD(1)),
+    MODIFY COLUMN ScopeName String CODEC(ZSTD(3)),
+    MODIFY COLUMN ScopeVersion String CODEC(ZSTD(3)),
+    MODIFY COLUMN PaymentOrderId String MATERIALIZED SpanAttributes['payment.order_id'] CODEC(ZSTD(3));
+
+-- 0010_otel_traces_merges
+ALTER TABLE otel_traces_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
 -- 0020_payment_money_and_http_status
 ALTER TABLE gateway_calls_local ON CLUSTER `prod`
     ADD COLUMN IF NOT EXISTS HttpStatus UInt16 DEFAULT 0 CODEC(ZSTD(1)),
@@ -439,3 +451,184 @@ CREATE TABLE IF NOT EXISTS payscope_instances ON CLUSTER `prod` (
 ) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/payscope_instances', '{shard}-{replica}')
 ORDER BY (Job, Instance)
 TTL toDateTime(Seen) + INTERVAL 1 HOUR;
+
+-- 0050_span_hours
+CREATE TABLE IF NOT EXISTS span_hours_local ON CLUSTER `prod` (
+    Hour DateTime('UTC'),
+    InsertedAt DateTime64(6, 'UTC')
+) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/span_hours_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY Hour
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS span_hours ON CLUSTER `prod` AS span_hours_local
+ENGINE = Distributed('prod', 'payscope', 'span_hours_local', rand());
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS span_hours_mv ON CLUSTER `prod`
+TO span_hours_local
+AS SELECT toStartOfHour(toDateTime(Timestamp, 'UTC')) AS Hour, now64(6, 'UTC') AS InsertedAt
+FROM otel_traces_local
+GROUP BY Hour;
+
+CREATE TABLE IF NOT EXISTS partial_hours_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC')
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/partial_hours_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS partial_hours ON CLUSTER `prod` AS partial_hours_local
+ENGINE = Distributed('prod', 'payscope', 'partial_hours_local', rand());
+
+-- 0051_stage_latency_partials
+CREATE TABLE IF NOT EXISTS stage_latency_partials_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC'),
+    Start Int64 CODEC(Delta, ZSTD(1)),
+    Stage LowCardinality(String),
+    Channel LowCardinality(String),
+    Duration Int64 CODEC(T64, ZSTD(1)),
+    IsError UInt8,
+    HasWait UInt8,
+    Wait Int64 CODEC(T64, ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/stage_latency_partials_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour, Start)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS stage_latency_partials ON CLUSTER `prod` AS stage_latency_partials_local
+ENGINE = Distributed('prod', 'payscope', 'stage_latency_partials_local', rand());
+
+-- 0052_funnel_partials
+CREATE TABLE IF NOT EXISTS funnel_partials_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC'),
+    Channel LowCardinality(String),
+    Gateway LowCardinality(String),
+    Channels Array(LowCardinality(String)),
+    Gateways Array(LowCardinality(String)),
+    Ts Array(Int64) CODEC(Delta, ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/funnel_partials_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS funnel_partials ON CLUSTER `prod` AS funnel_partials_local
+ENGINE = Distributed('prod', 'payscope', 'funnel_partials_local', rand());
+
+-- 0054_hop_edges_partials
+CREATE TABLE IF NOT EXISTS hop_edges_partials_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC'),
+    FromService LowCardinality(String),
+    PaymentGateway LowCardinality(String),
+    PeerHost LowCardinality(String),
+    Callee LowCardinality(String),
+    Calls UInt64,
+    Errors UInt64,
+    SelfSum Int64,
+    Durations AggregateFunction(quantilesExact(0.5, 0.95, 0.99), UInt64)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/hop_edges_partials_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour, FromService, PaymentGateway, PeerHost, Callee)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS hop_edges_partials ON CLUSTER `prod` AS hop_edges_partials_local
+ENGINE = Distributed('prod', 'payscope', 'hop_edges_partials_local', rand());
+
+-- 0055_hop_sample_spans
+CREATE TABLE IF NOT EXISTS hop_sample_spans_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    Kind LowCardinality(String) CODEC(ZSTD(1)),
+    SpanKey UInt64 CODEC(ZSTD(1)),
+    ParentKey UInt64 CODEC(ZSTD(1)),
+    TraceKey UInt64 CODEC(ZSTD(1)),
+    ServiceName LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    Duration UInt64 CODEC(T64, ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/hop_sample_spans_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (TraceKey, SpanKey)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS hop_sample_spans ON CLUSTER `prod` AS hop_sample_spans_local
+ENGINE = Distributed('prod', 'payscope', 'hop_sample_spans_local', TraceKey);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hop_sample_spans_mv ON CLUSTER `prod`
+TO hop_sample_spans_local
+AS SELECT Timestamp, Kind, SpanKey, ParentKey, TraceKey, ServiceName, PeerHost, PaymentGateway, Duration
+FROM hop_spans_local
+WHERE TraceKey < 1152921504606846976;
+
+INSERT INTO hop_sample_spans_local
+SELECT Timestamp, Kind, SpanKey, ParentKey, TraceKey, ServiceName, PeerHost, PaymentGateway, Duration
+FROM hop_spans_local
+WHERE TraceKey < 1152921504606846976;
+
+-- 0056_hop_edges_partials_bucket
+ALTER TABLE hop_edges_partials_local ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS Bucket UInt8 AFTER Covers,
+    ADD COLUMN IF NOT EXISTS Channels Array(LowCardinality(String)) AFTER Callee,
+    ADD COLUMN IF NOT EXISTS Gateways Array(Tuple(String, String)) AFTER Channels;
+
+ALTER TABLE hop_edges_partials ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS Bucket UInt8 AFTER Covers,
+    ADD COLUMN IF NOT EXISTS Channels Array(LowCardinality(String)) AFTER Callee,
+    ADD COLUMN IF NOT EXISTS Gateways Array(Tuple(String, String)) AFTER Channels;
+
+-- 0057_payment_hour_partials
+CREATE TABLE IF NOT EXISTS payment_hour_partials_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC'),
+    PaymentOrderId String CODEC(ZSTD(1)),
+    Channel LowCardinality(String),
+    Amount String CODEC(ZSTD(1)),
+    Currency LowCardinality(String),
+    Gateway LowCardinality(String),
+    GatewayNs Int64,
+    StuckGateway LowCardinality(String),
+    AcceptedEndNs Int64,
+    AcceptedNs Int64,
+    AcceptedTimedOut UInt8,
+    AcceptedRequests UInt64,
+    Callbacks UInt64,
+    SucceededNs Int64,
+    FailedNs Int64,
+    HardFailures UInt64,
+    LastRequestNs Int64,
+    LastRequestRejected UInt8,
+    FailureGatewayStage UInt8,
+    FailureNs Int64,
+    FailureGateway LowCardinality(String),
+    FailureCode LowCardinality(String),
+    FailureErrorType LowCardinality(String),
+    FailureHttpStatus UInt16,
+    FailureTimeoutFlag LowCardinality(String)
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/payment_hour_partials_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS payment_hour_partials ON CLUSTER `prod` AS payment_hour_partials_local
+ENGINE = Distributed('prod', 'payscope', 'payment_hour_partials_local', rand());
+
+-- 0058_stuck_candidate_partials
+CREATE TABLE IF NOT EXISTS stuck_candidate_partials_local ON CLUSTER `prod` (
+    Kind LowCardinality(String),
+    Hour DateTime('UTC'),
+    Covers DateTime64(6, 'UTC'),
+    PaymentOrderId String CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/stuck_candidate_partials_local', '{replica}')
+PARTITION BY toDate(Hour)
+ORDER BY (Kind, Hour)
+SETTINGS ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS stuck_candidate_partials ON CLUSTER `prod` AS stuck_candidate_partials_local
+ENGINE = Distributed('prod', 'payscope', 'stuck_candidate_partials_local', rand());
