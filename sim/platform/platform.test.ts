@@ -327,7 +327,9 @@ describe('the live platform, read back from payscope', () => {
     for (const orderId of doubled) {
       const fulfilled = stageSpans(orderId, STAGES.gatewayCallback).filter((s) => s.duplicate !== 'true' && s.PaymentOutcome === 'succeeded');
       expect(new Set(fulfilled.map((s) => s.providerRef)).size, orderId).toBeGreaterThanOrEqual(2);
-      expect(stageSpans(orderId, STAGES.orderConfirm).filter((s) => s.PaymentOutcome === 'succeeded').length, orderId).toBeGreaterThanOrEqual(2);
+      // Both charges were passed on to order as successes; order may still fail one of them by its
+      // own rare confirm failure (an inconsistent payment), so the confirm's outcome is not the point.
+      expect(stageSpans(orderId, STAGES.orderConfirm).filter((s) => s.PaymentOutcome !== 'cancelled').length, orderId).toBeGreaterThanOrEqual(2);
     }
   });
 

@@ -157,12 +157,14 @@ export function paymentService(rt: ServiceRuntime): Router {
           span?.setAttribute('payment.callback.duplicate', true);
           return { status: 200, body: { received: true, duplicate: true } };
         }
-        if (handling.doubleCharge) rt.truth(state.orderId, 'double-charge', 'baseline', { charges: state.ledger.charges, gateway });
         if (handling.settles !== null) await txSettle(state, handling.settles);
         // Acknowledge the provider whatever order says: the payment's result is recorded here.
         if (handling.confirm !== null) {
           await callService(rt.addresses, 'order', `/orders/${state.orderId}/confirm`, { result: handling.confirm === 'succeeded' ? 'succeeded' : 'failed', errorCode: result.errorCode });
         }
+        // In the truth once its second fulfilment is done: a platform stopped between the callback
+        // and the order's second confirmation must not list a double charge it never completed.
+        if (handling.doubleCharge) rt.truth(state.orderId, 'double-charge', 'baseline', { charges: state.ledger.charges, gateway });
         return { status: 200, body: { received: true } };
       });
     });
