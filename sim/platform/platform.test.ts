@@ -214,9 +214,18 @@ describe('the live platform, read back from payscope', () => {
   });
 
   it('lists the callbacks still due at the stop as pending, and they have no callback span', () => {
+    // The list was fetched before the stop, so a callback can have been on its way then (its
+    // delivery is recorded when the merchant answers): such an order has its callback span and
+    // a first delivery recorded by the stop, which waits for deliveries under way.
+    const sent = new Set(orderRecords('callback-sent').filter((r) => r.detail?.attempt === 1).map((r) => r.orderId));
     const pending = periods.flatMap((p) => p.pendingCallbackOrders);
-    const lateOrPending = new Set([...pending, ...periods.flatMap((p) => p.lateCallbackOrders)]);
-    for (const orderId of pending) expect(stageSpans(orderId, STAGES.gatewayCallback), orderId).toHaveLength(0);
+    for (const orderId of pending) {
+      if (!sent.has(orderId)) expect(stageSpans(orderId, STAGES.gatewayCallback), orderId).toHaveLength(0);
+    }
+    // Due and never delivered by the stop: no callback span at all.
+    const pendingAtStop = [...new Set(orderRecords('callback-due').map((r) => r.orderId))].filter((o) => !sent.has(o));
+    for (const orderId of pendingAtStop) expect(stageSpans(orderId, STAGES.gatewayCallback), orderId).toHaveLength(0);
+    const lateOrPending = new Set([...pending, ...pendingAtStop, ...periods.flatMap((p) => p.lateCallbackOrders)]);
     // Every accepted payment either got its callback, or is lost, late or pending.
     const lost = new Set(periods.flatMap((p) => p.lostCallbackOrders));
     const accepted = records.filter((r) => r.type === 'payment' && r.status === 202).map((r) => (r as { orderId: string }).orderId);
