@@ -1,28 +1,14 @@
 /** GET /api/payments through its route handler, on the forty payments of test/helpers/deltas-fixture.ts. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as paymentsRoute from '../../app/api/payments/route';
-import { migrate } from '../../clickhouse/migrate';
 import { DELTAS_FIXTURE, DELTAS_T0 } from '../../test/helpers/deltas-fixture';
-import { insertFixture } from '../../test/helpers/fixtures';
-import { openTempStore } from '../../test/helpers/store';
-import { setStore, type Store } from '../store/store';
+import { useRouteStore } from '../../test/helpers/route-store';
 import { PaymentsResponse } from './payments';
 import { ErrorResponse } from './schemas';
 
-let store: Store;
-let cleanup: () => Promise<void>;
 const RANGE = `from=${DELTAS_T0}&to=${DELTAS_T0 + 3_600_000}`;
 
-beforeAll(async () => {
-  ({ store, cleanup } = await openTempStore());
-  await migrate(store, { retentionDays: 0 });
-  await insertFixture(store, DELTAS_FIXTURE, DELTAS_T0);
-  setStore(store);
-});
-afterAll(async () => {
-  setStore(undefined);
-  await cleanup?.();
-});
+useRouteStore(DELTAS_FIXTURE, DELTAS_T0);
 
 async function call(path: string) {
   const res = await paymentsRoute.GET(new Request(`http://payscope.test${path}`));
