@@ -23,6 +23,8 @@ export type Effect =
   | 'hang'
   /** The adapter gave up waiting for the provider (a client-side timeout). */
   | 'timeout'
+  /** A gateway call failed as its caller saw it (detail: gateway, errorClass): an error answer, its own timeout, a dropped connection. */
+  | 'call-failed'
   /** The provider will never deliver the payment's callback. */
   | 'lost-callback'
   /** The callback is delivered minutes late. */
@@ -168,14 +170,12 @@ export class GroundTruthLog {
     }
     if (record.effect === 'callback-due') state.callbacksDue.add(record.orderId);
     if (record.effect === 'callback-sent' && record.detail?.attempt === 1) state.callbacksSent.add(record.orderId);
-    // The provider reports the classes it answered with (or dropped the connection); the adapter its timeouts.
-    const failedCall =
-      record.effect === 'provider-error' ? { gateway: record.service, cls: String(record.detail?.errorClass) }
-      : record.effect === 'timeout' ? { gateway: String(record.detail?.gateway), cls: 'timeout' }
-      : null;
-    if (failedCall !== null) {
-      const byClass = (state.gatewayErrors[failedCall.gateway] ??= {});
-      byClass[failedCall.cls] = (byClass[failedCall.cls] ?? 0) + 1;
+    // Failed calls as the adapter saw them: a provider may still answer with an error after the
+    // adapter has timed out (one failed call, not two), so its own 'provider-error' records are not counted here.
+    if (record.effect === 'call-failed') {
+      const byClass = (state.gatewayErrors[String(record.detail?.gateway)] ??= {});
+      const cls = String(record.detail?.errorClass);
+      byClass[cls] = (byClass[cls] ?? 0) + 1;
     }
     if (record.effect === 'tx-anomaly') {
       const d = record.detail ?? {};

@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { ATTR_PAYMENT_GATEWAY, recordOutcome } from '@payscope/instrumentation';
 import { channelGateways, GATEWAYS, type ChannelProfile } from '../../model/catalog';
-import { callerTimeout } from '../../model/payment';
+import { answeredClass, callerTimeout } from '../../model/payment';
 import { Router, TimeoutError } from '../http';
 import { PROVIDERS } from '../providers';
 import type { ServiceRuntime } from '../runtime';
@@ -45,6 +45,7 @@ export function adapterService(rt: ServiceRuntime, channel: ChannelProfile): Rou
           // Adyen's Authorised is already the result; the others' arrives by callback.
           if (GATEWAYS[gateway].syncSuccess) recordOutcome('succeeded', { span });
         } else {
+          rt.truth(orderId, 'call-failed', 'baseline', { gateway, errorClass: answeredClass(gateway, result.errorCode ?? '') ?? 'provider_error', errorCode: result.errorCode });
           recordOutcome('failed', { errorCode: result.errorCode, span });
           // Some providers refuse with HTTP 200: the call failed all the same.
           span.setStatus({ code: SpanStatusCode.ERROR, message: `${gateway} ${result.errorCode}` });
@@ -57,10 +58,12 @@ export function adapterService(rt: ServiceRuntime, channel: ChannelProfile): Rou
     } catch (error) {
       if (error instanceof TimeoutError) {
         rt.truth(orderId, 'timeout', misconfigured ? 'scenario' : 'baseline', { timeoutMs: Math.round(timeoutMs), gateway });
+        rt.truth(orderId, 'call-failed', 'baseline', { gateway, errorClass: 'timeout' });
         if (misconfigured) rt.truth(orderId, 'failed-by-fault', 'scenario', { reason: 'caller-timeout' });
         fail('gateway timeout');
         return { status: 504, body: { orderId, gateway, errorCode: 'GATEWAY_TIMEOUT', errorClass: 'timeout' } };
       }
+      rt.truth(orderId, 'call-failed', 'baseline', { gateway, errorClass: 'network' });
       fail(`${gateway} unreachable`);
       return { status: 502, body: { orderId, gateway, errorCode: 'GATEWAY_UNREACHABLE', errorClass: 'network' } };
     }
