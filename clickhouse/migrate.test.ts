@@ -32,7 +32,7 @@ describe('migrations', () => {
       '0040_alert_rules', '0041_alerts', '0042_alert_silences', '0043_alert_notifications', '0044_instances',
       '0050_span_hours', '0051_stage_latency_partials',
       '0052_funnel_partials', '0054_hop_edges_partials', '0055_hop_sample_spans', '0056_hop_edges_partials_bucket',
-      '0057_payment_hour_partials', '0058_stuck_candidate_partials',
+      '0057_payment_hour_partials', '0058_stuck_candidate_partials', '0060_search_attribute_columns',
       '0070_stage_latency_buckets',
     ]);
     const before = await snapshot();

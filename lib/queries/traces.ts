@@ -45,22 +45,30 @@ export interface TraceSummary {
 }
 
 /**
- * Span attributes with a column of their own (clickhouse/migrations/0003_payment_columns.sql, filled
- * from SpanAttributes at insert): a search on them reads that small column, not the whole map.
+ * Attributes with columns of their own, filled at insert from the attribute maps: a search on them
+ * reads those small columns, not the whole maps. The payment keys have a span column
+ * (clickhouse/migrations/0003_payment_columns.sql); the semantic-convention keys searched most have a
+ * span and a resource column (0060_search_attribute_columns.sql).
  */
-const ATTRIBUTE_COLUMNS: Record<string, SqlFragment> = {
-  'payment.order_id': sql`PaymentOrderId`,
-  'payment.stage': sql`PaymentStage`,
-  'payment.channel': sql`PaymentChannel`,
-  'payment.gateway': sql`PaymentGateway`,
-  'payment.outcome': sql`PaymentOutcome`,
-  'payment.error_code': sql`PaymentErrorCode`,
+const ATTRIBUTE_COLUMNS: Record<string, { span: SqlFragment; resource?: SqlFragment }> = {
+  'payment.order_id': { span: sql`PaymentOrderId` },
+  'payment.stage': { span: sql`PaymentStage` },
+  'payment.channel': { span: sql`PaymentChannel` },
+  'payment.gateway': { span: sql`PaymentGateway` },
+  'payment.outcome': { span: sql`PaymentOutcome` },
+  'payment.error_code': { span: sql`PaymentErrorCode` },
+  'http.response.status_code': { span: sql`HttpResponseStatusCode`, resource: sql`ResourceHttpResponseStatusCode` },
+  'http.request.method': { span: sql`HttpRequestMethod`, resource: sql`ResourceHttpRequestMethod` },
+  'http.route': { span: sql`HttpRoute`, resource: sql`ResourceHttpRoute` },
+  'error.type': { span: sql`ErrorType`, resource: sql`ResourceErrorType` },
 };
 
 /** A span or resource attribute equal to `value`. */
 export function attributeEqualsSql(key: string, value: string): SqlFragment {
-  const span = Object.hasOwn(ATTRIBUTE_COLUMNS, key) ? sql`${ATTRIBUTE_COLUMNS[key]} = ${value}` : sql`SpanAttributes[${key}] = ${value}`;
-  return sql`(${span} OR ResourceAttributes[${key}] = ${value})`;
+  const columns = Object.hasOwn(ATTRIBUTE_COLUMNS, key) ? ATTRIBUTE_COLUMNS[key] : undefined;
+  const span = columns ? sql`${columns.span} = ${value}` : sql`SpanAttributes[${key}] = ${value}`;
+  const resource = columns?.resource ? sql`${columns.resource} = ${value}` : sql`ResourceAttributes[${key}] = ${value}`;
+  return sql`(${span} OR ${resource})`;
 }
 
 /**
