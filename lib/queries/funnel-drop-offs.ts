@@ -2,13 +2,15 @@ import type { FunnelDefinition } from '../analytics/funnel';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { join, sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
-import { defaultGatewayHosts, gatewayOfSql, isoFromNs, num, queryConstants, type TimeRange } from './common';
-import { flowKeySql, flowStepTimesSql, stageOnly, stepArraysSql, stepTimeSql } from './funnel';
+import { defaultGatewayHosts, isoFromNs, num, queryConstants, type TimeRange } from './common';
+import { flowKeySql, funnelEntriesSql, stageOnly, stepTimeSql } from './funnel';
 
 /**
- * The flows behind a funnel drop-off: those that reached step k−1 and not step k, with the same
- * matching rules as getFunnel (lib/analytics/funnel.ts `matchFlowSteps`: step 1 in the range, each
- * later step the first match at or after the previous one, within the window). The Funnel page
+ * The flows behind a funnel drop-off: the funnel's entries (lib/queries/funnel.ts funnelEntriesSql:
+ * a step-1 match in the range with none of the same flow in the window before it; each later step
+ * the first match at or after the previous one, within the window) that reached step k−1 and not
+ * step k, filtered by channel and gateway as the funnel filters them, so the list's total is the
+ * funnel's drop-off. A flow that entered twice in the range can be listed twice. The Funnel page
  * links every drop-off number here, so a product manager can open the payments that left.
  */
 
@@ -40,36 +42,34 @@ export async function listFunnelDropOffs(store: Store, p: DropOffParams): Promis
   const f = p.funnel;
   if (!Number.isInteger(p.step) || p.step < 1 || p.step >= f.steps.length) return { flows: [], total: 0 };
   const hosts = p.hosts ?? defaultGatewayHosts();
-  const steps = f.steps.slice(0, p.step + 1);
-  const windowNs = Math.round(f.windowSec * 1e9);
   const scanTo = new Date(p.to.getTime() + f.windowSec * 1000);
-  const fast = stageOnly(f.flowKey, steps);
+  const fast = stageOnly(f.flowKey, f.steps);
   // Every span of the flow is read (not only the steps' spans) to say where it ended and why.
   const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
   const flowKey = flowKeySql(f.flowKey);
-  const arrays = stepArraysSql(steps, p.to);
-  const having: SqlFragment[] = [];
-  if (p.channel !== undefined) having.push(sql`countIf(PaymentChannel = ${p.channel}) > 0`);
-  if (p.gateway !== undefined) having.push(sql`countIf(${gatewayOfSql()} = ${p.gateway}) > 0`);
+  const filters: SqlFragment[] = [sql`flow != ''`];
+  if (p.channel !== undefined) filters.push(sql`has(Channels, ${p.channel})`);
+  if (p.gateway !== undefined) filters.push(sql`has(Gateways, ${p.gateway})`);
   const [reached, missed] = [stepTimeSql(p.step - 1), stepTimeSql(p.step)];
   const rows = await store.query<{ flow: string; channel: string; gateway: string; lastNs: string; lastStage: string; errorCode: string; traceIds: string[]; total: string }>(sql`
     WITH ${queryConstants(hosts)}
-    SELECT flow, channel, gateway, toString(${reached}) AS lastNs, lastStage, errorCode, traceIds, count() OVER () AS total
+    SELECT e.flow AS flow, e.channel AS channel, e.gateway AS gateway, toString(e.lastNs) AS lastNs,
+           i.lastStage AS lastStage, i.errorCode AS errorCode, i.traceIds AS traceIds, count() OVER () AS total
     FROM (
+      SELECT Flow AS flow, Channel AS channel, Gateway AS gateway, ${reached} AS lastNs
+      FROM (SELECT *, Ts AS ts FROM (${funnelEntriesSql(f, p)}))
+      WHERE ${reached} > 0 AND ${missed} = 0 AND ${join(filters, ' AND ')}
+    ) AS e
+    LEFT JOIN (
       SELECT ${flowKey} AS flow,
-             anyIf(toString(PaymentChannel), PaymentChannel != '') AS channel,
-             anyIf(${gatewayOfSql()}, ${gatewayOfSql()} != '') AS gateway,
              argMaxIf(toString(PaymentStage), Timestamp, PaymentStage != '') AS lastStage,
              argMaxIf(toString(PaymentErrorCode), Timestamp, PaymentErrorCode != '') AS errorCode,
-             arraySort(groupUniqArray(TraceId)) AS traceIds,
-             ${flowStepTimesSql(arrays, windowNs)} AS ts
+             arraySort(groupUniqArray(TraceId)) AS traceIds
       FROM ${table}
-      WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} ${fast ? sql`` : sql`AND ${flowKey} != ''`}
+      WHERE Timestamp >= ${p.from} AND Timestamp < ${scanTo} AND ${flowKey} != ''
       GROUP BY flow
-      ${having.length ? sql`HAVING ${join(having, ' AND ')}` : sql``}
-    )
-    WHERE flow != '' AND ${stepTimeSql(0)} > 0 AND ${reached} > 0 AND ${missed} = 0
-    ORDER BY ${reached} DESC, flow
+    ) AS i ON i.flow = e.flow
+    ORDER BY e.lastNs DESC, flow
     LIMIT ${p.limit ?? 50}`);
   return {
     total: rows.length ? num(rows[0].total) : 0,

@@ -58,11 +58,6 @@ export function flowKeySql(flowKey: string): SqlFragment {
 
 const NS = sql`toInt64(toUnixTimestamp64Nano(Timestamp))`;
 
-/** Per step, the sorted times of the flow's matching spans; step 1 only before `to` (it must start in the range). */
-export function stepArraysSql(steps: readonly FunnelStepDef[], to: Date): SqlFragment[] {
-  return steps.map((step, k) => sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)}${k === 0 ? sql` AND Timestamp < ${to}` : sql``}))`);
-}
-
 /**
  * A flow's step times `ts` (1-based: ts[k + 1] is step k; 0 = not reached) from `[a0, a1, …]`, each
  * step's sorted match times: ts[1] = the first step-0 match (in range); ts[k + 1] = the first step-k
@@ -70,7 +65,7 @@ export function stepArraysSql(steps: readonly FunnelStepDef[], to: Date): SqlFra
  * linearly with them (a chain of aliases, each using the previous one twice, doubled the expression
  * per step once the engine expanded it).
  */
-export function flowStepTimesSql(stepArrays: readonly SqlFragment[], windowNs: number): SqlFragment {
+function flowStepTimesSql(stepArrays: readonly SqlFragment[], windowNs: number): SqlFragment {
   return sql`arrayFold((acc, a) -> arrayPushBack(acc,
       if(empty(acc), if(empty(a), toInt64(0), a[1]),
         if(acc[-1] = 0, toInt64(0), arrayFirst(x -> x >= acc[-1] AND x <= acc[1] + ${windowNs}, a)))),
@@ -98,12 +93,12 @@ const nsOf = (d: Date): SqlFragment => sql`toInt64(toUnixTimestamp64Nano(toDateT
  * before it (a flow that starts again more than a window later enters again); step k is the first
  * step-k match at or after step k - 1 and within the window of the entry. Channel and Gateway are
  * the first non-empty ones among the entry's spans (those matching a step from the entry to the end
- * of its window), Channels and Gateways all of them. Nothing depends on where a range starts, so
- * hourly partials give the answer the spans give. Needs `queryConstants` (the gateway host table).
+ * of its window), Channels and Gateways all of them; Flow is the flow key's value. Nothing depends
+ * on where a range starts, so hourly partials give the answer the spans give. Needs `queryConstants` (the gateway host table).
  * The default checkout funnel (steps by stage, flow key payment.order_id) reads
  * `payment_stage_events`; any other reads `otel_traces`.
  */
-function funnelEntriesSql(f: FunnelDefinition, range: TimeRange): SqlFragment {
+export function funnelEntriesSql(f: FunnelDefinition, range: TimeRange): SqlFragment {
   const windowNs = Math.round(f.windowSec * 1e9);
   const fast = stageOnly(f.flowKey, f.steps);
   const table = fast ? sql`payment_stage_events` : sql`otel_traces`;
@@ -117,7 +112,7 @@ function funnelEntriesSql(f: FunnelDefinition, range: TimeRange): SqlFragment {
   const arrays = f.steps.map((step, k) => sql`arraySort(groupArrayIf(${NS}, ${stepCondition(step)})) AS ${col(k)}`);
   const later = f.steps.slice(1).map((_, k) => sql`${col(k + 1)}`);
   return sql`
-    SELECT arrayFirst(t -> t.2 != '', run).2 AS Channel, arrayFirst(t -> t.3 != '', run).3 AS Gateway,
+    SELECT flow AS Flow, arrayFirst(t -> t.2 != '', run).2 AS Channel, arrayFirst(t -> t.3 != '', run).3 AS Gateway,
            arraySort(arrayDistinct(arrayFilter(c -> c != '', arrayMap(t -> t.2, run)))) AS Channels,
            arraySort(arrayDistinct(arrayFilter(g -> g != '', arrayMap(t -> t.3, run)))) AS Gateways,
            ${flowStepTimesSql([sql`[x]`, ...later], windowNs)} AS Ts
