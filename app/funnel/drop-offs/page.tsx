@@ -55,7 +55,7 @@ export default async function DropOffsPage({ searchParams }: { searchParams: Pro
             </thead>
             <tbody>
               {flows.map((f) => (
-                <tr key={f.flow} data-flow={f.flow}>
+                <tr key={`${f.flow} ${f.lastStepAt}`} data-flow={f.flow}>
                   <td>{byOrder ? <Link href={paymentHref(sp, f.flow)}><code>{f.flow}</code></Link> : <code>{f.flow}</code>}</td>
                   <td>{f.channel ? <Swatch name={f.channel} /> : '—'}</td>
                   <td>{f.gateway ? <Swatch name={f.gateway} /> : '—'}</td>
