@@ -81,6 +81,7 @@ export const TTL_TARGETS = [
   { table: 'gateway_calls', column: 'Timestamp' },
   { table: 'hop_spans', column: 'Timestamp' },
   { table: 'hop_sample_spans', column: 'Timestamp' },
+  { table: 'hop_sample_payments', column: 'Timestamp' },
   { table: 'payment_attempts', column: 'Timestamp' },
   { table: 'transaction_phases', column: 'Timestamp' },
   { table: 'span_hours', column: 'Hour' },

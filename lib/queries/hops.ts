@@ -63,19 +63,24 @@ function hostGateways(store: Store, table: GatewayHostTable): Promise<{ hosts: s
   return value;
 }
 
+/** Where a filtered sample finds its traces: the sample's own stage spans, or all of them. */
+const STAGE_SPAN_TABLES = ['hop_sample_payments', 'payment_stage_events'] as const;
+
 /**
  * The critical-path sample's traces when filtered: those with a payment stage span in the range in
- * the channel / through the gateway, as a condition on TraceKey.
+ * the channel / through the gateway, as a condition on TraceKey. `hop_sample_payments` holds those
+ * spans of the traces in `hop_sample_spans` (migration 0068); `payment_stage_events` all of them.
  */
-function traceFilter(p: HopsParams, hosts: GatewayHostArrays): SqlFragment {
+function traceFilter(p: HopsParams, hosts: GatewayHostArrays, table: (typeof STAGE_SPAN_TABLES)[number]): SqlFragment {
   const conds: SqlFragment[] = [];
   if (p.channel !== undefined) conds.push(sql`PaymentChannel = ${p.channel}`);
   if (p.gateway !== undefined) conds.push(sql`${gatewayOfSql()} = ${p.gateway}`);
   if (!conds.length) return sql``;
   const where = conds.reduce((a, c) => sql`${a} AND ${c}`);
   const constants = p.gateway !== undefined ? sql`WITH ${queryConstants(hosts)}` : sql``;
+  const key = table === 'hop_sample_payments' ? sql`TraceKey` : sql`cityHash64(TraceId)`;
   return sql`AND TraceKey IN (
-    ${constants} SELECT cityHash64(TraceId) FROM payment_stage_events WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND ${where})`;
+    ${constants} SELECT ${key} FROM ${ident(table, STAGE_SPAN_TABLES)} WHERE Timestamp >= ${p.from} AND Timestamp < ${p.to} AND ${where})`;
 }
 
 /**
@@ -248,7 +253,7 @@ async function rangeEdgeStates(store: Store, p: HopsParams, now: number): Promis
 export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now()): Promise<HopsResult> {
   const table = p.hostTable ?? defaultGatewayHostTable();
   const hosts = p.hostTable ? gatewayHostArrays(p.hostTable) : defaultGatewayHosts();
-  const sharesP = criticalPathShares(store, p, hosts, traceFilter(p, hosts));
+  const sharesP = criticalPathShares(store, p, hosts);
   sharesP.catch(() => {});
   const [known, states] = await Promise.all([hostGateways(store, table), rangeEdgeStates(store, p, now)]);
   const conds: SqlFragment[] = [sql`to != ''`];
@@ -295,14 +300,16 @@ export async function getSlowestHops(store: Store, p: HopsParams, now = Date.now
  * on each trace's critical path blamed on the hop, divided by the sampled traces' total critical-path
  * time; each trace from its spans in the range. The spans come from `hop_sample_spans`, ordered by
  * trace, when the range holds enough of its traces (those are then the lowest keys of all), else
- * from `hop_spans`: so the cost stays that of a few thousand traces however long the range.
+ * from `hop_spans`: so the cost stays that of a few thousand traces however long the range. Filtered,
+ * the traces are those with a matching payment stage span in the range, found in the same way
+ * (`hop_sample_payments`, else `payment_stage_events`).
  * Traces and spans are read and summed in key order, so the shares do not vary from call to call.
  */
-async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHostArrays, filter: SqlFragment): Promise<{ byHop: Map<string, number>; traces: number }> {
+async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHostArrays): Promise<{ byHop: Map<string, number>; traces: number }> {
   const n = p.sampleTraces ?? 200;
   const range = sql`Timestamp >= ${p.from} AND Timestamp < ${p.to}`;
   type Row = { TraceKey: string; SpanKey: string; ParentKey: string; service: string; kind: string; startNs: string; Duration: string; gateway: string; PeerHost: string };
-  const read = (table: 'hop_sample_spans' | 'hop_spans') => store.query<Row>(sql`
+  const read = (table: 'hop_sample_spans' | 'hop_spans', filter: SqlFragment) => store.query<Row>(sql`
     WITH ${queryConstants(hosts)}
     SELECT TraceKey, SpanKey, ParentKey, toString(ServiceName) AS service, toString(Kind) AS kind,
            toString(toUnixTimestamp64Nano(Timestamp)) AS startNs, Duration, ${gatewayOfSql()} AS gateway, toString(PeerHost) AS PeerHost
@@ -310,10 +317,10 @@ async function criticalPathShares(store: Store, p: HopsParams, hosts: GatewayHos
     WHERE ${range}
       AND TraceKey IN (SELECT DISTINCT TraceKey FROM ${ident(table, ['hop_sample_spans', 'hop_spans'])} WHERE ${range} ${filter} ORDER BY TraceKey LIMIT ${n})
     ORDER BY TraceKey, SpanKey, startNs, Duration, service, kind`);
-  let rows = await read('hop_sample_spans');
-  // Fewer than n there: the range has fewer than n traces below the table's bound, so the lowest n
-  // of all include some above it.
-  if (new Set(rows.map((r) => r.TraceKey)).size < n) rows = await read('hop_spans');
+  let rows = await read('hop_sample_spans', traceFilter(p, hosts, 'hop_sample_payments'));
+  // Fewer than n there: the range has fewer than n (matching) traces below the tables' bound, so the
+  // lowest n of all include some above it.
+  if (new Set(rows.map((r) => r.TraceKey)).size < n) rows = await read('hop_spans', traceFilter(p, hosts, 'payment_stage_events'));
   const byTrace = new Map<string, HopSpan[]>();
   for (const r of rows) {
     const span: HopSpan = {
