@@ -84,6 +84,7 @@ export const TTL_TARGETS = [
   { table: 'hop_sample_payments', column: 'Timestamp' },
   { table: 'payment_attempts', column: 'Timestamp' },
   { table: 'transaction_phases', column: 'Timestamp' },
+  { table: 'attribute_sample_spans', column: 'Timestamp' },
   { table: 'span_hours', column: 'Hour' },
   { table: 'partial_hours', column: 'Hour' },
   { table: 'stage_latency_partials', column: 'Hour' },

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../clickhouse/migrate';
 import type { Store } from '../store/store';
 import { DELTAS_FIXTURE, DELTAS_PAYMENTS, DELTAS_T0 } from '../../test/helpers/deltas-fixture';
-import { insertFixture, traceIdOf } from '../../test/helpers/fixtures';
+import { fixtureRows, insertFixture, traceIdOf } from '../../test/helpers/fixtures';
+import { sql } from '../store/sql';
 import { openTempStore } from '../../test/helpers/store';
 import { getDeltas, traceIdSliceBound } from './deltas';
 
@@ -87,4 +88,30 @@ describe('getDeltas', () => {
 
 describe('traceIdSliceBound', () => {
   it.each([[1, ''], [2, ''], [0.5, '8000'], [1 / 16, '1000'], [1e-9, '0001']])('%s → %s', (f, want) => expect(traceIdSliceBound(f)).toBe(want));
+});
+
+describe('getDeltas on a sample whose trace ids all lie below 1', () => {
+  // The same payments two days later, every trace id moved below '1' (first digit 0).
+  const T1 = DELTAS_T0 + 2 * 86_400_000;
+  const later = { from: new Date(T1), to: new Date(T1 + 3_600_000) };
+  beforeAll(async () => {
+    const rows = fixtureRows(DELTAS_FIXTURE, T1).map((r) => ({ ...r, TraceId: `0${String(r.TraceId).slice(1)}` }));
+    await store.client.insert({ table: 'otel_traces', values: rows, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0, date_time_input_format: 'best_effort' } });
+  });
+
+  it('reads the sampled traces from attribute_sample_spans, which the view fills with all their spans', async () => {
+    const inLater = sql`Timestamp >= ${later.from} AND Timestamp < ${new Date(T1 + 86_400_000)}`;
+    const [n] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM attribute_sample_spans WHERE ${inLater}`);
+    expect(Number(n.n)).toBe(DELTAS_FIXTURE.length);
+    const r = await getDeltas(store, { ...later, cohort: 'failed', sla: SLA });
+    expect(r.cohort).toEqual({ count: 15, sampled: 15 });
+    expect(r.attributes.slice(0, 2).map(row)).toEqual([
+      ['payment.amount_band', '100–500 USD', 0.8, 0.32],
+      ['payment.card.issuer', 'Big Bank', 0.8, 0.32],
+    ]);
+    expect(row(r.attributes.find((a) => a.key === 'host.name')!)).toEqual(['host.name', 'pod-fast', 1, 0.72]);
+    // Without the sample table's rows the same query finds no attribute: it read them there.
+    await store.command(sql`DELETE FROM attribute_sample_spans WHERE ${inLater}`);
+    expect((await getDeltas(store, { ...later, cohort: 'failed', sla: SLA })).attributes).toEqual([]);
+  });
 });

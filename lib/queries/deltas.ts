@@ -27,7 +27,9 @@ import { defaultGatewayHosts, gatewayOfSql, isTimeoutSql, num, queryConstants, t
  * `maxSlicePayments` payments, only those in the slice of trace ids that holds about that many. The
  * span table is sorted by hour, then trace id, so such a slice is a contiguous run in every hour
  * and a rare cohort cannot make the query read the whole range. The answer says how many payments
- * each side was sampled from.
+ * each side was sampled from. When the sampled trace ids all lie below '1' (a sixteenth of all ids:
+ * any range with more than about 16,000 payments), their spans are read from attribute_sample_spans,
+ * which holds every span of those traces, ordered by trace.
  */
 
 export type DeltaCohort = 'failed' | 'slow' | 'stuck';
@@ -64,6 +66,13 @@ const MAX_ROWS = 5000;
 const MAX_VALUE_CHARS = 100;
 /** How long after its order.create a checkout trace's spans may start (the checkout request itself: seconds). */
 const CHECKOUT_TRACE_SEC = 600;
+
+/**
+ * `attribute_sample_spans` (migration 0064) holds every span of the traces whose id is below this: a
+ * sample all below it is read there, a few granules ordered by trace, instead of from otel_traces,
+ * ordered by hour first (a granule of attribute maps per hour of the range).
+ */
+const SAMPLE_SPANS_BELOW = '1';
 
 /** The trace-id prefix below which about `fraction` of all (random, lowercase hex) trace ids lie; '' for all. */
 export function traceIdSliceBound(fraction: number): string {
@@ -164,7 +173,7 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
                   concat(_labels[if(arrayFirstIndex(b -> toFloat64(amount) < b, _bounds) = 0, length(_labels), arrayFirstIndex(b -> toFloat64(amount) < b, _bounds))],
                          if(currency != '', concat(' ', currency), '')),
                   '') AS amountBand
-        FROM otel_traces
+        FROM ${UNSAFE_RAW_SQL(lastTrace < SAMPLE_SPANS_BELOW ? 'attribute_sample_spans' : 'otel_traces')}
         WHERE Timestamp >= ${p.from} AND Timestamp < ${traceScanTo} AND TraceId <= ${lastTrace} AND TraceId IN (${traces})
       )
     )
