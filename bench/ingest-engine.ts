@@ -58,6 +58,8 @@ export const ENGINE_VARIANTS: Record<string, EngineVariant> = {
       SpanKind IN ('Producer', 'SPAN_KIND_PRODUCER'), 'producer', SpanKind IN ('Consumer', 'SPAN_KIND_CONSUMER'), 'consumer', SpanKind IN ('Internal', 'SPAN_KIND_INTERNAL'), 'internal', 'unspecified')`] },
   // Fewer bytes for more CPU at every write of the maps (docs/schema.md).
   'maps ZSTD(6)': { ddl: ['ALTER TABLE otel_traces MODIFY COLUMN ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6)), MODIFY COLUMN SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6))'] },
+  // The span table as before 0073: the strings inside its maps and arrays with their lengths in a size stream of their own.
+  'before 0073': { ddl: ['ALTER TABLE otel_traces MODIFY SETTING propagate_types_serialization_versions_to_nested_types = 1'] },
   'no views+indexes': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id'] },
   'no views+indexes+payment columns': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id',
     `ALTER TABLE otel_traces ${['PaymentOrderId', 'PaymentStage', 'PaymentChannel', 'PaymentGateway', 'PaymentOutcome', 'PaymentErrorCode', 'PeerHost', 'IsError', 'Kind'].map((c) => `DROP COLUMN ${c}`).join(', ')}`] },
