@@ -100,8 +100,9 @@ export async function getDeltas(store: Store, p: DeltasParams): Promise<DeltasRe
   if (p.channel !== undefined) filters.push(sql`AND channel = ${p.channel}`);
   if (p.gateway !== undefined) filters.push(sql`AND gateway = ${p.gateway}`);
   const { inCohort, inBaseline } = cohortFlags(p);
-  const slowNs = p.slowMs !== undefined
-    ? sql`${Math.round(p.slowMs * 1e6)}`
+  // The default threshold is a window over every flow: only the slow cohort needs it.
+  const slowNs = p.slowMs !== undefined || p.cohort !== 'slow'
+    ? sql`${Math.round((p.slowMs ?? 0) * 1e6)}`
     : sql`toInt64(quantileExactIf(0.9)(okEnd - t0, okEnd > 0) OVER ())`;
 
   const [sample] = await store.query<{ cohortN: string; baselineN: string; payments: string; threshold: string; cohortTraces: string[]; baselineTraces: string[] }>(sql`
