@@ -33,7 +33,7 @@ describe('migrations', () => {
       '0050_span_hours', '0051_stage_latency_partials',
       '0052_funnel_partials', '0054_hop_edges_partials', '0055_hop_sample_spans', '0056_hop_edges_partials_bucket',
       '0057_payment_hour_partials', '0058_stuck_candidate_partials', '0060_search_attribute_columns',
-      '0064_attribute_sample_spans', '0068_hop_sample_payments', '0070_stage_latency_buckets',
+      '0064_attribute_sample_spans', '0068_hop_sample_payments',
       '0073_otel_traces_map_strings',
     ]);
     const before = await snapshot();

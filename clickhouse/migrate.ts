@@ -92,8 +92,6 @@ export const TTL_TARGETS = [
   { table: 'hop_edges_partials', column: 'Hour' },
   { table: 'payment_hour_partials', column: 'Hour' },
   { table: 'stuck_candidate_partials', column: 'Hour' },
-  { table: 'stage_latency_buckets', column: 'Hour' },
-  { table: 'stage_latency_values', column: 'Hour' },
 ] as const;
 
 /**

@@ -49,8 +49,6 @@ export interface PartialKind {
   after: number;
   /** The table holding the kind's rows (a plain identifier). */
   table: string;
-  /** Further tables the kind's `compute` writes (same columns Kind, Hour, Covers), kept like `table`. */
-  moreTables?: readonly string[];
   compute(store: Store, hour: Date, tag: SqlFragment, signal: AbortSignal): Promise<void>;
 }
 
@@ -66,7 +64,7 @@ const kinds = new Map<string, PartialKind>();
 const sources: ((store: Store) => Promise<PartialKind[]>)[] = [];
 
 function checked(kind: PartialKind): PartialKind {
-  if (![kind.table, ...(kind.moreTables ?? [])].every((t) => IDENTIFIER.test(t))) throw new Error(`partial kind ${kind.name}: tables must be plain identifiers`);
+  if (!IDENTIFIER.test(kind.table)) throw new Error(`partial kind ${kind.name}: table must be a plain identifier`);
   if (!(Number.isInteger(kind.before) && kind.before >= 0 && Number.isInteger(kind.after) && kind.after >= 0)) {
     throw new Error(`partial kind ${kind.name}: before and after are whole hours >= 0`);
   }
@@ -260,9 +258,7 @@ export async function computePartials(store: Store, opts: ComputePartialsOptions
       // The superseded version is never read again; on a cluster it waits for the TTL (a
       // lightweight DELETE cannot go through a Distributed table).
       if (c !== undefined && !store.cluster) {
-        for (const table of [kind.table, ...(kind.moreTables ?? [])]) {
-          await store.command(sql`DELETE FROM ${UNSAFE_RAW_SQL(table)} WHERE Kind = ${kind.name} AND Hour = ${hour} AND Covers < ${typed(at, "DateTime64(6, 'UTC')")}`);
-        }
+        await store.command(sql`DELETE FROM ${partialTable(kind)} WHERE Kind = ${kind.name} AND Hour = ${hour} AND Covers < ${typed(at, "DateTime64(6, 'UTC')")}`);
       }
       budget--;
       result.computed[kind.name]++;
