@@ -90,12 +90,22 @@ export interface PayscopeConfig {
   apiToken?: string;
   /** Alerting (docs/alerts.md). */
   alerts: AlertConfig;
+  /** The `partials` job (docs/jobs.md, lib/queries/partials-job.ts). */
+  partials: PartialsJobConfig;
   /** Provider error codes added to (or overriding) the built-in error class table (lib/analytics/error-taxonomy.ts). */
   errorClasses: ErrorCodeEntry[];
   /** Currency money at stake is reported in (`PAYSCOPE_REPORTING_CURRENCY`). @default USD */
   reportingCurrency: string;
   /** Exchange rates (`PAYSCOPE_FX_RATES` / `PAYSCOPE_FX_RATES_FILE`). @default the built-in table of lib/analytics/money.ts */
   fxRates: FxRateTable;
+}
+
+/** The `partials` job: how often it runs, and how long an hour's spans must be quiet before it is computed. */
+export interface PartialsJobConfig {
+  /** Seconds from the end of one run to the next (`PAYSCOPE_PARTIALS_INTERVAL_SEC`). @default 30 */
+  intervalSec: number;
+  /** Seconds without an insert into an hour (and the hours it reads) before its partial is computed (`PAYSCOPE_PARTIALS_SETTLE_SEC`). @default 60 */
+  settleSec: number;
 }
 
 /** Alerting: evaluation, receivers, the default rules' windows (docs/alerts.md). */
@@ -267,6 +277,10 @@ export function loadConfig(env: Env = process.env): PayscopeConfig {
     ingestToken: env.PAYSCOPE_INGEST_TOKEN || undefined,
     apiToken: env.PAYSCOPE_API_TOKEN || undefined,
     alerts: loadAlertConfig(env),
+    partials: {
+      intervalSec: intEnv(env, 'PAYSCOPE_PARTIALS_INTERVAL_SEC', 30, 1),
+      settleSec: intEnv(env, 'PAYSCOPE_PARTIALS_SETTLE_SEC', 60, 0),
+    },
     // Payment intelligence: error classes and money at stake.
     errorClasses: ((c) => (c ? parseErrorClasses(c.text, c.what) : []))(jsonEnv(env, 'PAYSCOPE_ERROR_CLASSES')),
     ...moneyConfig(env),

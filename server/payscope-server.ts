@@ -14,7 +14,7 @@ import { PayscopeMetrics } from '../lib/metrics';
 import { ClickHouseLease, JobRunner, SingleInstanceLease } from '../lib/jobs';
 import { evaluateAlerts } from '../lib/alerts/engine';
 import { outboxCounts } from '../lib/alerts/store';
-import { PARTIALS_JOB_EVERY_MS, runPartialsJob } from '../lib/queries/partials-job';
+import { runPartialsJob } from '../lib/queries/partials-job';
 
 /**
  * One payscope process: store (opened once), migrations, background jobs (lib/jobs: the ingest
@@ -227,9 +227,9 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       },
     });
     jobs.schedule({
-      name: 'partials', everyMs: PARTIALS_JOB_EVERY_MS, scope: 'cluster',
+      name: 'partials', everyMs: config.partials.intervalSec * 1000, scope: 'cluster',
       async run(signal) {
-        await runPartialsJob(store, config.retentionDays, signal);
+        await runPartialsJob(store, config.retentionDays, config.partials.settleSec, signal);
       },
     });
     await jobs.start();
