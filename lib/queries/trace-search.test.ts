@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../clickhouse/migrate';
 import { searchParamsObject } from '../api/params';
 import { TracesQuery } from '../api/schemas';
-import { render, sql } from '../store/sql';
+import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
-import { attributeEqualsSql, searchTraces, type TraceSearchParams } from './traces';
+import { searchTraces, type TraceSearchParams } from './traces';
 import { insertFixture, traceIdOf, type FixtureSpan } from '../../test/helpers/fixtures';
 
 /**
@@ -68,29 +68,6 @@ const WINDOW: FixtureSpan[] = [
   { trace: 'S', id: 's.child', parent: 's.root', service: 'win', name: 'child', start: 3 * H - 300_000, dur: 100 },
 ];
 
-/**
- * The semantic-convention keys with columns of their own (migration 0060), on spans and resources
- * (from C; each trace one span unless drawn otherwise):
- *
- *   A  api  GET /a   span http.response.status_code=500, http.request.method=GET, http.route=/a
- *      db   q        span error.type=timeout
- *   B  api  GET /b   span http.request.method=POST; resource http.response.status_code=500,
- *                    http.request.method=PUT, http.route=/b, error.type=timeout
- *   C  api  old      span http.status_code=500 (the older key), error.type=500, http.route=/a/;
- *                    resource http.route=/c
- */
-const C = T0 + 2 * 86_400_000;
-const DEDICATED: FixtureSpan[] = [
-  { trace: 'A', id: 'a.root', service: 'api', name: 'GET /a', start: 0, dur: 100, attrs: { 'http.response.status_code': '500', 'http.request.method': 'GET', 'http.route': '/a' } },
-  { trace: 'A', id: 'a.db', parent: 'a.root', service: 'db', name: 'q', start: 10, dur: 50, attrs: { 'error.type': 'timeout' } },
-  {
-    trace: 'B', id: 'b.root', service: 'api', name: 'GET /b', start: 1000, dur: 100, attrs: { 'http.request.method': 'POST' },
-    resource: { 'http.response.status_code': '500', 'http.request.method': 'PUT', 'http.route': '/b', 'error.type': 'timeout' },
-  },
-  { trace: 'C', id: 'c.root', service: 'api', name: 'old', start: 2000, dur: 100, attrs: { 'http.status_code': '500', 'error.type': '500', 'http.route': '/a/' }, resource: { 'http.route': '/c' } },
-];
-const DEDICATED_RANGE = { from: new Date(C), to: new Date(C + 60_000) };
-
 let store: Store;
 let cleanup: () => Promise<void>;
 const range = { from: new Date(T0), to: new Date(T0 + 60_000) };
@@ -101,7 +78,6 @@ beforeAll(async () => {
   await migrate(store, { retentionDays: 0 });
   await insertFixture(store, [...SPANS, ...EDGE], T0);
   await insertFixture(store, WINDOW, B);
-  await insertFixture(store, DEDICATED, C);
 });
 afterAll(async () => cleanup?.());
 
@@ -146,47 +122,6 @@ describe('trace search by attribute, span name and duration', () => {
     expect(await ids({ match: 'span' })).toEqual(T('X', 'Y', 'Z', 'H'));
   });
 
-  it('finds the keys with columns of their own on spans and resources, exactly as the maps do', async () => {
-    const search = async (f: Partial<TraceSearchParams>) => (await searchTraces(store, { ...DEDICATED_RANGE, ...f })).traces.map((t) => t.traceId).sort();
-    expect(await search({ attr: [attr('http.response.status_code', '500')] })).toEqual(T('A', 'B'));
-    expect(await search({ attr: [attr('http.response.status_code', '500 ')] })).toEqual([]);
-    expect(await search({ attr: [attr('http.request.method', 'GET')] })).toEqual(T('A'));
-    expect(await search({ attr: [attr('http.request.method', 'POST')] })).toEqual(T('B'));
-    expect(await search({ attr: [attr('http.request.method', 'PUT')] })).toEqual(T('B'));
-    expect(await search({ attr: [attr('http.route', '/a')] })).toEqual(T('A'));
-    expect(await search({ attr: [attr('http.route', '/c')] })).toEqual(T('C'));
-    expect(await search({ attr: [attr('error.type', 'timeout')] })).toEqual(T('A', 'B'));
-    expect(await search({ attr: [attr('error.type', '500')] })).toEqual(T('C'));
-    expect(await search({ attr: [attr('http.status_code', '500')] })).toEqual(T('C'));
-    // On one span: A's status and error are on different spans, B's resource holds both.
-    expect(await search({ attr: [attr('http.response.status_code', '500'), attr('error.type', 'timeout')] })).toEqual(T('A', 'B'));
-    expect(await search({ match: 'span', attr: [attr('http.response.status_code', '500'), attr('error.type', 'timeout')] })).toEqual(T('B'));
-    expect(await search({ match: 'span', service: 'db', attr: [attr('error.type', 'timeout')] })).toEqual(T('A'));
-    expect(await search({ match: 'span', service: 'api', attr: [attr('error.type', 'timeout')] })).toEqual(T('B'));
-    expect(await search({ match: 'span', attr: [attr('http.response.status_code', '500'), attr('http.request.method', 'POST')] })).toEqual(T('B'));
-
-    // Every key and value of the fixture, and values no span has, against a search of the maps.
-    const pairs = new Set<string>();
-    for (const s of DEDICATED) for (const kv of [s.attrs, s.resource]) for (const [k, v] of Object.entries(kv ?? {})) pairs.add(JSON.stringify([k, v]));
-    for (const k of ['http.response.status_code', 'http.request.method', 'http.route', 'error.type']) for (const v of ['', 'none']) pairs.add(JSON.stringify([k, v]));
-    for (const pair of pairs) {
-      const [key, value] = JSON.parse(pair) as [string, string];
-      const fromMaps = await store.query<{ t: string }>(sql`
-        SELECT DISTINCT TraceId AS t FROM otel_traces
-        WHERE Timestamp >= ${DEDICATED_RANGE.from} AND Timestamp < ${DEDICATED_RANGE.to}
-          AND (SpanAttributes[${key}] = ${value} OR ResourceAttributes[${key}] = ${value})
-        ORDER BY t`);
-      expect(await search({ attr: [attr(key, value)] }), pair).toEqual(fromMaps.map((r) => r.t));
-    }
-  });
-
-  it('reads those keys from their columns, not from the attribute maps', () => {
-    for (const key of ['http.response.status_code', 'http.request.method', 'http.route', 'error.type']) {
-      expect(render(attributeEqualsSql(key, '500')).text, key).not.toMatch(/Attributes/);
-    }
-    expect(render(attributeEqualsSql('db.system', 'x')).text).toMatch(/SpanAttributes\[.*ResourceAttributes\[/);
-  });
-
   it('takes hostile keys and values as data, from the URL to the store', async () => {
     const parse = (qs: string) => {
       const { values } = searchParamsObject(new URLSearchParams(qs));
@@ -201,7 +136,7 @@ describe('trace search by attribute, span name and duration', () => {
     expect(await ids(parse(`attr=${encodeURIComponent("http.route:/pay' OR 1=1 --")}`))).toEqual([]);
     expect(await ids(parse(`attr=${encodeURIComponent("') OR 1=1 --:x")}`))).toEqual([]);
     const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
-    expect(Number(n)).toBe(SPANS.length + EDGE.length + WINDOW.length + DEDICATED.length);
+    expect(Number(n)).toBe(SPANS.length + EDGE.length + WINDOW.length);
   });
 
   it('reads only the spans in the range, for the filters and for the summary', async () => {
