@@ -173,13 +173,14 @@ async function funnelRows(store: Store, p: FunnelParams, range: TimeRange, hosts
   const f = p.funnel;
   const kind = funnelPartialKind(f, hosts);
   const plan: PartialPlan = kind ? await planPartials(store, kind, range, p.now, true) : { hours: [], live: [range] };
-  const parts: SqlFragment[] = plan.live.map((r) => funnelEntriesSql(f, r));
+  const entries = (r: TimeRange) => sql`SELECT Channel, Gateway, Channels, Gateways, Ts FROM (${funnelEntriesSql(f, r)})`;
+  const parts: SqlFragment[] = plan.live.map(entries);
   if (kind && plan.hours.length) {
     parts.push(sql`
       SELECT Channel, Gateway, Channels, Gateways, Ts FROM ${partialTable(kind)}
       WHERE ${partialRowsWhere(kind, plan)} AND Ts[1] >= ${nsOf(range.from)} AND Ts[1] < ${nsOf(range.to)}`);
   }
-  if (parts.length === 0) parts.push(funnelEntriesSql(f, range));
+  if (parts.length === 0) parts.push(entries(range));
   const value = p.split === 'channel' ? sql`Channel` : p.split === 'gateway' ? sql`Gateway` : sql`''`;
   const filters: SqlFragment[] = [sql`1`];
   if (p.channel !== undefined) filters.push(sql`has(Channels, ${p.channel})`);
