@@ -1,3 +1,5 @@
+import { binomialTailAtLeast } from './binomial';
+
 /**
  * A gateway's health verdict: its current window against its own recent baseline, with the
  * findings as data (lib/ui/health-reasons.ts words them for the page and the API). Judged on the
@@ -12,7 +14,9 @@
  *
  * Rules (first match wins; "error rate" is the provider-side failure rate, timeouts included); a
  * comparison with the baseline also needs the change to be more than noise for the number of
- * requests (a binomial z-score of at least 3 against the baseline rate):
+ * requests: a count at least that high would come by chance from the baseline rate at most as often
+ * as 3 sigma (p ≤ 0.00135, the exact binomial tail: lib/analytics/binomial.ts). For the p95, the
+ * count is of calls slower than the threshold, against the 5 % of calls a p95 leaves above it:
  *   failing   error rate >= 25%, or timeout rate >= 10% (whatever the baseline),
  *             or error rate >= 10% and at least 5x the baseline
  *   degraded  error rate at least 2x the baseline and 1 point above it,
@@ -31,6 +35,11 @@ export interface GatewayWindowStats {
   providerErrors: number;
   timeouts: number;
   p95Ms: number | null;
+  /**
+   * Calls slower than latencyThresholdMs(the baseline's p95): needed to call a p95 rise more than
+   * noise (one slow call among 28 makes their p95); without it a p95 rise is not judged.
+   */
+  slowCalls?: number;
 }
 
 /** One finding. Rates are fractions 0..1; a `baseline` of null means there was none to compare with. */
@@ -51,12 +60,18 @@ export interface HealthJudgement {
 
 const MIN_REQUESTS = 20;
 const MIN_BASELINE_REQUESTS = 50;
-const Z_MIN = 3;
+/** One-sided 3 sigma. */
+const ALPHA = 0.00135;
 
-/** How many standard errors `rate` over `n` trials lies above `base` (the baseline rate, floored). */
-function zScore(rate: number, n: number, base: number): number {
+/** `count` of `n` is more than chance at the baseline rate `base` (floored at 0.2 %). */
+function significant(count: number, n: number, base: number): boolean {
   const p0 = Math.min(0.99, Math.max(base, 0.002));
-  return (rate - p0) / Math.sqrt((p0 * (1 - p0)) / Math.max(1, n));
+  return count > n * p0 && binomialTailAtLeast(count, n, p0) <= ALPHA;
+}
+
+/** The p95 that counts as a latency rise over a baseline p95: half as slow again, and 100 ms. */
+export function latencyThresholdMs(baselineP95Ms: number): number {
+  return Math.max(1.5 * baselineP95Ms, baselineP95Ms + 100);
 }
 
 export function judgeGatewayHealth(current: GatewayWindowStats, baseline: GatewayWindowStats | null): HealthJudgement {
@@ -76,8 +91,8 @@ export function judgeGatewayHealth(current: GatewayWindowStats, baseline: Gatewa
     return { verdict: 'healthy', reasons: [{ code: 'too_few_requests', requests: n, providerErrors: current.providerErrors }] };
   }
 
-  const errSignificant = zScore(err, n, bErr) >= Z_MIN;
-  const tmoSignificant = zScore(tmo, n, bTmo) >= Z_MIN;
+  const errSignificant = significant(current.providerErrors, n, bErr);
+  const tmoSignificant = significant(current.timeouts, n, bTmo);
   const failing: HealthReason[] = [];
   if (err >= 0.25) failing.push(errReason);
   else if (err >= 0.1 && hasBase && err >= 5 * bErr && errSignificant) failing.push(errReason);
@@ -88,7 +103,8 @@ export function judgeGatewayHealth(current: GatewayWindowStats, baseline: Gatewa
   if (hasBase) {
     if (err >= 2 * bErr && err - bErr >= 0.01 && errSignificant) degraded.push(errReason);
     if (tmo >= 2 * bTmo && tmo - bTmo >= 0.005 && tmoSignificant) degraded.push(tmoReason);
-    if (current.p95Ms !== null && bP95 !== null && bP95 > 0 && current.p95Ms >= 1.5 * bP95 && current.p95Ms - bP95 >= 100) {
+    if (current.p95Ms !== null && bP95 !== null && bP95 > 0 && current.p95Ms >= latencyThresholdMs(bP95)
+      && current.slowCalls !== undefined && significant(current.slowCalls, n, 0.05)) {
       degraded.push({ code: 'p95', ms: current.p95Ms, baselineMs: bP95 });
     }
   } else if (err >= 0.05 && errSignificant) {

@@ -1,4 +1,4 @@
-import { judgeGatewayHealth, type HealthReason, type HealthVerdict } from '../analytics/gateway-health';
+import { judgeGatewayHealth, latencyThresholdMs, type HealthReason, type HealthVerdict } from '../analytics/gateway-health';
 import { emptyErrorClassCounts, ERROR_CLASSES, PROVIDER_SIDE_CLASSES, type ErrorClassCounts, type ErrorCodeTable } from '../analytics/error-taxonomy';
 import type { GatewayHostArrays } from '../analytics/gateways';
 import { join, sql } from '../store/sql';
@@ -107,6 +107,28 @@ export async function getGatewayHealth(store: Store, p: GatewayHealthParams): Pr
     topErrors.get(k)!.push({ code: r.code, count: num(r.n) });
   }
 
+  // A p95 rise is judged on how many calls were slower than the threshold (a p95 of a few calls is
+  // one slow call): counted, in a second query, only where the p95 reached it.
+  const thresholds = new Map<string, number>();
+  for (const [k, r] of current) {
+    const b = baseline.get(k);
+    const bP95 = quantilesMs(b?.q, b ? num(b.requests) : 0).p95;
+    const p95 = quantilesMs(r.q, num(r.requests)).p95;
+    if (bP95 !== null && bP95 > 0 && p95 !== null && p95 >= latencyThresholdMs(bP95)) thresholds.set(k, latencyThresholdMs(bP95));
+  }
+  const slowCalls = new Map<string, number>();
+  if (thresholds.size > 0) {
+    const keys = [...thresholds.keys()];
+    const limitsNs = keys.map((k) => Math.round(thresholds.get(k)! * 1e6));
+    const slow = await store.query<{ gateway: string; channel: string; n: string }>(sql`
+      WITH ${constants}
+      SELECT gateway, channel, countIf(Duration > transform(concat(gateway, char(0), channel), ${keys}, ${limitsNs}, 0)) AS n
+      FROM (${calls})
+      WHERE gateway != '' AND cur AND has(${keys}, concat(gateway, char(0), channel))
+      GROUP BY gateway, channel`);
+    for (const r of slow) slowCalls.set(key(r.gateway, r.channel), num(r.n));
+  }
+
   const rows: GatewayHealthRow[] = [];
   for (const [k, r] of current) {
     const b = baseline.get(k);
@@ -117,7 +139,7 @@ export async function getGatewayHealth(store: Store, p: GatewayHealthParams): Pr
     const errorClasses = classCounts(r);
     const bProviderErrors = b ? providerErrors(classCounts(b)) : 0;
     const judgement = judgeGatewayHealth(
-      { requests, providerErrors: providerErrors(errorClasses), timeouts: num(r.timeouts), p95Ms: q.p95 },
+      { requests, providerErrors: providerErrors(errorClasses), timeouts: num(r.timeouts), p95Ms: q.p95, slowCalls: slowCalls.get(k) },
       b ? { requests: bRequests, providerErrors: bProviderErrors, timeouts: num(b.timeouts), p95Ms: bq.p95 } : null,
     );
     rows.push({
