@@ -99,7 +99,7 @@ describe('trace search on the keys with columns of their own (migration 0060)', 
   });
 
   it('and the same once the migration has written the columns into those parts', async () => {
-    await store.command(sql`${UNSAFE_RAW_SQL(materialize)}`, { mutations_sync: 1 });
+    await store.command(sql`${UNSAFE_RAW_SQL(materialize)}`, { mutations_sync: '1' });
     expect(await storedColumns()).toBe(COLUMNS.length);
     await expectSameAnswers();
   });
