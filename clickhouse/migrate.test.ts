@@ -34,7 +34,7 @@ describe('migrations', () => {
       '0052_funnel_partials', '0054_hop_edges_partials', '0055_hop_sample_spans', '0056_hop_edges_partials_bucket',
       '0057_payment_hour_partials', '0058_stuck_candidate_partials', '0060_search_attribute_columns',
       '0064_attribute_sample_spans', '0068_hop_sample_payments',
-      '0073_otel_traces_map_strings',
+      '0073_otel_traces_map_strings', '0074_otel_traces_scope_codecs', '0075_derived_tables_merges',
     ]);
     const before = await snapshot();
     expect(before.tables.map((t) => t.name)).toEqual(

@@ -20,7 +20,19 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup?.());
 
-describe("the span table's map strings (0073)", () => {
+describe("the span table's storage (0073, 0074) and the derived tables' merges (0075)", () => {
+  it("merges the tables the span table's views fill about ten parts at a time (0075), as the span table (0010)", async () => {
+    const views = await store.query<{ target: string }>(sql`
+      SELECT DISTINCT arrayJoin(extractAll(create_table_query, ' TO [a-z_]+[.]([a-z_]+) ')) AS target
+      FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' ORDER BY target`);
+    expect(views.length).toBeGreaterThan(5);
+    const tables = await store.query<{ name: string; q: string }>(sql`
+      SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase()
+        AND name IN (${views.map((v) => v.target)})`);
+    expect(tables.map((t) => t.name).sort()).toEqual(views.map((v) => v.target));
+    for (const t of tables) expect(t.q, t.name).toMatch(/merge_selector_base = 10\b/);
+  });
+
   it('stores map and array strings with inline lengths: the same spans in fewer bytes, read back unchanged', async () => {
     // Real OTLP requests built by the OpenTelemetry SDK, decoded and inserted as ingest does.
     const { bodies } = buildPayloads(8, 1000, 11);
@@ -75,6 +87,24 @@ describe("the span table's map strings (0073)", () => {
     for (const name of ['SpanAttributes', 'ResourceAttributes']) {
       expect(of('otel_traces_now', name), name).toBeLessThan(of('otel_traces_size_stream', name));
     }
+
+    // 0074: the scope columns and TraceId take fewer bytes than under their codecs before it.
+    await store.command(sql`DROP TABLE IF EXISTS otel_traces_earlier_codecs`);
+    await store.command(sql`
+      CREATE TABLE otel_traces_earlier_codecs (
+        Timestamp DateTime64(9), TraceId String CODEC(ZSTD(3)), ScopeName String CODEC(ZSTD(3)), ScopeVersion String CODEC(ZSTD(3))
+      ) ENGINE = MergeTree ORDER BY (toStartOfHour(Timestamp), TraceId, Timestamp) SETTINGS min_bytes_for_wide_part = 0`);
+    await store.command(sql`INSERT INTO otel_traces_earlier_codecs SELECT Timestamp, TraceId, ScopeName, ScopeVersion FROM otel_traces`);
+    await store.command(sql`OPTIMIZE TABLE otel_traces_earlier_codecs FINAL`);
+    const scope = await store.query<{ table: string; name: string; b: string }>(sql`
+      SELECT table, name, toString(data_compressed_bytes) AS b FROM system.columns
+      WHERE database = currentDatabase() AND table IN ('otel_traces_now', 'otel_traces_earlier_codecs')
+        AND name IN ('TraceId', 'ScopeName', 'ScopeVersion')`);
+    const scopeOf = (table: string, name: string) => Number(scope.find((r) => r.table === table && r.name === name)!.b);
+    for (const name of ['TraceId', 'ScopeName', 'ScopeVersion']) {
+      expect(scopeOf('otel_traces_now', name), name).toBeLessThan(scopeOf('otel_traces_earlier_codecs', name));
+    }
+    await store.command(sql`DROP TABLE otel_traces_earlier_codecs`);
 
     // Every stored value reads back the same from all three tables.
     const [{ n }] = await store.query<{ n: string }>(sql`SELECT count() AS n FROM otel_traces`);
