@@ -3,7 +3,7 @@ import { compareStages } from '../analytics/stages';
 import { sql, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { num, quantilesMs, type TimeRange } from './common';
-import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
+import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll, type PartialPlan } from './partials';
 
 export interface StageLatencyParams extends TimeRange {
   channel?: string;
@@ -81,13 +81,17 @@ const nsOf = (d: Date): SqlFragment => sql`toInt64(toUnixTimestamp64Nano(toDateT
 export async function getStageLatency(store: Store, p: StageLatencyParams, now = Date.now()): Promise<{ stages: StageLatencyRow[] }> {
   const kind = STAGE_LATENCY_PARTIAL;
   const plan = await planPartials(store, kind, p, now, true);
-  const parts: SqlFragment[] = plan.live.map((r) => sql`SELECT start, stage, channel, dur, err, hasWait, wait FROM (${stageSpansSql(r)})`);
-  if (plan.hours.length || parts.length === 0) {
-    parts.push(sql`
-      SELECT Start AS start, Stage AS stage, Channel AS channel, Duration AS dur, IsError AS err, HasWait AS hasWait, Wait AS wait
+  const parts: SqlFragment[] = plan.live.map((r) => sql`SELECT stage, channel, dur, err, hasWait, wait FROM (${stageSpansSql(r)})`);
+  // Only the hours at the range's ends are clipped by start: the others' Start column is not read.
+  const isWhole = (h: Date) => h.getTime() >= p.from.getTime() && h.getTime() + HOUR_MS <= p.to.getTime();
+  const stored = (hours: PartialPlan['hours'], clip: SqlFragment) => sql`
+      SELECT Stage AS stage, Channel AS channel, Duration AS dur, IsError AS err, HasWait AS hasWait, Wait AS wait
       FROM ${partialTable(kind)}
-      WHERE ${partialRowsWhere(kind, plan)} AND Start >= ${nsOf(p.from)} AND Start < ${nsOf(p.to)}`);
-  }
+      WHERE ${partialRowsWhere(kind, { hours, live: [] })} ${clip}`;
+  const whole = plan.hours.filter((h) => isWhole(h.hour));
+  const ends = plan.hours.filter((h) => !isWhole(h.hour));
+  if (whole.length) parts.push(stored(whole, sql``));
+  if (ends.length || parts.length === 0) parts.push(stored(ends, sql`AND Start >= ${nsOf(p.from)} AND Start < ${nsOf(p.to)}`));
   const channelFilter = p.channel !== undefined ? sql`WHERE channel = ${p.channel}` : sql``;
   const rows = await store.query<{ stage: string; channel: string; all: number; n: string; errors: string; q: unknown[]; nWait: string; qw: unknown[] }>(sql`
     SELECT stage, channel, grouping(channel) AS all, count() AS n, countIf(err) AS errors,
