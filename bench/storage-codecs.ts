@@ -7,7 +7,11 @@
  *
  * Works in a database `storage_bench` inside the store: run it on a copy, never on a store in use.
  *
- *   node --import tsx bench/storage-codecs.ts --store /tmp/copy/store [--day 2026-12-02] [--rounds 4] [--variants 'before 0073,now,...']
+ *   node --import tsx bench/storage-codecs.ts --store /tmp/copy/store [--day 2026-12-02] [--rounds 4] [--variants 'before 0073,now,...'] [--reads 7]
+ *
+ * --reads N: afterwards, N alternating rounds of reads on each variant's last copy, CPU per query on
+ * one thread: two attribute lookups over the whole day (as trace search tests attributes), every
+ * span attribute map read whole, and 50 single traces fetched by id.
  *
  * A variant named `narrow: …` inserts only Timestamp, TraceId, ScopeName and ScopeVersion into a table
  * of those columns with the codecs given: the cost of those columns' codecs alone.
@@ -45,11 +49,13 @@ const storeDir = arg('--store');
 if (!storeDir) throw new Error('--store DIR: a copy of a seeded store (its chDB directory)');
 const rounds = Number(arg('--rounds', '1'));
 const names = arg('--variants', 'before 0073 and 0074,before 0074,now')!.split(',');
+const reads = Number(arg('--reads', '0'));
 for (const n of names) if (!STORAGE_VARIANTS[n]) throw new Error(`unknown variant ${n}`);
 
 const session = new Session(storeDir);
 const rows = <T>(q: string): T[] => session.query(q, 'JSONEachRow').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const day = arg('--day') ?? rows<{ d: string }>('SELECT toString(toDate(Timestamp)) AS d FROM otel_traces GROUP BY d ORDER BY count() DESC LIMIT 1')[0].d;
 if (!DAY.test(day)) throw new Error(`--day YYYY-MM-DD, not ${day}`);
@@ -64,8 +70,8 @@ const runs: Record<string, Run[]> = {};
 const INSERT_SETTINGS = 'SETTINGS max_insert_threads = 1, max_threads = 1, max_insert_block_size = 65536, min_insert_block_size_rows = 65536, min_insert_block_size_bytes = 0';
 try {
   for (let r = 0; r < rounds; r++) {
-    for (const name of names) {
-      const t = 'storage_bench.t';
+    for (const [i, name] of names.entries()) {
+      const t = `storage_bench.t${i}`;
       session.query(`DROP TABLE IF EXISTS ${t} SYNC`);
       let insert: string;
       if (name.startsWith('narrow: ')) {
@@ -85,23 +91,47 @@ try {
       session.query(`SYSTEM START MERGES ${t}`);
       session.query(`OPTIMIZE TABLE ${t} FINAL SETTINGS max_threads = 1`);
       const c2 = cpuMs();
-      const [p] = rows<{ rows: string; bytes: string }>(`SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = 'storage_bench' AND table = 't'`);
+      const [p] = rows<{ rows: string; bytes: string }>(`SELECT sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = 'storage_bench' AND table = 't${i}'`);
       const n = Number(p.rows);
       const columns = Object.fromEntries(rows<{ column: string; b: string }>(`SELECT column, sum(column_bytes_on_disk) AS b FROM system.parts_columns
-        WHERE active AND database = 'storage_bench' AND table = 't' GROUP BY column`).map((c) => [c.column, Number(c.b) / n]));
+        WHERE active AND database = 'storage_bench' AND table = 't${i}' GROUP BY column`).map((c) => [c.column, Number(c.b) / n]));
       const run: Run = { insert: ((c1 - c0) * 1e3) / n, merge: ((c2 - c1) * 1e3) / n, bytes: Number(p.bytes) / n, rows: n, columns };
       (runs[name] ??= []).push(run);
       console.error(`round ${r + 1} ${name}: insert ${run.insert.toFixed(3)} µs/span, merge into one part ${run.merge.toFixed(3)} µs/span, ${run.bytes.toFixed(2)} B/span (${n} spans)`);
-      session.query(`DROP TABLE ${t} SYNC`);
+      if (r < rounds - 1 || !reads || name.startsWith('narrow: ')) session.query(`DROP TABLE ${t} SYNC`);
     }
   }
+  if (reads) readBench();
 } finally {
   session.query('DROP DATABASE IF EXISTS storage_bench SYNC');
   session.cleanup();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+/** CPU per query of reads on each full variant's copy, variants alternating round by round. */
+function readBench(): void {
+  const full = names.map((name, i) => ({ name, t: `storage_bench.t${i}` })).filter((v) => !v.name.startsWith('narrow: '));
+  const traces = rows<{ id: string }>(`SELECT TraceId AS id FROM ${full[0].t} GROUP BY id ORDER BY cityHash64(id) LIMIT 50`).map((r) => r.id);
+  const queries: Record<string, (t: string) => string[]> = {
+    'two attribute lookups': (t) => [`SELECT countIf(SpanAttributes['http.request.method'] = 'POST'), countIf(ResourceAttributes['service.version'] != '') FROM ${t} SETTINGS max_threads = 1`],
+    'span attribute maps whole': (t) => [`SELECT sum(length(toString(SpanAttributes))) FROM ${t} SETTINGS max_threads = 1`],
+    // Trace ids come from the table itself (hex, checked), not from input.
+    'one trace by id': (t) => traces.filter((id) => /^[0-9a-f]+$/.test(id)).map((id) => `SELECT * FROM ${t} WHERE TraceId = '${id}' FORMAT Null SETTINGS max_threads = 1`),
+  };
+  const cpu: Record<string, number[]> = {};
+  for (let r = 0; r < reads; r++) {
+    for (const [q, make] of Object.entries(queries)) {
+      for (const v of full) {
+        const qs = make(v.t);
+        const c0 = cpuMs();
+        for (const text of qs) session.query(text);
+        (cpu[`${q}: ${v.name}`] ??= []).push((cpuMs() - c0) / qs.length);
+      }
+    }
+  }
+  for (const [k, a] of Object.entries(cpu)) console.log(`reads, ${k}: median ${median(a).toFixed(2)} ms CPU per query [${a.map((x) => x.toFixed(1)).join(' ')}]`);
+}
+
 const base = runs[names[0]][0].columns;
 for (const name of names) {
   const rs = runs[name];
