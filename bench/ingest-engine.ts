@@ -60,6 +60,10 @@ export const ENGINE_VARIANTS: Record<string, EngineVariant> = {
   'maps ZSTD(6)': { ddl: ['ALTER TABLE otel_traces MODIFY COLUMN ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6)), MODIFY COLUMN SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(6))'] },
   // The span table as before 0073: the strings inside its maps and arrays with their lengths in a size stream of their own.
   'before 0073': { ddl: ['ALTER TABLE otel_traces MODIFY SETTING propagate_types_serialization_versions_to_nested_types = 1'] },
+  // The tables the span views fill merging at the default base (5), as before 0075.
+  'before 0075': { ddl: ['payment_stage_events', 'payment_order_traces', 'gateway_calls', 'hop_spans', 'hop_sample_spans', 'payment_attempts',
+    'transaction_phases', 'otel_traces_trace_id_ts', 'span_hours', 'attribute_sample_spans', 'hop_sample_payments']
+    .map((t) => `ALTER TABLE ${t} MODIFY SETTING merge_selector_base = 5`) },
   'no views+indexes': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id'] },
   'no views+indexes+payment columns': { ddl: [ALL_VIEWS, 'ALTER TABLE otel_traces DROP INDEX idx_trace_id',
     `ALTER TABLE otel_traces ${['PaymentOrderId', 'PaymentStage', 'PaymentChannel', 'PaymentGateway', 'PaymentOutcome', 'PaymentErrorCode', 'PeerHost', 'IsError', 'Kind'].map((c) => `DROP COLUMN ${c}`).join(', ')}`] },
