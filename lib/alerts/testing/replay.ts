@@ -32,10 +32,10 @@ export interface ReplayedTransition {
   summary: string;
 }
 
-export async function replayScenario(o: { scenario: ScenarioName; minutes: number; enable?: string[] }): Promise<{ transitions: ReplayedTransition[]; failed: string[]; evaluations: number; store: Store; cleanup(): Promise<void> }> {
+export async function replayScenario(o: { scenario: ScenarioName; minutes: number; enable?: string[]; endMs?: number }): Promise<{ transitions: ReplayedTransition[]; failed: string[]; evaluations: number; store: Store; cleanup(): Promise<void> }> {
   const { store, cleanup } = await openTempStore();
   await migrate(store, { retentionDays: 30 });
-  const end = Math.floor((Date.now() - 10 * MIN) / MIN) * MIN;
+  const end = Math.floor((o.endMs ?? Date.now() - 10 * MIN) / MIN) * MIN;
   await seedStore(store, { payments: 40_000, days: 3 / 24, endMs: end, scenario: o.scenario, windowMs: FAULT_MS, seed: 'alerts' });
   for (const id of o.enable ?? []) {
     const { id: _id, builtIn: _b, updatedAt: _u, ...def } = (await getAlertRule(store, SCENARIO_ALERT_CONFIG, id))!;
