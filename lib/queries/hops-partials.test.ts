@@ -12,13 +12,15 @@ import { sql } from '../store/sql';
 import type { Store } from '../store/store';
 import { openTempStore } from '../../test/helpers/store';
 import { insertFixture, type FixtureSpan } from '../../test/helpers/fixtures';
-import { getSlowestHops, HOPS_PARTIAL } from './hops';
+import { getSlowestHops, HOPS_PARTIALS, planHops } from './hops';
 import { computePartials, HOUR_MS, planPartials } from './partials';
 
 const END = Date.parse('2025-04-10T12:00:00Z');
 const HOURS = 6;
 const NOW = END + 3 * HOUR_MS;
-const job = { now: NOW, horizonHours: HOURS + 4, settleMs: 0, only: [HOPS_PARTIAL.name] };
+const [HEAD, TAIL] = HOPS_PARTIALS.map((k) => k.kind);
+const job = { now: NOW, horizonHours: HOURS + 4, settleMs: 0, only: [HEAD.name, TAIL.name] };
+const computed = (r: { computed: Record<string, number> }) => (r.computed[HEAD.name] ?? 0) + (r.computed[TAIL.name] ?? 0);
 
 let store: Store;
 let cleanup: () => Promise<void>;
@@ -77,31 +79,46 @@ const edgeOf = async (to: string) => (await hopsNow(RANGES[2])).hops.find((h) =>
 // needs more than the default minute for that, which says nothing about the query's cost.
 describe('hops on hourly partials', { timeout: 240_000 }, () => {
   it('before any partial, every hour is read from the spans', async () => {
-    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[0], NOW);
-    expect(plan.hours).toEqual([]);
-    expect(plan.live).toEqual([RANGES[0]]);
+    expect(await planHops(store, RANGES[0], NOW)).toEqual({ pieces: [], live: [RANGES[0]] });
     expect(await edgeOf('late-db')).toMatchObject({ calls: 1, toKind: 'external' });
     for (const r of RANGES) expect((await hopsFromSpans(r)).hops.some((h) => h.to === 'far-svc')).toBe(false);
     expect(await edgeOf('far-db')).toMatchObject({ calls: 1, toKind: 'external', selfMs: 30 * 60_000 });
   });
 
   it('some hours computed: the same answer', async () => {
-    const r = await computePartials(store, { ...job, maxHours: 4 });
-    expect(r.computed[HOPS_PARTIAL.name]).toBe(4);
+    // The first 45 minutes of the newest six hours (the job computes kind after kind), none of the rest.
+    const r = await computePartials(store, { ...job, maxHours: 6 });
+    expect(r.computed).toEqual({ [HEAD.name]: 6, [TAIL.name]: 0 });
     expect(r.remaining).toBeGreaterThan(0);
-    expect((await planPartials(store, HOPS_PARTIAL, RANGES[0], NOW)).hours.length).toBe(3);
+    expect((await planPartials(store, HEAD, RANGES[0], NOW)).hours.length).toBe(4);
+    expect((await planPartials(store, TAIL, RANGES[0], NOW)).hours).toEqual([]);
+    await expectSameAsSpans();
+  });
+
+  it('the first 45 minutes of every hour computed: the last 15 of each from the spans, in at most eight ranges', async () => {
+    await computePartials(store, { ...job, maxHours: 100, only: [HEAD.name] });
+    // Eight heads inside it, so nine gaps: the two closest are read as one range, heads and all.
+    const wide = { from: new Date(END - HOURS * HOUR_MS - 600_000), to: new Date(END + 2 * HOUR_MS) };
+    const plan = await planHops(store, wide, NOW);
+    expect(plan.live).toHaveLength(8);
+    expect(plan.pieces).toHaveLength(7);
+    const want = await hopsFromSpans(wide);
+    expect(want.hops.length).toBeGreaterThan(3);
+    expect(await hopsNow(wide)).toEqual(want);
     await expectSameAsSpans();
   });
 
   it('every hour computed: the same answer, only the partial hours at the ends read from the spans', async () => {
     await computePartials(store, { ...job, maxHours: 100 });
-    expect((await computePartials(store, job)).computed[HOPS_PARTIAL.name]).toBe(0);
-    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[1], NOW);
-    expect(plan.live).toEqual([
-      { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },
-      { from: new Date(END - HOUR_MS), to: RANGES[1].to },
-    ]);
-    expect(plan.hours.map((h) => h.hour.getTime())).toEqual([END - 3 * HOUR_MS, END - 2 * HOUR_MS]);
+    expect(computed(await computePartials(store, job))).toBe(0);
+    for (const kind of [HEAD, TAIL]) {
+      const plan = await planPartials(store, kind, RANGES[1], NOW);
+      expect(plan.live).toEqual([
+        { from: RANGES[1].from, to: new Date(END - 3 * HOUR_MS) },
+        { from: new Date(END - HOUR_MS), to: RANGES[1].to },
+      ]);
+      expect(plan.hours.map((h) => h.hour.getTime())).toEqual([END - 3 * HOUR_MS, END - 2 * HOUR_MS]);
+    }
     await expectSameAsSpans();
   });
 
@@ -126,11 +143,12 @@ describe('hops on hourly partials', { timeout: 240_000 }, () => {
     expect(await edgeOf('late-db')).toBeUndefined();
     expect(await edgeOf('late-svc')).toMatchObject({ calls: 1, toKind: 'service', selfMs: 300 });
     await expectSameAsSpans();
-    // The call's own hour had no insert; it depends on the hour after it.
-    const plan = await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW);
-    expect(plan.hours.map((h) => h.hour.getTime())).not.toContain(EDGE - HOUR_MS);
+    // The call's own hour had no insert; its last 15 minutes depend on the hour after it, the rest
+    // of it does not.
+    expect((await planPartials(store, TAIL, RANGES[2], NOW)).hours.map((h) => h.hour.getTime())).not.toContain(EDGE - HOUR_MS);
+    expect((await planPartials(store, HEAD, RANGES[2], NOW)).hours.map((h) => h.hour.getTime())).toContain(EDGE - HOUR_MS);
     await computePartials(store, job);
-    expect((await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW)).live).toEqual([]);
+    expect((await planHops(store, RANGES[2], NOW)).live).toEqual([]);
     expect(await edgeOf('late-svc')).toMatchObject({ calls: 1, toKind: 'service' });
     await expectSameAsSpans();
   });
@@ -141,8 +159,28 @@ describe('hops on hourly partials', { timeout: 240_000 }, () => {
     expect(await hopsFromSpans(RANGES[2])).not.toEqual(before);
     await expectSameAsSpans();
     const r = await computePartials(store, job);
-    expect(r.computed[HOPS_PARTIAL.name]).toBeGreaterThanOrEqual(3);
-    expect((await planPartials(store, HOPS_PARTIAL, RANGES[2], NOW)).live).toEqual([]);
+    expect(computed(r)).toBeGreaterThanOrEqual(3);
+    expect((await planHops(store, RANGES[2], NOW)).live).toEqual([]);
     await expectSameAsSpans();
+  });
+
+  it('the hour before the current one: its first 45 minutes from partials while the current hour is written', async () => {
+    // Two hours of payments a day later; "now" 20 minutes into the second.
+    const T = END + 24 * HOUR_MS;
+    await seedStore(store, { payments: 100, days: 2 / 24, seed: 'current', endMs: T, scenario: 'gateway-degraded', chunkSpans: 2000 });
+    const now = T - 40 * 60_000;
+    const range = { from: new Date(T - 2 * HOUR_MS), to: new Date(now) };
+    const r = await computePartials(store, { ...job, now, horizonHours: 3 });
+    expect(r.remaining).toBe(0);
+    const tailOfPrevious = { from: new Date(T - 2 * HOUR_MS + 45 * 60_000), to: new Date(now) };
+    const plan = await planHops(store, range, now);
+    expect(plan.pieces.map((x) => [x.kind.name, x.hour.getTime(), x.lo, x.hi])).toEqual([[HEAD.name, T - 2 * HOUR_MS, 0, 9]]);
+    expect(plan.live).toEqual([tailOfPrevious]);
+    const want = await getSlowestHops(store, { ...range, sampleTraces: 10 }, 0);
+    expect(want.hops.length).toBeGreaterThan(3);
+    expect(await getSlowestHops(store, { ...range, sampleTraces: 10 }, now)).toEqual(want);
+    // More spans in the current hour leave the previous hour's first 45 minutes valid.
+    await insertFixture(store, [{ trace: 'current', id: 'c', service: 'checkout', name: 'GET', kind: 'Client', start: 0, dur: 5, attrs: { 'server.address': 'db' } }], T - HOUR_MS + 60_000);
+    expect((await planHops(store, range, now)).live).toEqual([tailOfPrevious]);
   });
 });

@@ -1,10 +1,10 @@
 import { computeCriticalPath } from '../analytics/critical-path';
 import { gatewayHostArrays, gatewayOf, type GatewayHostArrays, type GatewayHostTable } from '../analytics/gateways';
 import { criticalPathByHop, hopKey, type HopSpan, type HopTargetKind } from '../analytics/hops';
-import { ident, join, sql, type SqlFragment } from '../store/sql';
+import { ident, join, sql, typed, type SqlFragment } from '../store/sql';
 import type { Store } from '../store/store';
 import { defaultGatewayHostTable, defaultGatewayHosts, gatewayOfSql, msFromNs, num, queryConstants, quantilesMs, type TimeRange } from './common';
-import { HOUR_MS, partialRowsWhere, partialTable, planPartials, registerPartialKind, unionAll } from './partials';
+import { HOUR_MS, planPartials, registerPartialKind, unionAll, type PartialKind } from './partials';
 
 export interface HopsParams extends TimeRange {
   /**
@@ -107,7 +107,7 @@ function inSegments(segments: readonly TimeRange[], widen: boolean): SqlFragment
  * The hop edges of the client spans starting in `segments`, per stored dimension (caller,
  * PaymentGateway, PeerHost, answering service; the channels and raw gateway inputs of the payment
  * stage spans of the call's trace in its window, which the filters read): calls, errors, the sum of
- * self times (ns) and the exact-quantile state of durations. The hourly partials (`HOPS_PARTIAL`, table `hop_edges_partials`)
+ * self times (ns) and the exact-quantile state of durations. The hourly partials (`HOPS_PARTIALS`, table `hop_edges_partials`)
  * hold these rows per hour; both merge.
  *
  * A call's server child and that child's outgoing calls count only inside the call's window
@@ -186,67 +186,115 @@ function edgeStatesSql(segments: readonly TimeRange[], opts: { byBucket?: boolea
 /** The partials' rows are per five minutes of the client span's start (column Bucket). */
 const BUCKET_MS = 5 * 60_000;
 const BUCKETS = HOUR_MS / BUCKET_MS;
+/**
+ * An hour's calls in two kinds. Those of its first 45 minutes (buckets 0–8) have their whole window
+ * inside the hour, so they depend on it and the hour before only: computed once the hour closes,
+ * while the next one is still being written (the last 24 h then reads about 45 minutes fewer from
+ * the spans). The last 15 minutes' windows reach into the next hour.
+ */
+const HEAD_BUCKETS = Math.floor((HOUR_MS - CALL_WINDOW_AFTER_MS) / BUCKET_MS);
 
-/** Hourly partials of the hop edges: each hour's client spans; their calls' windows reach into the hours either side. */
-export const HOPS_PARTIAL = registerPartialKind({
-  name: 'hop-edges-by-payment',
-  before: Math.ceil(CALL_WINDOW_BEFORE_MS / HOUR_MS),
-  after: Math.ceil(CALL_WINDOW_AFTER_MS / HOUR_MS),
-  table: 'hop_edges_partials',
-  async compute(store, hour, tag) {
-    await store.command(sql`
-      INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations)
-      SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations
-      FROM (${edgeStatesSql([{ from: hour, to: new Date(hour.getTime() + HOUR_MS) }], { byBucket: true, byPayment: true })})`);
-  },
-});
+/** Hourly partials of the hop edges of the client spans in buckets [lo, hi) of each hour. */
+function hopEdgesKind(name: string, lo: number, hi: number) {
+  const kind = registerPartialKind({
+    name,
+    before: Math.ceil(Math.max(0, CALL_WINDOW_BEFORE_MS - lo * BUCKET_MS) / HOUR_MS),
+    after: Math.ceil(Math.max(0, hi * BUCKET_MS + CALL_WINDOW_AFTER_MS - HOUR_MS) / HOUR_MS),
+    table: 'hop_edges_partials',
+    async compute(store, hour, tag) {
+      const h = hour.getTime();
+      await store.command(sql`
+        INSERT INTO hop_edges_partials (Kind, Hour, Covers, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations)
+        SELECT ${tag}, Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations
+        FROM (${edgeStatesSql([{ from: new Date(h + lo * BUCKET_MS), to: new Date(h + hi * BUCKET_MS) }], { byBucket: true, byPayment: true })})`);
+    },
+  });
+  return { kind, lo, hi };
+}
+
+/** The hops' partial kinds, each an hour's buckets [lo, hi) (the rows of `hop-edges-by-payment`, whole hours, are no longer read). */
+export const HOPS_PARTIALS = [hopEdgesKind('hop-edges-head', 0, HEAD_BUCKETS), hopEdgesKind('hop-edges-tail', HEAD_BUCKETS, BUCKETS)];
+
+/** At most this many ranges read from the spans: more are merged across their smallest gaps. */
+const MAX_LIVE_RANGES = 8;
+
+export interface HopsPlan {
+  /** Partial rows read: a kind's hour, its version, the buckets [lo, hi) inside the range. */
+  pieces: { kind: PartialKind; hour: Date; covers: string; lo: number; hi: number }[];
+  /** The rest of the range, read from the spans, in order. */
+  live: TimeRange[];
+}
 
 /**
- * The edge states of a range: whole hours with a valid partial from `hop_edges_partials`, and so
- * are the five-minute buckets inside the range of a valid hour the range starts or ends in; the
- * rest from the spans.
+ * Which parts of a range the hops read from partials: each valid kind-hour's buckets inside the
+ * range (so a range that starts or ends inside a valid hour reads at most five minutes at each end
+ * from the spans); the rest from the spans.
  */
-async function rangeEdgeStates(store: Store, p: HopsParams, now: number): Promise<SqlFragment> {
-  const kind = HOPS_PARTIAL;
-  const from = p.from.getTime();
-  const to = p.to.getTime();
-  const first = Math.floor(from / HOUR_MS) * HOUR_MS;
-  const end = Math.ceil(to / HOUR_MS) * HOUR_MS;
-  // The hours the range touches, whole; then each end hour cut to the buckets inside the range.
-  const plan = await planPartials(store, kind, { from: new Date(first), to: new Date(end) }, now);
-  const live: TimeRange[] = [];
-  const addLive = (a: number, b: number) => {
-    if (a < b) live.push({ from: new Date(a), to: new Date(b) });
-  };
-  for (const l of plan.live) addLive(Math.max(from, l.from.getTime()), Math.min(to, l.to.getTime()));
-  const cuts: SqlFragment[] = [];
-  for (const { hour } of plan.hours) {
-    const h = hour.getTime();
-    if (h >= from && h + HOUR_MS <= to) continue;
-    const lo = Math.max(0, Math.ceil((from - h) / BUCKET_MS));
-    const hi = Math.min(BUCKETS, Math.floor((to - h) / BUCKET_MS));
-    if (lo >= hi) {
-      addLive(Math.max(from, h), Math.min(to, h + HOUR_MS));
-      cuts.push(sql`Hour != ${hour}`);
-      continue;
+export async function planHops(store: Store, range: TimeRange, now: number): Promise<HopsPlan> {
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+  const whole = { from: new Date(Math.floor(from / HOUR_MS) * HOUR_MS), to: new Date(Math.ceil(to / HOUR_MS) * HOUR_MS) };
+  const plans = await Promise.all(HOPS_PARTIALS.map((k) => planPartials(store, k.kind, whole, now)));
+  let pieces: HopsPlan['pieces'] = [];
+  HOPS_PARTIALS.forEach((k, i) => {
+    for (const { hour, covers } of plans[i].hours) {
+      const h = hour.getTime();
+      const lo = Math.max(k.lo, Math.ceil((from - h) / BUCKET_MS));
+      const hi = Math.min(k.hi, Math.floor((to - h) / BUCKET_MS));
+      if (lo < hi) pieces.push({ kind: k.kind, hour, covers, lo, hi });
     }
-    addLive(Math.max(from, h), h + lo * BUCKET_MS);
-    addLive(h + hi * BUCKET_MS, Math.min(to, h + HOUR_MS));
-    cuts.push(sql`(Hour != ${hour} OR (Bucket >= ${lo} AND Bucket < ${hi}))`);
+  });
+  const startOf = (x: HopsPlan['pieces'][number]) => x.hour.getTime() + x.lo * BUCKET_MS;
+  pieces.sort((a, b) => startOf(a) - startOf(b));
+  const live: TimeRange[] = [];
+  let at = from;
+  for (const x of pieces) {
+    if (at < startOf(x)) live.push({ from: new Date(at), to: new Date(startOf(x)) });
+    at = x.hour.getTime() + x.hi * BUCKET_MS;
   }
+  if (at < to) live.push({ from: new Date(at), to: new Date(to) });
+  // A read of spans is exact either way; fewer ranges keep its statement small.
+  while (live.length > MAX_LIVE_RANGES) {
+    let best = 1;
+    for (let i = 2; i < live.length; i++) {
+      if (live[i].from.getTime() - live[i - 1].to.getTime() < live[best].from.getTime() - live[best - 1].to.getTime()) best = i;
+    }
+    const [gapFrom, gapTo] = [live[best - 1].to.getTime(), live[best].from.getTime()];
+    live.splice(best - 1, 2, { from: live[best - 1].from, to: live[best].to });
+    pieces = pieces.filter((x) => startOf(x) < gapFrom || startOf(x) >= gapTo);
+  }
+  return { pieces, live };
+}
+
+/** The edge states of a range (`planHops`): partial rows and the rest from the spans, to merge. */
+async function rangeEdgeStates(store: Store, p: HopsParams, now: number): Promise<SqlFragment> {
+  const { pieces, live } = await planHops(store, p, now);
   const byPayment = p.channel !== undefined || p.gateway !== undefined;
-  const parts = live.length || !plan.hours.length ? [edgeStatesSql(live, { byPayment })] : [];
-  if (plan.hours.length) {
-    const where = cuts.length ? sql`${partialRowsWhere(kind, plan)} AND ${join(cuts, ' AND ')}` : partialRowsWhere(kind, plan);
-    parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations FROM ${partialTable(kind)} WHERE ${where}`);
+  const parts = live.length || !pieces.length ? [edgeStatesSql(live, { byPayment })] : [];
+  if (pieces.length) {
+    // Pieces of whole kind-hours by their (hour, version); cut ones (at the range's ends) by bucket too.
+    const isWhole = (x: HopsPlan['pieces'][number]) => HOPS_PARTIALS.some((k) => x.kind === k.kind && x.lo === k.lo && x.hi === k.hi);
+    const version = (x: HopsPlan['pieces'][number]) => sql`(${x.kind.name}, ${x.hour.getTime() / 1000}, ${typed(x.covers, "DateTime64(6, 'UTC')")})`;
+    const conds: SqlFragment[] = [];
+    const whole = pieces.filter(isWhole);
+    if (whole.length) conds.push(sql`(Kind, toUnixTimestamp(Hour), Covers) IN (${join(whole.map(version), ', ')})`);
+    for (const x of pieces.filter((y) => !isWhole(y))) {
+      conds.push(sql`((Kind, toUnixTimestamp(Hour), Covers) = ${version(x)} AND Bucket >= ${x.lo} AND Bucket < ${x.hi})`);
+    }
+    // The kinds and hours first, as plain conditions on the sorting key, so only their rows are read.
+    const hours = pieces.map((x) => x.hour.getTime());
+    parts.push(sql`SELECT Bucket, FromService, PaymentGateway, PeerHost, Callee, Channels, Gateways, Calls, Errors, SelfSum, Durations
+      FROM hop_edges_partials
+      WHERE Kind IN (${join(HOPS_PARTIALS.map((k) => sql`${k.kind.name}`), ', ')}) AND Hour >= ${new Date(Math.min(...hours))} AND Hour <= ${new Date(Math.max(...hours))}
+        AND (${join(conds, ' OR ')})`);
   }
   return unionAll(parts);
 }
 
 /**
  * Service→service and service→gateway edges (lib/analytics/hops.ts): calls, latency, error rate and
- * self time over every call in the range, from `edgeStatesSql`: the hours with a current partial
- * result (lib/queries/hops-partials.ts) from `hop_edges_hourly`, the rest from `hop_spans`; and
+ * self time over every call in the range, from `edgeStatesSql`: the parts with a current partial
+ * result (`planHops`) from `hop_edges_partials`, the rest from `hop_spans`; and
  * each edge's share of the critical path over a sample of traces (the critical path is the pure
  * function's, per trace). Slowest (p95) first.
  */
