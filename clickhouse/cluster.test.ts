@@ -56,6 +56,8 @@ const SHARDING_KEYS: Record<string, string> = {
   gateway_calls: 'cityHash64(TraceId)',
   hop_spans: 'TraceKey', // = cityHash64(TraceId), computed by hop_spans_mv
   hop_sample_spans: 'TraceKey',
+  hop_sample_payments: 'TraceKey',
+  attribute_sample_spans: 'cityHash64(TraceId)',
   transaction_phases: 'cityHash64(TraceId)',
   payment_attempts: 'cityHash64(TraceId)',
   span_hours: 'rand()',
@@ -72,8 +74,9 @@ const ENGINE_KINDS: Record<string, string> = { span_hours: 'ReplacingMergeTree' 
 
 /**
  * The local table each materialized view reads, by the table it writes. The span table is the
- * source of all but the critical-path sample, which takes a sixteenth of hop_spans' traces; the
- * partial tables (not listed) are written by the partials job, not by a view.
+ * source of all but the critical-path sample, which takes a sixteenth of hop_spans' traces, and its
+ * stage spans, taken from payment_stage_events; the partial tables (not listed) are written by the
+ * partials job, not by a view.
  */
 const VIEW_SOURCES: Record<string, string> = {
   otel_traces_trace_id_ts: 'otel_traces_local',
@@ -82,6 +85,8 @@ const VIEW_SOURCES: Record<string, string> = {
   gateway_calls: 'otel_traces_local',
   hop_spans: 'otel_traces_local',
   hop_sample_spans: 'hop_spans_local',
+  hop_sample_payments: 'payment_stage_events_local',
+  attribute_sample_spans: 'otel_traces_local',
   transaction_phases: 'otel_traces_local',
   payment_attempts: 'otel_traces_local',
   span_hours: 'otel_traces_local',
@@ -113,7 +118,7 @@ describe('migrations rendered for a cluster', () => {
     // Except a migration's copy of history into a new table: an INSERT runs on the node that
     // migrates, local table to local table (docs/deploy.md: each other shard runs it once).
     const local = (s: string) => /^INSERT INTO \w+_local\nSELECT [^;]*\nFROM \w+_local(\n|$)/.test(s);
-    expect(statements.filter(local).map(firstLine)).toEqual(['INSERT INTO hop_sample_spans_local']);
+    expect(statements.filter(local).map(firstLine)).toEqual(['INSERT INTO hop_sample_spans_local', 'INSERT INTO attribute_sample_spans_local', 'INSERT INTO hop_sample_payments_local']);
     for (const s of statements.filter((x) => !local(x))) expect(firstLine(s), s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|ALTER TABLE) \w+ ON CLUSTER `prod`( |$)/);
   });
 

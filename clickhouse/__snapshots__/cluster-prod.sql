@@ -632,3 +632,117 @@ SETTINGS ttl_only_drop_parts = 1;
 
 CREATE TABLE IF NOT EXISTS stuck_candidate_partials ON CLUSTER `prod` AS stuck_candidate_partials_local
 ENGINE = Distributed('prod', 'payscope', 'stuck_candidate_partials_local', rand());
+
+-- 0060_search_attribute_columns
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpResponseStatusCode LowCardinality(String) MATERIALIZED SpanAttributes['http.response.status_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS HttpRequestMethod LowCardinality(String) MATERIALIZED SpanAttributes['http.request.method'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS HttpRoute LowCardinality(String) MATERIALIZED SpanAttributes['http.route'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ErrorType LowCardinality(String) MATERIALIZED SpanAttributes['error.type'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpResponseStatusCode LowCardinality(String) MATERIALIZED ResourceAttributes['http.response.status_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpRequestMethod LowCardinality(String) MATERIALIZED ResourceAttributes['http.request.method'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpRoute LowCardinality(String) MATERIALIZED ResourceAttributes['http.route'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceErrorType LowCardinality(String) MATERIALIZED ResourceAttributes['error.type'] CODEC(ZSTD(1));
+
+ALTER TABLE otel_traces ON CLUSTER `prod`
+    ADD COLUMN IF NOT EXISTS HttpResponseStatusCode LowCardinality(String) MATERIALIZED SpanAttributes['http.response.status_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS HttpRequestMethod LowCardinality(String) MATERIALIZED SpanAttributes['http.request.method'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS HttpRoute LowCardinality(String) MATERIALIZED SpanAttributes['http.route'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ErrorType LowCardinality(String) MATERIALIZED SpanAttributes['error.type'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpResponseStatusCode LowCardinality(String) MATERIALIZED ResourceAttributes['http.response.status_code'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpRequestMethod LowCardinality(String) MATERIALIZED ResourceAttributes['http.request.method'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceHttpRoute LowCardinality(String) MATERIALIZED ResourceAttributes['http.route'] CODEC(ZSTD(1)),
+    ADD COLUMN IF NOT EXISTS ResourceErrorType LowCardinality(String) MATERIALIZED ResourceAttributes['error.type'] CODEC(ZSTD(1));
+
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    MATERIALIZE COLUMN HttpResponseStatusCode,
+    MATERIALIZE COLUMN HttpRequestMethod,
+    MATERIALIZE COLUMN HttpRoute,
+    MATERIALIZE COLUMN ErrorType,
+    MATERIALIZE COLUMN ResourceHttpResponseStatusCode,
+    MATERIALIZE COLUMN ResourceHttpRequestMethod,
+    MATERIALIZE COLUMN ResourceHttpRoute,
+    MATERIALIZE COLUMN ResourceErrorType;
+
+-- 0064_attribute_sample_spans
+CREATE TABLE IF NOT EXISTS attribute_sample_spans_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TraceId String CODEC(ZSTD(1)),
+    SpanAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/attribute_sample_spans_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY (TraceId, Timestamp)
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS attribute_sample_spans ON CLUSTER `prod` AS attribute_sample_spans_local
+ENGINE = Distributed('prod', 'payscope', 'attribute_sample_spans_local', cityHash64(TraceId));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS attribute_sample_spans_mv ON CLUSTER `prod`
+TO attribute_sample_spans_local
+AS SELECT Timestamp, TraceId, SpanAttributes, ResourceAttributes
+FROM otel_traces_local
+WHERE TraceId < '1';
+
+INSERT INTO attribute_sample_spans_local
+SELECT Timestamp, TraceId, SpanAttributes, ResourceAttributes
+FROM otel_traces_local
+WHERE TraceId < '1';
+
+-- 0068_hop_sample_payments
+CREATE TABLE IF NOT EXISTS hop_sample_payments_local ON CLUSTER `prod` (
+    Timestamp DateTime64(9) CODEC(Delta, ZSTD(1)),
+    TraceKey UInt64 CODEC(ZSTD(1)),
+    PaymentChannel LowCardinality(String) CODEC(ZSTD(1)),
+    PaymentGateway LowCardinality(String) CODEC(ZSTD(1)),
+    PeerHost LowCardinality(String) CODEC(ZSTD(1))
+) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/hop_sample_payments_local', '{replica}')
+PARTITION BY toDate(Timestamp)
+ORDER BY Timestamp
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS hop_sample_payments ON CLUSTER `prod` AS hop_sample_payments_local
+ENGINE = Distributed('prod', 'payscope', 'hop_sample_payments_local', TraceKey);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS hop_sample_payments_mv ON CLUSTER `prod`
+TO hop_sample_payments_local
+AS SELECT Timestamp, cityHash64(TraceId) AS TraceKey, PaymentChannel, PaymentGateway, PeerHost
+FROM payment_stage_events_local
+WHERE cityHash64(TraceId) < 1152921504606846976 AND (PaymentChannel != '' OR PaymentGateway != '' OR PeerHost != '');
+
+INSERT INTO hop_sample_payments_local
+SELECT Timestamp, cityHash64(TraceId) AS TraceKey, PaymentChannel, PaymentGateway, PeerHost
+FROM payment_stage_events_local
+WHERE cityHash64(TraceId) < 1152921504606846976 AND (PaymentChannel != '' OR PaymentGateway != '' OR PeerHost != '');
+
+-- 0073_otel_traces_map_strings
+ALTER TABLE otel_traces_local ON CLUSTER `prod` MODIFY SETTING propagate_types_serialization_versions_to_nested_types = 0;
+
+-- 0074_otel_traces_scope_codecs
+ALTER TABLE otel_traces_local ON CLUSTER `prod`
+    MODIFY COLUMN TraceId String CODEC(ZSTD(1)),
+    MODIFY COLUMN ScopeName String CODEC(ZSTD(5)),
+    MODIFY COLUMN ScopeVersion String CODEC(ZSTD(5));
+
+-- 0075_derived_tables_merges
+ALTER TABLE payment_stage_events_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE payment_order_traces_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE gateway_calls_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE hop_spans_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE hop_sample_spans_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE payment_attempts_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE transaction_phases_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE otel_traces_trace_id_ts_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE span_hours_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE attribute_sample_spans_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
+
+ALTER TABLE hop_sample_payments_local ON CLUSTER `prod` MODIFY SETTING merge_selector_base = 10;
