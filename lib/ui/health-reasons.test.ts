@@ -11,7 +11,7 @@ describe('gateway health reasons in words', () => {
     [{ requests: 500, providerErrors: 6, timeouts: 0, p95Ms: 420 }, 'provider error rate 1.2% (baseline 1.2%), timeout rate 0%, p95 420 ms (baseline 410 ms)'],
     [{ requests: 500, providerErrors: 105, timeouts: 10, p95Ms: 1600 }, 'provider error rate 21.0% vs 1.2% baseline (17.5x)'],
     [{ requests: 2000, providerErrors: 60, timeouts: 2, p95Ms: 400 }, 'provider error rate 3.0% vs 1.2% baseline (2.5x)'],
-    [{ requests: 500, providerErrors: 5, timeouts: 0, p95Ms: 1640 }, 'p95 1.64 s vs 410 ms baseline (4.0x)'],
+    [{ requests: 500, providerErrors: 5, timeouts: 0, p95Ms: 1640, slowCalls: 60 }, 'p95 1.64 s vs 410 ms baseline (4.0x)'],
     [{ requests: 1000, providerErrors: 30, timeouts: 25, p95Ms: 500 }, 'provider error rate 3.0% vs 1.2% baseline (2.5x)', 'timeout rate 2.5% vs 0.10% baseline (25.0x)'],
     [{ requests: 0, providerErrors: 0, timeouts: 0, p95Ms: null }, 'no requests in this window'],
     [{ requests: 6, providerErrors: 6, timeouts: 0, p95Ms: 50 }, '6 of 6 requests failed on the provider\'s side'],
