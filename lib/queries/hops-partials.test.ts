@@ -86,9 +86,9 @@ describe('hops on hourly partials', { timeout: 240_000 }, () => {
   });
 
   it('some hours computed: the same answer', async () => {
-    // The first 45 minutes of the newest six hours (the job computes kind after kind), none of the rest.
-    const r = await computePartials(store, { ...job, maxHours: 6 });
-    expect(r.computed).toEqual({ [HEAD.name]: 6, [TAIL.name]: 0 });
+    // The first 45 minutes of the newest six hours, none of the rest.
+    const r = await computePartials(store, { ...job, maxHours: 6, only: [HEAD.name] });
+    expect(r.computed).toEqual({ [HEAD.name]: 6 });
     expect(r.remaining).toBeGreaterThan(0);
     expect((await planPartials(store, HEAD, RANGES[0], NOW)).hours.length).toBe(4);
     expect((await planPartials(store, TAIL, RANGES[0], NOW)).hours).toEqual([]);

@@ -12,7 +12,7 @@ export const PARTIALS_HOURS_PER_RUN = 24;
 
 /**
  * One run of the `partials` job (docs/jobs.md): missing and stale hourly partials of every kind,
- * newest first, over the retention (30 days when spans are kept forever).
+ * newest first and the kinds in turns, over the retention (30 days when spans are kept forever).
  */
 export function runPartialsJob(store: Store, retentionDays: number, settleSec: number, signal: AbortSignal): Promise<ComputePartialsResult> {
   return computePartials(store, { signal, maxHours: PARTIALS_HOURS_PER_RUN, horizonHours: (retentionDays > 0 ? retentionDays : 30) * 24, settleMs: settleSec * 1000 });

@@ -218,7 +218,7 @@ export interface ComputePartialsResult {
 
 /**
  * The `partials` job's run: for each kind, the closed hours of the horizon without a valid partial,
- * newest first, computed while `maxHours` lasts. Idempotent: a doubled run writes a second version
+ * newest first, the kinds taking turns, computed while `maxHours` lasts. Idempotent: a doubled run writes a second version
  * of an hour, and readers take the latest.
  */
 export async function computePartials(store: Store, opts: ComputePartialsOptions = {}): Promise<ComputePartialsResult> {
@@ -229,40 +229,49 @@ export async function computePartials(store: Store, opts: ComputePartialsOptions
   const signal = opts.signal ?? new AbortController().signal;
   const result: ComputePartialsResult = { computed: {}, remaining: 0 };
   const all = (await partialKinds(store)).filter((k) => !opts.only || opts.only.includes(k.name));
-  for (const kind of all) {
+  // Every kind's hours to compute, newest first; then taken in turns, each kind's newest before any
+  // kind's next, so after an upgrade (or a new saved funnel) every kind serves its recent hours
+  // before any kind backfills its history.
+  const todo: { kind: PartialKind; h: number; c: string | undefined; last: string; turn: number; order: number }[] = [];
+  for (const [order, kind] of all.entries()) {
     result.computed[kind.name] = 0;
     // The newest hour whose dependencies are all closed.
     const end = floorHour(now) - kind.after * HOUR_MS;
     const start = end - horizon * HOUR_MS;
     if (end <= start) continue;
     const { covers, lastInsertAround } = await hourStates(store, kind, start, end);
+    let turn = 0;
     for (let h = end - HOUR_MS; h >= start; h -= HOUR_MS) {
       const c = covers.get(h);
       const last = lastInsertAround(h);
       if (c !== undefined && c > last) continue;
-      if (budget <= 0 || signal.aborted) {
-        result.remaining++;
-        continue;
-      }
-      // An insert may still be committing when it is stamped: cover only those settleMs old.
-      const [{ covers: at }] = await store.query<{ covers: string }>(sql`
-        SELECT toString(now64(6, 'UTC') - toIntervalMillisecond(${settleMs})) AS covers`);
-      if (!(last < at)) {
-        result.remaining++;
-        continue;
-      }
-      const hour = new Date(h);
-      const tag = sql`${kind.name} AS Kind, toDateTime(${h / 1000}, 'UTC') AS Hour, ${typed(at, "DateTime64(6, 'UTC')")} AS Covers`;
-      await kind.compute(store, hour, tag, signal);
-      await store.command(sql`INSERT INTO partial_hours (Kind, Hour, Covers) SELECT ${tag}`);
-      // The superseded version is never read again; on a cluster it waits for the TTL (a
-      // lightweight DELETE cannot go through a Distributed table).
-      if (c !== undefined && !store.cluster) {
-        await store.command(sql`DELETE FROM ${partialTable(kind)} WHERE Kind = ${kind.name} AND Hour = ${hour} AND Covers < ${typed(at, "DateTime64(6, 'UTC')")}`);
-      }
-      budget--;
-      result.computed[kind.name]++;
+      todo.push({ kind, h, c, last, turn: turn++, order });
     }
+  }
+  todo.sort((a, b) => a.turn - b.turn || a.order - b.order);
+  for (const { kind, h, c, last } of todo) {
+    if (budget <= 0 || signal.aborted) {
+      result.remaining++;
+      continue;
+    }
+    // An insert may still be committing when it is stamped: cover only those settleMs old.
+    const [{ covers: at }] = await store.query<{ covers: string }>(sql`
+      SELECT toString(now64(6, 'UTC') - toIntervalMillisecond(${settleMs})) AS covers`);
+    if (!(last < at)) {
+      result.remaining++;
+      continue;
+    }
+    const hour = new Date(h);
+    const tag = sql`${kind.name} AS Kind, toDateTime(${h / 1000}, 'UTC') AS Hour, ${typed(at, "DateTime64(6, 'UTC')")} AS Covers`;
+    await kind.compute(store, hour, tag, signal);
+    await store.command(sql`INSERT INTO partial_hours (Kind, Hour, Covers) SELECT ${tag}`);
+    // The superseded version is never read again; on a cluster it waits for the TTL (a
+    // lightweight DELETE cannot go through a Distributed table).
+    if (c !== undefined && !store.cluster) {
+      await store.command(sql`DELETE FROM ${partialTable(kind)} WHERE Kind = ${kind.name} AND Hour = ${hour} AND Covers < ${typed(at, "DateTime64(6, 'UTC')")}`);
+    }
+    budget--;
+    result.computed[kind.name]++;
   }
   return result;
 }
