@@ -70,3 +70,32 @@ describe('gateway health on the provider side', () => {
     expect(stripe).toMatchObject({ health: 'failing', errorClasses: { ...none, provider_error: 40 }, providerErrorRate: 0.4 });
   });
 });
+
+/**
+ * A p95 rise counts when enough calls are slower than the threshold (1.5 × the baseline p95 and
+ * 100 ms above it: 200 ms here): stripe's 30 slow calls of 100 are far more than the 5 a p95 leaves
+ * above it; adyen's 6 make its p95 as slow but come by chance at 5 % (P ≈ 0.38).
+ */
+describe('gateway latency judged on the calls slower than the threshold', () => {
+  const T1 = T0 + 10 * 86_400_000;
+  const range = { from: new Date(T1), to: new Date(T1 + 3_600_000) };
+  const timed = (gateway: string, startMs: number, n: number, slow: number): FixtureSpan[] =>
+    Array.from({ length: n }, (_, i): FixtureSpan => ({
+      trace: `lat-${gateway}-${startMs}-${i}`, id: `lat-${gateway}-${startMs}-${i}`, service: 'adapter', name: 'POST', kind: 'Client',
+      start: startMs + i * 1000, dur: n - i <= slow ? 2000 : 100,
+      attrs: { 'payment.gateway': gateway, 'payment.channel': 'card', 'http.response.status_code': '200' },
+    }));
+
+  beforeAll(async () => {
+    await insertFixture(store, [...timed('stripe', -20 * 3_600_000, 200, 0), ...timed('stripe', 60_000, 100, 30), ...timed('adyen', -20 * 3_600_000, 200, 0), ...timed('adyen', 60_000, 100, 6)], T1);
+  });
+
+  for (const splitByChannel of [false, true]) {
+    it(`30 of 100 slow is a rise, 6 is chance${splitByChannel ? ' (by channel)' : ''}`, async () => {
+      const { gateways } = await getGatewayHealth(store, { ...range, splitByChannel });
+      const by = Object.fromEntries(gateways.map((g) => [g.gateway, g]));
+      expect(by.stripe).toMatchObject({ requests: 100, p95Ms: 2000, health: 'degraded', healthReasons: [{ code: 'p95', ms: 2000, baselineMs: 100 }], ...(splitByChannel ? { channel: 'card' } : {}) });
+      expect(by.adyen).toMatchObject({ requests: 100, p95Ms: 2000, health: 'healthy' });
+    });
+  }
+});

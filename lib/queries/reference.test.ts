@@ -9,7 +9,7 @@ import { migrate } from '../../clickhouse/migrate';
 import { computeCriticalPath } from '../analytics/critical-path';
 import { DEFAULT_CHECKOUT_FUNNEL, funnelStepResults, matchFlowSteps } from '../analytics/funnel';
 import { classifyGatewayError, emptyErrorClassCounts, ErrorCodeTable, type ErrorClassCounts } from '../analytics/error-taxonomy';
-import { judgeGatewayHealth } from '../analytics/gateway-health';
+import { judgeGatewayHealth, latencyThresholdMs } from '../analytics/gateway-health';
 import { GatewayHostTable, gatewayOf, isTimeout } from '../analytics/gateways';
 import { criticalPathByHop, hopCalls, hopKey, type HopSpan } from '../analytics/hops';
 import type { Span } from '../analytics/span';
@@ -218,8 +218,11 @@ describe.each([['the whole range', FULL], ['part of it', PART]])('over %s', (_, 
       const q = q3(a.durs);
       const bq = b ? q3(b.durs) : null;
       const providerSide = (c: ErrorClassCounts) => c.provider_error + c.timeout + c.network;
+      // Calls slower than the latency threshold, counted where the p95 reached it.
+      const thresholdMs = bq?.p95 ? latencyThresholdMs(bq.p95) : null;
+      const slowCalls = thresholdMs !== null && q.p95 !== null && q.p95 >= thresholdMs ? a.durs.filter((d) => d > Math.round(thresholdMs * 1e6)).length : undefined;
       const judgement = judgeGatewayHealth(
-        { requests: a.durs.length, providerErrors: providerSide(a.classes), timeouts: a.timeouts, p95Ms: q.p95 },
+        { requests: a.durs.length, providerErrors: providerSide(a.classes), timeouts: a.timeouts, p95Ms: q.p95, slowCalls },
         b ? { requests: b.durs.length, providerErrors: providerSide(b.classes), timeouts: b.timeouts, p95Ms: bq!.p95 } : null,
       );
       const top = [...a.codes].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, 5).map(([code, count]) => ({ code, count }));
